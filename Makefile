@@ -1,0 +1,81 @@
+# Rathaus — two commands: `make demo` and `make test`. Everything else is a helper target.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= var
+export RATHAUS_DATA_DIR ?= $(abspath $(DATA))
+DEMO_IDP_PORT ?= 8001
+export RATHAUS_DEMO_IDP_SECRET ?= demo-idp-secret-only-for-the-embedded-demo
+SYSTEM_PACKAGES := chromium fonts-dejavu-core gettext
+
+.PHONY: demo test venv install install-test system-deps lint typecheck pytest migrate loaddemo serve clean assets messages
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+venv: $(BIN)/python
+
+install: venv
+	$(BIN)/pip install --quiet -e .
+
+install-test: venv
+	$(BIN)/pip install --quiet -e '.[test]'
+
+# Debian packages the suite needs (browser tests, translations). Installed, never assumed.
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "apt-get install$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+migrate: install
+	@mkdir -p $(RATHAUS_DATA_DIR)
+	$(BIN)/rathaus migrate --noinput -v 0
+	$(BIN)/rathaus compilemessages -v 0 --ignore '.venv' 2>/dev/null || true
+
+loaddemo: migrate
+	$(BIN)/rathaus loaddemo --idp-url http://127.0.0.1:$(DEMO_IDP_PORT)
+
+demo: loaddemo
+	@echo
+	@echo "Rathaus läuft gleich auf:"
+	@echo "  Bürgerportal Musterstadt:   http://127.0.0.1:8000/   (auch http://musterstadt.localhost:8000/)"
+	@echo "  Zweite Kommune:             http://beispielheim.localhost:8000/"
+	@echo "  Interner Bereich:           http://127.0.0.1:8000/intern/"
+	@echo "  Plattformbetrieb (Admin):   http://platform.localhost:8000/admin/"
+	@echo "  API (OpenAPI):              http://127.0.0.1:8000/api/v1/openapi.json"
+	@echo "  Demo-Servicekonto (OIDC):   http://127.0.0.1:$(DEMO_IDP_PORT)/   (erika = hoch, max = substanziell)"
+	@echo
+	$(BIN)/python -m rathaus.demo_idp serve --port $(DEMO_IDP_PORT) --data-dir $(RATHAUS_DATA_DIR)/demo-idp \
+	  --client-secret "$$RATHAUS_DEMO_IDP_SECRET" \
+	  --redirect-uri http://127.0.0.1:8000/konto/oidc/callback/ \
+	  --redirect-uri http://localhost:8000/konto/oidc/callback/ \
+	  --redirect-uri http://musterstadt.localhost:8000/konto/oidc/callback/ & \
+	idp=$$!; trap "kill $$idp 2>/dev/null" EXIT INT TERM; \
+	$(BIN)/rathaus serve 127.0.0.1:8000
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-test
+	$(BIN)/mypy rathaus
+
+pytest: install-test system-deps
+	$(BIN)/rathaus compilemessages -v 0 --ignore '.venv' 2>/dev/null || true
+	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+messages: install
+	cd rathaus && ../$(BIN)/rathaus makemessages -l en --ignore 'demo_idp/*' -v 0
+
+assets:
+	frontend/build.sh
+
+clean:
+	rm -rf $(VENV) $(DATA) .pytest_cache .mypy_cache .ruff_cache

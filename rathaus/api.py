@@ -1,0 +1,68 @@
+"""The JSON API (django-ninja, OpenAPI 3). Every error is an RFC 9457 problem-details document."""
+
+from __future__ import annotations
+
+import structlog
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from rathaus.catalog.api import router as catalog_router
+from rathaus.core.errors import DomainError, problem
+from rathaus.core.validation import german_errors
+
+log = structlog.get_logger("rathaus.api")
+
+api = NinjaAPI(
+    title="Rathaus API",
+    version="1",
+    description="Programmierschnittstelle des digitalen Rathauses. Fehler als RFC 9457 Problem Details.",
+    urls_namespace="api",
+    docs_url=None,
+)
+
+
+def _problem(
+    request: HttpRequest, status: int, code: str, title: str, detail: str = "", **extra: object
+) -> HttpResponse:
+    response = api.create_response(request, problem(status, code, title, detail, **extra), status=status)
+    response["Content-Type"] = "application/problem+json"
+    return response
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    extra = {"errors": exc.errors} if exc.errors else {}
+    return _problem(request, exc.status, exc.code, str(exc.title), str(exc.detail), **extra)
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    return _problem(
+        request, 422, "validation-failed", "Die Eingaben sind nicht gültig", errors=german_errors(exc.errors)
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _problem(request, 401, "unauthenticated", "Anmeldung erforderlich")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _problem(request, exc.status_code, "http-error", str(exc.message))
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _problem(request, 404, "not-found", "Nicht gefunden")
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    log.exception("api_error", path=request.path)
+    return _problem(request, 500, "internal-error", "Interner Fehler", "Bitte versuchen Sie es später erneut.")
+
+
+api.add_router("/catalog/", catalog_router)

@@ -1,0 +1,71 @@
+"""Reads of the catalog. Every function takes the municipality explicitly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from rathaus.tenants.models import Municipality
+
+from . import search
+from .models import Fee, LifeSituation, Service
+
+
+def published_services(tenant: Municipality) -> QuerySet[Service]:
+    return Service.objects.for_tenant(tenant).filter(is_published=True)
+
+
+def service_detail(tenant: Municipality, slug: str) -> Service | None:
+    return (
+        published_services(tenant)
+        .select_related("org_unit")
+        .prefetch_related(Prefetch("fees", queryset=Fee.objects.order_by("position", "pk")), "life_situations")
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def top_services(tenant: Municipality, limit: int = 8) -> QuerySet[Service]:
+    return published_services(tenant).filter(is_top=True).order_by("name")[:limit]
+
+
+def life_situations(tenant: Municipality) -> QuerySet[LifeSituation]:
+    return (
+        LifeSituation.objects.for_tenant(tenant)
+        .annotate(service_count=Count("services", filter=Q(services__is_published=True)))
+        .filter(service_count__gt=0)
+        .order_by("position", "name")
+    )
+
+
+def life_situation(tenant: Municipality, slug: str) -> LifeSituation | None:
+    return LifeSituation.objects.for_tenant(tenant).filter(slug=slug).first()
+
+
+def _documents(tenant: Municipality) -> Iterator[search.SearchDocument]:
+    situations: dict[int, list[str]] = {}
+    through = Service.life_situations.through.objects.filter(service__tenant=tenant)
+    for service_id, name in through.values_list("service_id", "lifesituation__name"):
+        situations.setdefault(service_id, []).append(name)
+    rows = published_services(tenant).values_list("pk", "name", "keywords", "short_description", "org_unit__name")
+    for pk, name, keywords, short, unit in rows.iterator(chunk_size=1000):
+        yield search.SearchDocument(
+            pk=pk,
+            name=name,
+            keywords=tuple(keywords or ()),
+            situations=tuple(situations.get(pk, ())),
+            short_description=short,
+            unit=unit or "",
+        )
+
+
+def search_services(tenant: Municipality, query: str, limit: int = 20) -> list[Service]:
+    """Published services matching ``query`` in plain words, best first."""
+    version = Municipality.objects.filter(pk=tenant.pk).values_list("catalog_version", flat=True).first() or 0
+    index = search.index_for(tenant.pk, version, lambda: _documents(tenant))
+    ids = index.search(query, limit=limit)
+    if not ids:
+        return []
+    by_id = {s.pk: s for s in published_services(tenant).filter(pk__in=ids).select_related("org_unit")}
+    return [by_id[pk] for pk in ids if pk in by_id]

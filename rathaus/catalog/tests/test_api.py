@@ -1,0 +1,113 @@
+"""Catalog API: behaviour, problem details, permissions, and schemathesis against the OpenAPI schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from django.test import Client
+from hypothesis import HealthCheck, settings
+
+from rathaus.core.testing import FeeFactory, LifeSituationFactory, ServiceFactory, StaffFactory, login_staff
+from rathaus.identity.models import StaffRole
+
+
+@pytest.fixture
+def catalog(tenant: Any) -> Any:
+    situation = LifeSituationFactory(tenant=tenant, slug="umzug", name="Umzug")
+    perso = ServiceFactory(tenant=tenant, slug="personalausweis", name="Personalausweis beantragen", keywords=["Perso"])
+    wohnsitz = ServiceFactory(tenant=tenant, slug="wohnsitz-anmelden", name="Wohnsitz anmelden", keywords=["Ummeldung"])
+    wohnsitz.life_situations.add(situation)
+    FeeFactory(service=perso, label="ab 24 Jahre", amount_min="37.00", amount_max="37.00")
+    return {"perso": perso, "wohnsitz": wohnsitz}
+
+
+def test_search_in_plain_words(tclient: Client, catalog: Any) -> None:
+    data = tclient.get("/api/v1/catalog/services", {"q": "Perso"}).json()
+    assert data["items"][0]["slug"] == "personalausweis"
+    assert data["items"][0]["url"] == "http://alpha.testserver/leistungen/personalausweis/"
+
+
+def test_list_filters_by_life_situation(tclient: Client, catalog: Any) -> None:
+    data = tclient.get("/api/v1/catalog/services", {"life_situation": "umzug"}).json()
+    assert [i["slug"] for i in data["items"]] == ["wohnsitz-anmelden"] and data["count"] == 1
+
+
+def test_detail_has_fees(tclient: Client, catalog: Any) -> None:
+    data = tclient.get("/api/v1/catalog/services/personalausweis").json()
+    assert data["fees"] == [{"label": "ab 24 Jahre", "amount_min": "37.00", "amount_max": "37.00", "legal_basis": ""}]
+
+
+def test_unknown_service_is_a_problem_document(tclient: Client, catalog: Any) -> None:
+    response = tclient.get("/api/v1/catalog/services/gibt-es-nicht")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 404 and body["title"] == "Nicht gefunden" and body["type"].startswith("https://")
+
+
+def test_invalid_query_is_a_german_problem_document(tclient: Client, catalog: Any) -> None:
+    response = tclient.get("/api/v1/catalog/services", {"limit": "viele"})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["errors"][0]["message"] == "Muss eine ganze Zahl sein."
+
+
+def test_export_and_import_need_the_catalog_role(tclient: Client, tenant: Any, catalog: Any) -> None:
+    assert tclient.get("/api/v1/catalog/export").status_code == 401
+    login_staff(tclient, StaffFactory(tenant=tenant, roles=[StaffRole.Role.CASEWORKER]))
+    response = tclient.get("/api/v1/catalog/export")
+    assert response.status_code == 403 and response["Content-Type"] == "application/problem+json"
+    login_staff(tclient, StaffFactory(tenant=tenant, roles=[StaffRole.Role.DIGITALISATION]))
+    assert tclient.get("/api/v1/catalog/export").status_code == 200
+
+
+def test_api_import_checks_csrf(tenant: Any, catalog: Any) -> None:
+    client = Client(HTTP_HOST="alpha.testserver", enforce_csrf_checks=True)
+    login_staff(client, StaffFactory(tenant=tenant, roles=[StaffRole.Role.DIGITALISATION]))
+    response = client.post("/api/v1/catalog/import", {"services": []}, content_type="application/json")
+    assert response.status_code in (401, 403)
+
+
+def test_api_import_reports_rows(tclient: Client, tenant: Any, catalog: Any) -> None:
+    login_staff(tclient, StaffFactory(tenant=tenant, roles=[StaffRole.Role.DIGITALISATION]))
+    document = tclient.get("/api/v1/catalog/export").json()
+    original = document["services"][0]["leika_key"]
+    document["services"][0]["leika_key"] = "kaputt"
+    response = tclient.post("/api/v1/catalog/import", document, content_type="application/json")
+    assert response.status_code == 422, response.json()
+    assert response.json()["errors"][0]["row"] == "services[0]", response.json()
+    document["services"][0]["leika_key"] = original
+    response = tclient.post("/api/v1/catalog/import", document, content_type="application/json")
+    assert response.status_code == 200, response.json()
+
+
+def test_openapi_schema_is_served(tclient: Client, catalog: Any) -> None:
+    schema = tclient.get("/api/v1/openapi.json").json()
+    assert schema["openapi"].startswith("3.")
+    assert "/api/v1/catalog/services" in schema["paths"]
+
+
+@pytest.fixture
+def api_schema(catalog: Any) -> Any:
+    from django.core.wsgi import get_wsgi_application
+
+    app = get_wsgi_application()
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, headers={"Host": "alpha.testserver"})
+    return schema
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_never_answers_5xx(case: Any) -> None:
+    response = case.call(headers={"Host": "alpha.testserver"})
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        content_type = headers["content-type"]
+        content_type = content_type[0] if isinstance(content_type, list) else content_type
+        assert content_type.startswith("application/problem+json"), response.text

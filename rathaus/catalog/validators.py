@@ -1,0 +1,25 @@
+"""LeiKa key validation."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+_LEIKA = re.compile(r"^[0-9]{14}\Z")
+
+
+def validate_leika_key(value: str) -> None:
+    """A LeiKa Leistungsschlüssel has exactly 14 digits (Kennung, Leistungsobjekt, Verrichtung, Detail).
+
+    Keys of the LeiKa catalogue itself start with 99; federal-state and municipal extensions use
+    other prefixes, so only the length and digits are enforced, and an all-zero key is refused.
+    """
+    if not isinstance(value, str) or not _LEIKA.match(value):
+        raise ValidationError(
+            _("Der LeiKa-Schlüssel muss aus genau 14 Ziffern bestehen (z. B. 99115001000000)."),
+            code="leika_format",
+        )
+    if set(value) == {"0"}:
+        raise ValidationError(_("Der LeiKa-Schlüssel darf nicht nur aus Nullen bestehen."), code="leika_zero")

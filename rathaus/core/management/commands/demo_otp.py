@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+
+class Command(BaseCommand):
+    help = "Print the current second-factor code of a demo staff account (embedded mode only)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("municipality")
+        parser.add_argument("email")
+
+    def handle(self, *args: Any, municipality: str, email: str, **options: Any) -> None:
+        if settings.SETTINGS_MODULE.endswith("production"):
+            raise CommandError("Nur im eingebetteten Demo-Betrieb.")
+        device = TOTPDevice.objects.filter(
+            user__tenant__slug=municipality, user__email=email.lower(), confirmed=True
+        ).first()
+        if device is None:
+            raise CommandError("Kein bestätigter zweiter Faktor für dieses Konto.")
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        self.stdout.write(f"{totp.token():0{device.digits}d}")

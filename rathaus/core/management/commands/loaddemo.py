@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from rathaus.demo.loader import DEMO_IDP_URL, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo municipality Musterstadt (embedded mode only)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--idp-url", default=DEMO_IDP_URL)
+
+    def handle(self, *args: Any, idp_url: str, **options: Any) -> None:
+        if settings.SETTINGS_MODULE.endswith("production"):
+            raise CommandError("Demo-Daten werden nicht in eine Produktivumgebung geladen.")
+        logins = load_demo(idp_url=idp_url)
+        self.stdout.write("Demo-Kommune Musterstadt geladen. Anmeldungen:")
+        for login in logins:
+            note = f"  ({login.note})" if login.note else ""
+            self.stdout.write(f"  {login.role:<55} {login.email:<32} {login.password}{note}")

@@ -1,0 +1,33 @@
+"""Reads about accounts."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from rathaus.tenants.models import Municipality
+
+from .models import IdentityProvider, Profile, StaffRole, User
+from .trust import satisfies
+
+
+def identity_providers(tenant: Municipality) -> QuerySet[IdentityProvider]:
+    return IdentityProvider.objects.for_tenant(tenant).filter(is_active=True).order_by("name")
+
+
+def provider_reaches(provider: IdentityProvider, level: str) -> bool:
+    return satisfies(provider.max_trust_level(), level)
+
+
+def profile_of(user: User) -> Profile:
+    profile = Profile.objects.for_tenant(user.tenant_id).filter(user=user).first()
+    if profile is None:
+        profile = Profile.objects.create(tenant_id=user.tenant_id, user=user)
+    return profile
+
+
+def roles_of(user: User) -> QuerySet[StaffRole]:
+    return StaffRole.objects.for_tenant(user.tenant_id).filter(user=user).select_related("org_unit")
+
+
+def has_role(user: User, *roles: str) -> bool:
+    return roles_of(user).filter(role__in=roles).exists()

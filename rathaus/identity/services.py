@@ -1,0 +1,265 @@
+"""Writes for accounts: registration, e-mail verification, session trust level, staff second factor."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from django.contrib.auth import login
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from rathaus.core.errors import PermissionDenied, ValidationFailed
+from rathaus.tenants.models import Municipality
+
+from .models import ExternalIdentity, IdentityProvider, Profile, User
+from .trust import SESSION_KEY, TrustLevel, rank
+
+_VERIFY_SALT = "rathaus.identity.verify-email"
+VERIFY_MAX_AGE = 3 * 24 * 3600
+
+
+def register_citizen(
+    *,
+    tenant: Municipality,
+    email: str,
+    password: str,
+    first_name: str,
+    last_name: str,
+    company_name: str = "",
+) -> User:
+    """Create an unverified local account and its profile. Raises ValidationFailed on a taken address."""
+    kind = User.Kind.BUSINESS if company_name else User.Kind.CITIZEN
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email, password, tenant=tenant, kind=kind, first_name=first_name, last_name=last_name
+            )
+            Profile.objects.create(tenant=tenant, user=user, company_name=company_name)
+    except IntegrityError:
+        raise ValidationFailed(
+            _(
+                "Mit dieser E-Mail-Adresse gibt es bereits ein Konto. "
+                "Melden Sie sich an oder setzen Sie Ihr Passwort zurück."
+            ),
+            errors=[{"field": "email", "message": _("Diese E-Mail-Adresse ist bereits registriert.")}],
+        ) from None
+    return user
+
+
+def verification_token(user: User) -> str:
+    return signing.dumps({"u": user.pk, "e": user.email}, salt=_VERIFY_SALT)
+
+
+def send_verification_mail(request: HttpRequest, user: User) -> None:
+    link = request.build_absolute_uri(reverse("identity:verify_email", args=[verification_token(user)]))
+    tenant = user.tenant
+    from .tasks import send_account_mail
+
+    subject = _("Bitte bestätigen Sie Ihre E-Mail-Adresse – %(name)s") % {"name": tenant.name if tenant else ""}
+    body = _(
+        "Guten Tag,\n\nbitte bestätigen Sie Ihre E-Mail-Adresse mit diesem Link (3 Tage gültig):\n%(link)s\n\n"
+        "Wenn Sie sich nicht registriert haben, können Sie diese Nachricht ignorieren."
+    ) % {"link": link}
+    # Sent after the account row is committed, by a worker in production (eager in the embedded mode).
+    transaction.on_commit(lambda: send_account_mail.delay(subject=subject, body=body, recipient=user.email))
+
+
+def verify_email(*, tenant: Municipality, token: str) -> User:
+    """Mark the address verified. Raises ValidationFailed for a forged, expired or foreign token."""
+    try:
+        data = signing.loads(token, salt=_VERIFY_SALT, max_age=VERIFY_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ValidationFailed(_("Der Bestätigungslink ist abgelaufen. Bitte fordern Sie einen neuen an.")) from None
+    except signing.BadSignature:
+        raise ValidationFailed(_("Der Bestätigungslink ist ungültig.")) from None
+    user = User.objects.filter(pk=data.get("u"), tenant=tenant, email=data.get("e")).first()
+    if user is None:
+        raise ValidationFailed(_("Der Bestätigungslink ist ungültig."))
+    if user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
+    return user
+
+
+def start_citizen_session(request: HttpRequest, user: User, *, trust_level: str, backend: str) -> None:
+    """Log the citizen in and record the trust level of *this* authentication in the session."""
+    login(request, user, backend=backend)
+    request.session[SESSION_KEY] = trust_level
+    profile = Profile.objects.for_tenant(user.tenant_id).filter(user=user).first() if user.tenant_id else None
+    if profile is not None and rank(trust_level) > rank(profile.highest_trust_level):
+        profile.highest_trust_level = trust_level
+        profile.save(update_fields=["highest_trust_level"])
+
+
+def password_login_trust_level(user: User) -> str:
+    """A local account with a verified e-mail address is trust level *niedrig*."""
+    return TrustLevel.LOW if user.email_verified_at else TrustLevel.NONE
+
+
+def session_trust_level(request: HttpRequest) -> str:
+    if not request.user.is_authenticated:
+        return TrustLevel.NONE
+    return request.session.get(SESSION_KEY, TrustLevel.NONE)
+
+
+def totp_device(user: User, *, confirmed: bool | None = None) -> TOTPDevice | None:
+    devices = TOTPDevice.objects.devices_for_user(user, confirmed=confirmed)
+    return devices.filter(name="rathaus").first()
+
+
+def begin_totp_enrolment(user: User) -> TOTPDevice:
+    """An unconfirmed TOTP device for the staff member (re-used until confirmed)."""
+    device = totp_device(user, confirmed=False)
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="rathaus", confirmed=False)
+    return device
+
+
+def update_profile(*, profile: Profile, data: dict[str, str]) -> Profile:
+    """Save what the citizen may change. Fields an identity provider confirmed stay as confirmed."""
+    for field in ("street", "postal_code", "city", "phone", "preferred_channel"):
+        if field in data and field not in profile.verified_fields:
+            setattr(profile, field, data[field])
+    profile.full_clean()
+    profile.save()
+    return profile
+
+
+# --- Login through an external identity provider (OpenID Connect; see oidc.py) ---------------------------
+
+
+class ExternalLoginRefused(PermissionDenied):
+    """The provider confirmed the person, but Rathaus will not sign them in to an account (German detail)."""
+
+    code = "external-login-refused"
+
+
+@dataclasses.dataclass(frozen=True)
+class VerifiedIdentity:
+    """What an identity provider confirmed about one person, already mapped to account and profile fields."""
+
+    subject: str
+    email: str
+    email_verified: bool
+    user_fields: dict[str, str] = dataclasses.field(default_factory=dict)
+    profile_fields: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def apply_verified_attributes(*, user: User, user_fields: dict[str, str], profile_fields: dict[str, Any]) -> Profile:
+    """Store what an identity provider confirmed and mark those fields verified (read-only for the citizen).
+
+    Fields it did not send keep their value and their earlier verification.
+    """
+    changed = [name for name, value in user_fields.items() if getattr(user, name) != value]
+    for name in changed:
+        setattr(user, name, user_fields[name])
+    if changed:
+        user.save(update_fields=changed)
+    if user.tenant_id is None:
+        raise ValueError("only accounts of a municipality have a profile")
+    profile = Profile.objects.for_tenant(user.tenant_id).filter(user=user).first()
+    if profile is None:
+        profile = Profile(tenant_id=user.tenant_id, user=user)
+    for name, value in profile_fields.items():
+        setattr(profile, name, value)
+    profile.verified_fields = sorted({*profile.verified_fields, *user_fields, *profile_fields})
+    profile.full_clean()
+    profile.save()
+    return profile
+
+
+def _refuse(message: str) -> ExternalLoginRefused:
+    return ExternalLoginRefused(message)
+
+
+def _account_for_new_subject(*, provider: IdentityProvider, identity: VerifiedIdentity) -> User:
+    """A local account with the same address if that is safe to link, else a new citizen account."""
+    tenant = provider.tenant
+    email = identity.email.strip().lower()
+    if not email:
+        raise _refuse(
+            _(
+                "Ihr Nutzerkonto hat uns keine E-Mail-Adresse übermittelt. Bitte hinterlegen Sie dort eine "
+                "E-Mail-Adresse und melden Sie sich noch einmal an."
+            )
+        )
+    existing = User.objects.filter(tenant=tenant, email__iexact=email).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email,
+                    None,  # no password: this account signs in through the identity provider
+                    tenant=tenant,
+                    kind=User.Kind.CITIZEN,
+                    email_verified_at=timezone.now() if identity.email_verified else None,
+                )
+                Profile.objects.create(tenant=tenant, user=user)
+        except IntegrityError:
+            raise _refuse(_("Die Anmeldung ist gerade schon in Arbeit. Bitte versuchen Sie es noch einmal.")) from None
+        return user
+    if not existing.is_citizen:
+        raise _refuse(
+            _(
+                "Zu dieser E-Mail-Adresse gibt es ein Konto der Verwaltung. Bürgerkonten werden damit nicht "
+                "verbunden. Bitte melden Sie sich im internen Bereich an oder wenden Sie sich an Ihre Verwaltung."
+            )
+        )
+    # No account takeover: someone may have registered this address without owning it. Only an address
+    # confirmed on both sides (here by the e-mail link, there by the provider) joins the two.
+    if existing.email_verified_at is None:
+        raise _refuse(
+            _(
+                "Zu der E-Mail-Adresse aus Ihrem Nutzerkonto gibt es hier schon ein Konto, dessen E-Mail-Adresse "
+                "noch nicht bestätigt ist. Zu Ihrem Schutz verbinden wir die beiden nicht automatisch. Bitte "
+                "bestätigen Sie zuerst die E-Mail-Adresse mit dem Link aus unserer E-Mail (bei der Anmeldung mit "
+                "Passwort schicken wir ihn erneut) und melden Sie sich dann noch einmal mit Ihrem Nutzerkonto an."
+            )
+        )
+    if not identity.email_verified:
+        raise _refuse(
+            _(
+                "Zu der E-Mail-Adresse aus Ihrem Nutzerkonto gibt es hier schon ein Konto. Ihr Nutzerkonto hat "
+                "die E-Mail-Adresse aber nicht bestätigt, deshalb verbinden wir die beiden nicht. Bitte bestätigen "
+                "Sie die Adresse in Ihrem Nutzerkonto oder melden Sie sich mit E-Mail und Passwort an."
+            )
+        )
+    return existing
+
+
+def sign_in_external_identity(
+    *, request: HttpRequest, provider: IdentityProvider, identity: VerifiedIdentity, trust_level: str, backend: str
+) -> User:
+    """Find or create the account for ``identity`` at ``provider``, record what it confirmed, and log it in.
+
+    On return the session belongs to that account at ``trust_level``, the link (provider, subject) exists
+    and the confirmed fields are stored and marked verified — or, on ExternalLoginRefused, nothing at all
+    was written and nobody is logged in.
+    """
+    with transaction.atomic():
+        link = (
+            ExternalIdentity.objects.for_tenant(provider.tenant_id)
+            .select_related("user")
+            .filter(provider=provider, subject=identity.subject)
+            .first()
+        )
+        if link is None:
+            user = _account_for_new_subject(provider=provider, identity=identity)
+            link = ExternalIdentity(
+                tenant_id=provider.tenant_id, user=user, provider=provider, subject=identity.subject
+            )
+        user = link.user
+        if not user.is_active or not user.is_citizen:
+            raise _refuse(_("Dieses Konto ist gesperrt. Bitte wenden Sie sich an Ihre Verwaltung."))
+        link.last_trust_level = trust_level
+        link.last_login_at = timezone.now()
+        link.save()
+        apply_verified_attributes(user=user, user_fields=identity.user_fields, profile_fields=identity.profile_fields)
+        start_citizen_session(request, user, trust_level=trust_level, backend=backend)
+    return user

@@ -1,0 +1,75 @@
+"""The citizen portal's public pages: home, search, service page, life situations, legal pages."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+
+from rathaus.catalog import selectors as catalog
+from rathaus.catalog.models import Service
+from rathaus.identity.decorators import trust_level_required
+from rathaus.tenants import selectors as tenants
+from rathaus.tenants.http import TenantRequest
+
+SEARCH_MAX_LENGTH = 200
+
+
+def home(request: TenantRequest) -> HttpResponse:
+    tenant = request.tenant
+    if tenant is None:
+        return render(request, "portal/platform.html", {"municipalities": tenants.active_municipalities()})
+    return render(
+        request,
+        "portal/home.html",
+        {"top_services": catalog.top_services(tenant), "life_situations": catalog.life_situations(tenant)},
+    )
+
+
+def search(request: TenantRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    results = catalog.search_services(request.tenant, query, limit=30) if query else []
+    return render(request, "portal/search.html", {"query": query, "results": results})
+
+
+def _service_or_404(request: TenantRequest, slug: str) -> Service:
+    service = catalog.service_detail(request.tenant, slug)
+    if service is None:
+        raise Http404
+    return service
+
+
+def service_detail(request: TenantRequest, slug: str) -> HttpResponse:
+    return render(request, "portal/service.html", {"service": _service_or_404(request, slug)})
+
+
+def _service_trust_level(request: TenantRequest, slug: str) -> str:
+    return _service_or_404(request, slug).trust_level
+
+
+@trust_level_required(_service_trust_level)
+def apply(request: TenantRequest, slug: str) -> HttpResponse:
+    """Entry to the online application; the login reached the service's trust level."""
+    service = _service_or_404(request, slug)
+    return render(request, "portal/apply.html", {"service": service})
+
+
+def life_situation(request: TenantRequest, slug: str) -> HttpResponse:
+    situation = catalog.life_situation(request.tenant, slug)
+    if situation is None:
+        raise Http404
+    services = catalog.published_services(request.tenant).filter(life_situations=situation).order_by("name")
+    return render(request, "portal/life_situation.html", {"situation": situation, "services": services})
+
+
+def legal_page(request: TenantRequest, page: str) -> HttpResponse:
+    titles = {
+        "imprint": "Impressum",
+        "privacy": "Datenschutzerklärung",
+        "accessibility": "Erklärung zur Barrierefreiheit",
+    }
+    tenant = request.tenant
+    return render(
+        request,
+        "portal/legal.html",
+        {"page": page, "title": titles[page], "text": getattr(tenant, page)},
+    )

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from rathaus.api import api
+from rathaus.core.views import healthz
+
+admin.site.site_header = "Rathaus – Plattformbetrieb"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("konto/", include("rathaus.identity.urls")),
+    path("intern/", include("rathaus.identity.staff_urls")),
+    path("intern/leistungen/", include("rathaus.catalog.urls")),
+    path("", include("rathaus.portal.urls")),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
