@@ -17,6 +17,16 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
                 raise pytest.UsageError(f"skipped test in CI: {item.nodeid}")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_search_index() -> Any:
+    """Database rows roll back between tests; the in-process search index must too."""
+    from rathaus.catalog import search
+
+    search.reset_cache()
+    yield
+    search.reset_cache()
+
+
 @pytest.fixture
 def tenant(db: Any) -> Any:
     from rathaus.core.testing import MunicipalityFactory

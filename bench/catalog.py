@@ -58,13 +58,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--phases", default="healthz,search,service", help="comma-separated subset")
     parser.add_argument("--results", type=Path, default=BENCH / "results.md", help="markdown file to append to")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
-    parser.add_argument(
-        "--variant",
-        choices=["shipped", "proposed", "proposed10"],
-        default="shipped",
-        help="proposed: serve bench/variant.py (the search fixes proposed in docs/performance.md); "
-        "proposed10: the same with at most 10 search results",
-    )
     return parser.parse_args()
 
 
@@ -271,20 +264,8 @@ def main() -> int:
     env["BENCH_SLUGS"] = str(slug_file)
 
     server_log = open(workdir / "server.log", "w", encoding="utf-8")  # noqa: SIM115 - closed in finally
-    if args.variant != "shipped":
-        env["BENCH_VARIANT"] = "proposed"
-        if args.variant == "proposed10":
-            env["BENCH_SEARCH_LIMIT"] = "10"
-        collect = [sys.executable, "-m", "rathaus.cli", "collectstatic", "--noinput", "-v", "0"]
-        subprocess.run(collect, env=env, check=True)
-        # The same gunicorn command line as ``rathaus serve``, with the patched application.
-        command = [
-            sys.executable, "-m", "gunicorn", "variant:application", "--bind", f"127.0.0.1:{args.port}",
-            "--workers", str(args.workers), "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1",
-        ]  # fmt: skip
-    else:
-        command = [sys.executable, "-m", "rathaus.cli", "serve", f"127.0.0.1:{args.port}"]
-        command += ["--workers", str(args.workers)]
+    command = [sys.executable, "-m", "rathaus.cli", "serve", f"127.0.0.1:{args.port}"]
+    command += ["--workers", str(args.workers)]
     server = subprocess.Popen(
         command,
         cwd=ROOT,
@@ -339,8 +320,7 @@ def render(
     baseline = rows[0][1] if rows and rows[0][0] == "/healthz" else None
     wait = "closed loop (no think time)" if args.wait in ("", "0") else f"think time {args.wait} s"
     lines = [
-        f"### {dt.date.today().isoformat()} — {args.db}, {args.users} users, {wait}, {args.services} services"
-        + ("" if args.variant == "shipped" else f", variant {args.variant}"),
+        f"### {dt.date.today().isoformat()} — {args.db}, {args.users} users, {wait}, {args.services} services",
         "",
         f"`{' '.join(['python', 'bench/catalog.py', *sys.argv[1:]])}` — {os.cpu_count()} CPUs, "
         f"{args.workers} gunicorn workers, {versions()}; import {imported:.1f} s; "

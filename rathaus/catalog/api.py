@@ -129,10 +129,10 @@ class ProblemOut(Schema):
 def list_services(request: TenantRequest, filters: Query[ServiceFilter]) -> dict[str, Any]:
     tenant = request.tenant
     if filters.q and filters.q.strip():
-        found = selectors.search_services(tenant, filters.q, limit=filters.offset + filters.limit)
-        if filters.life_situation:
-            found = [s for s in found if filters.life_situation in {ls.slug for ls in s.life_situations.all()}]
-        return {"count": len(found), "items": found[filters.offset : filters.offset + filters.limit]}
+        count, items = selectors.search_page(
+            tenant, filters.q, filters.offset, filters.limit, life_situation=filters.life_situation
+        )
+        return {"count": count, "items": items}
     qs = selectors.published_services(tenant).order_by("name")
     if filters.life_situation:
         qs = qs.filter(life_situations__slug=filters.life_situation)

@@ -226,6 +226,12 @@ _cache: dict[int, tuple[int, CatalogIndex]] = {}
 _lock = threading.Lock()
 
 
+def reset_cache() -> None:
+    """Forget every built index (tests; after bulk changes outside the ORM)."""
+    with _lock:
+        _cache.clear()
+
+
 def index_for(tenant_id: int, version: int, load: Callable[[], Iterable[SearchDocument]]) -> CatalogIndex:
     """The municipality's index at ``version``; ``load()`` yields its documents when a rebuild is due."""
     cached = _cache.get(tenant_id)

@@ -60,12 +60,38 @@ def _documents(tenant: Municipality) -> Iterator[search.SearchDocument]:
         )
 
 
-def search_services(tenant: Municipality, query: str, limit: int = 20) -> list[Service]:
-    """Published services matching ``query`` in plain words, best first."""
+# Columns a result card and the API summary show; nothing else is loaded for a search hit.
+CARD_FIELDS = ("pk", "tenant_id", "leika_key", "slug", "name", "short_description", "trust_level", "channels")
+MAX_SEARCH_HITS = 1000
+
+
+def search_ids(tenant: Municipality, query: str, limit: int = MAX_SEARCH_HITS) -> list[int]:
+    """Primary keys of the published services matching ``query`` in plain words, best first."""
     version = Municipality.objects.filter(pk=tenant.pk).values_list("catalog_version", flat=True).first() or 0
     index = search.index_for(tenant.pk, version, lambda: _documents(tenant))
-    ids = index.search(query, limit=limit)
+    return index.search(query, limit=limit)
+
+
+def services_in_order(tenant: Municipality, ids: list[int]) -> list[Service]:
+    """The published services with ``ids``, in that order, loaded for a result card."""
     if not ids:
         return []
-    by_id = {s.pk: s for s in published_services(tenant).filter(pk__in=ids).select_related("org_unit")}
+    by_id = {s.pk: s for s in published_services(tenant).filter(pk__in=ids).only(*CARD_FIELDS)}
     return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def search_services(tenant: Municipality, query: str, limit: int = 20, offset: int = 0) -> list[Service]:
+    """Published services matching ``query`` in plain words, best first."""
+    return services_in_order(tenant, search_ids(tenant, query, limit=offset + limit)[offset:])
+
+
+def search_page(
+    tenant: Municipality, query: str, offset: int, limit: int, life_situation: str | None = None
+) -> tuple[int, list[Service]]:
+    """(number of all hits, the hits from ``offset`` on) for a paged search, optionally in one life situation."""
+    ids = search_ids(tenant, query)
+    if life_situation:
+        through = Service.life_situations.through.objects.filter(lifesituation__slug=life_situation, service_id__in=ids)
+        inside = set(through.values_list("service_id", flat=True))
+        ids = [pk for pk in ids if pk in inside]
+    return len(ids), services_in_order(tenant, ids[offset : offset + limit])

@@ -12,6 +12,7 @@ from rathaus.tenants import selectors as tenants
 from rathaus.tenants.http import TenantRequest
 
 SEARCH_MAX_LENGTH = 200
+SEARCH_PAGE_SIZE = 10
 
 
 def home(request: TenantRequest) -> HttpResponse:
@@ -26,9 +27,31 @@ def home(request: TenantRequest) -> HttpResponse:
 
 
 def search(request: TenantRequest) -> HttpResponse:
+    """Plain-word search, ten hits a page; ``seite`` pages on without JavaScript."""
     query = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
-    results = catalog.search_services(request.tenant, query, limit=30) if query else []
-    return render(request, "portal/search.html", {"query": query, "results": results})
+    page = _page_number(request.GET.get("seite"))
+    count, results = 0, list[Service]()
+    if query:
+        count, results = catalog.search_page(request.tenant, query, (page - 1) * SEARCH_PAGE_SIZE, SEARCH_PAGE_SIZE)
+    pages = max(1, -(-count // SEARCH_PAGE_SIZE))
+    context = {
+        "query": query,
+        "results": results,
+        "count": count,
+        "page": page,
+        "first": (page - 1) * SEARCH_PAGE_SIZE + 1,
+        "last": (page - 1) * SEARCH_PAGE_SIZE + len(results),
+        "previous_page": page - 1 if page > 1 else None,
+        "next_page": page + 1 if page < pages else None,
+    }
+    return render(request, "portal/search.html", context)
+
+
+def _page_number(raw: str | None) -> int:
+    """A 1-based page number; anything else is page 1."""
+    if raw and raw.isdigit() and len(raw) < 4:
+        return max(1, int(raw))
+    return 1
 
 
 def _service_or_404(request: TenantRequest, slug: str) -> Service:

@@ -111,3 +111,13 @@ def test_api_never_answers_5xx(case: Any) -> None:
         content_type = headers["content-type"]
         content_type = content_type[0] if isinstance(content_type, list) else content_type
         assert content_type.startswith("application/problem+json"), response.text
+
+
+def test_search_count_is_all_hits_and_pages_with_offset(tclient: Client, tenant: Any) -> None:
+    unit = ServiceFactory(tenant=tenant, name="Sperrmüll Abholung 00").org_unit
+    for n in range(1, 23):
+        ServiceFactory(tenant=tenant, org_unit=unit, name=f"Sperrmüll Abholung {n:02d}")
+    data = tclient.get("/api/v1/catalog/services", {"q": "Sperrmüll", "limit": 5, "offset": 20}).json()
+    assert data["count"] == 23 and len(data["items"]) == 3
+    first = tclient.get("/api/v1/catalog/services", {"q": "Sperrmüll", "limit": 5}).json()
+    assert len(first["items"]) == 5 and not {i["slug"] for i in first["items"]} & {i["slug"] for i in data["items"]}

@@ -43,7 +43,7 @@ TOPIC_GROUPS = {
 def musterstadt() -> Municipality:
     load_demo()
     # The search index is cached per tenant id and catalog version; ids repeat across rolled-back tests.
-    search._cache.clear()
+    search.reset_cache()
     return Municipality.objects.get(slug="musterstadt")
 
 

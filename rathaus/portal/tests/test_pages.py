@@ -103,3 +103,33 @@ def test_english_interface(tclient: Client, catalog: Any) -> None:
     tclient.post("/i18n/setlang/", {"language": "en", "next": "/"})
     body = tclient.get("/").content.decode()
     assert '<html lang="en"' in body
+
+
+@pytest.fixture
+def many_dog_services(tenant: Any) -> list[Any]:
+    unit = ServiceFactory(tenant=tenant, name="Hundesteuer Nr. 00").org_unit
+    return [ServiceFactory(tenant=tenant, org_unit=unit, name=f"Hundesteuer Nr. {n:02d}") for n in range(1, 23)]
+
+
+def test_search_shows_ten_hits_a_page_with_a_link_to_more(tclient: Client, many_dog_services: Any) -> None:
+    body = tclient.get("/suche/", {"q": "Hundesteuer"}).content.decode()
+    assert "23 Ergebnisse" in body and "Ergebnisse 1 bis 10" in body
+    assert body.count('class="kern-card ') == 10
+    assert 'rel="next" href="?q=Hundesteuer&amp;seite=2#ergebnisse"' in body and 'rel="prev"' not in body
+
+
+def test_search_last_page_links_back(tclient: Client, many_dog_services: Any) -> None:
+    body = tclient.get("/suche/", {"q": "Hundesteuer", "seite": "3"}).content.decode()
+    assert body.count('class="kern-card ') == 3 and "Ergebnisse 21 bis 23" in body
+    assert 'rel="prev" href="?q=Hundesteuer&amp;seite=2#ergebnisse"' in body and 'rel="next"' not in body
+
+
+@pytest.mark.parametrize("seite", ["abc", "-1", "0", "99999999999"])
+def test_search_page_number_garbage_means_first_page(tclient: Client, many_dog_services: Any, seite: str) -> None:
+    response = tclient.get("/suche/", {"q": "Hundesteuer", "seite": seite})
+    assert response.status_code == 200 and "Ergebnisse 1 bis 10" in response.content.decode()
+
+
+def test_search_page_beyond_the_end_says_so(tclient: Client, many_dog_services: Any) -> None:
+    body = tclient.get("/suche/", {"q": "Hundesteuer", "seite": "9"}).content.decode()
+    assert "keine Ergebnisse mehr" in body and 'href="?q=Hundesteuer"' in body
