@@ -136,6 +136,7 @@ class StaffRole(TenantOwned):
         CITIZENS_OFFICE = "citizens_office", _("Bürgerbüro")
         DIGITALISATION = "digitalisation", _("Digitalisierung")
         TENANT_ADMIN = "tenant_admin", _("Administration der Kommune")
+        TREASURY = "treasury", _("Stadtkasse")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_roles")
     org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="staff_roles")
@@ -160,10 +161,11 @@ class IdentityProvider(TenantOwned):
     slug = models.SlugField(_("Kurzname"), max_length=40)
     name = models.CharField(_("Name"), max_length=120)
     issuer = models.URLField(_("Aussteller (issuer)"))
-    authorization_endpoint = models.URLField()
-    token_endpoint = models.URLField()
-    userinfo_endpoint = models.URLField()
-    jwks_uri = models.URLField()
+    # Left empty, the endpoints come from the issuer's discovery document (/.well-known/openid-configuration).
+    authorization_endpoint = models.URLField(blank=True, help_text=_("leer: aus dem Discovery-Dokument"))
+    token_endpoint = models.URLField(blank=True, help_text=_("leer: aus dem Discovery-Dokument"))
+    userinfo_endpoint = models.URLField(blank=True, help_text=_("leer: aus dem Discovery-Dokument"))
+    jwks_uri = models.URLField(blank=True, help_text=_("leer: aus dem Discovery-Dokument"))
     end_session_endpoint = models.URLField(blank=True)
     client_id = models.CharField(max_length=200)
     client_secret_env = models.CharField(_("Umgebungsvariable mit dem Client-Secret"), max_length=100, blank=True)

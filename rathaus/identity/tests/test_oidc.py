@@ -25,6 +25,7 @@ import jwt
 import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from rathaus.core.testing import CitizenFactory, IdentityProviderFactory, MunicipalityFactory, ServiceFactory
@@ -530,3 +531,12 @@ def test_attribute_mapping_leaves_out_values_that_do_not_fit() -> None:
     )
     assert user_fields == {"first_name": "Erika"}
     assert profile_fields == {"postal_code": "51147"}
+
+
+def test_a_provider_row_with_only_the_issuer_passes_validation(tenant: Any) -> None:
+    """Operators enter the issuer; the endpoints come from discovery, so the admin form must accept that."""
+    provider = IdentityProvider(tenant=tenant, slug="bundid", name="BundID", issuer="https://id.bund.de/", client_id="x")
+    provider.full_clean()
+    provider.issuer = "kein-url"
+    with pytest.raises(ValidationError):
+        provider.full_clean()

@@ -133,3 +133,23 @@ def test_search_page_number_garbage_means_first_page(tclient: Client, many_dog_s
 def test_search_page_beyond_the_end_says_so(tclient: Client, many_dog_services: Any) -> None:
     body = tclient.get("/suche/", {"q": "Hundesteuer", "seite": "9"}).content.decode()
     assert "keine Ergebnisse mehr" in body and 'href="?q=Hundesteuer"' in body
+
+
+def test_header_login_link_returns_to_the_page(tclient: Client, catalog: Any) -> None:
+    body = tclient.get("/leistungen/wohnsitz-anmelden/").content.decode()
+    assert 'href="/konto/anmelden/?next=/leistungen/wohnsitz-anmelden/"' in body
+    assert 'href="/konto/anmelden/"' in tclient.get("/").content.decode()
+
+
+def test_language_switch_to_english_translates_the_portal(tclient: Client, catalog: Any) -> None:
+    assert "Leistungen suchen" in tclient.get("/suche/").content.decode()
+    response = tclient.post("/i18n/setlang/", {"language": "en", "next": "/suche/"})
+    assert response.status_code == 302 and response["Location"] == "/suche/"
+    body = tclient.get("/suche/", {"q": "Ummeldung"}).content.decode()
+    assert '<html lang="en"' in body and "Search services" in body and "Leistungen suchen" not in body
+    assert "1 result" in body
+
+
+def test_browser_language_english_is_honoured(tclient: Client, catalog: Any) -> None:
+    body = tclient.get("/suche/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.8").content.decode()
+    assert "Search services" in body
