@@ -31,6 +31,7 @@ STAFF = [
     ("leitung", "Lars", "Lehmann", StaffRole.Role.UNIT_LEAD, None),
     ("poststelle", "Paul", "Peters", StaffRole.Role.MAILROOM, None),
     ("buergerbuero", "Berit", "Brandt", StaffRole.Role.CITIZENS_OFFICE, None),
+    ("kasse", "Karl", "Kramer", StaffRole.Role.TREASURY, "FB20-2"),
 ]
 
 
