@@ -535,7 +535,9 @@ def test_attribute_mapping_leaves_out_values_that_do_not_fit() -> None:
 
 def test_a_provider_row_with_only_the_issuer_passes_validation(tenant: Any) -> None:
     """Operators enter the issuer; the endpoints come from discovery, so the admin form must accept that."""
-    provider = IdentityProvider(tenant=tenant, slug="bundid", name="BundID", issuer="https://id.bund.de/", client_id="x")
+    provider = IdentityProvider(
+        tenant=tenant, slug="bundid", name="BundID", issuer="https://id.bund.de/", client_id="x"
+    )
     provider.full_clean()
     provider.issuer = "kein-url"
     with pytest.raises(ValidationError):
