@@ -7,7 +7,7 @@ DATA ?= var
 export RATHAUS_DATA_DIR ?= $(abspath $(DATA))
 DEMO_IDP_PORT ?= 8001
 export RATHAUS_DEMO_IDP_SECRET ?= demo-idp-secret-only-for-the-embedded-demo
-SYSTEM_PACKAGES := chromium fonts-dejavu-core gettext
+SYSTEM_PACKAGES := chromium fonts-dejavu-core gettext clamav clamav-daemon
 
 .PHONY: demo test venv install install-test system-deps lint typecheck pytest migrate loaddemo serve clean assets messages
 
@@ -40,7 +40,7 @@ migrate: install
 loaddemo: migrate
 	$(BIN)/rathaus loaddemo --idp-url http://127.0.0.1:$(DEMO_IDP_PORT)
 
-demo: loaddemo
+demo: loaddemo system-deps
 	@echo
 	@echo "Rathaus läuft gleich auf:"
 	@echo "  Bürgerportal Musterstadt:   http://127.0.0.1:8000/   (auch http://musterstadt.localhost:8000/)"
@@ -50,12 +50,13 @@ demo: loaddemo
 	@echo "  API (OpenAPI):              http://127.0.0.1:8000/api/v1/openapi.json"
 	@echo "  Demo-Servicekonto (OIDC):   http://127.0.0.1:$(DEMO_IDP_PORT)/   (erika = hoch, max = substanziell)"
 	@echo
+	export CLAMD_SOCKET=$$(scripts/demo-clamd.sh $(RATHAUS_DATA_DIR)); \
 	$(BIN)/python -m rathaus.demo_idp serve --port $(DEMO_IDP_PORT) --data-dir $(RATHAUS_DATA_DIR)/demo-idp \
 	  --client-secret "$$RATHAUS_DEMO_IDP_SECRET" \
 	  --redirect-uri http://127.0.0.1:8000/konto/oidc/callback/ \
 	  --redirect-uri http://localhost:8000/konto/oidc/callback/ \
 	  --redirect-uri http://musterstadt.localhost:8000/konto/oidc/callback/ & \
-	idp=$$!; trap "kill $$idp 2>/dev/null" EXIT INT TERM; \
+	idp=$$!; trap "kill $$idp $$(cat $(RATHAUS_DATA_DIR)/clamav/clamd.pid) 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/rathaus serve 127.0.0.1:8000
 
 lint: install-test

@@ -8,9 +8,11 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from rathaus.applications.api import router as applications_router
 from rathaus.catalog.api import router as catalog_router
 from rathaus.core.errors import DomainError, problem
 from rathaus.core.validation import german_errors
+from rathaus.payments.api import router as payments_router
 
 log = structlog.get_logger("rathaus.api")
 
@@ -66,3 +68,5 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 api.add_router("/catalog/", catalog_router)
+api.add_router("/applications/", applications_router)
+api.add_router("/payments/", payments_router)

@@ -16,6 +16,10 @@ urlpatterns = [
     path("konto/", include("rathaus.identity.urls")),
     path("intern/", include("rathaus.identity.staff_urls")),
     path("intern/leistungen/", include("rathaus.catalog.urls")),
+    path("intern/kasse/", include("rathaus.payments.staff_urls")),
+    path("intern/antraege/", include("rathaus.applications.office_urls")),
+    path("zahlung/", include("rathaus.payments.urls")),
+    path("antraege/", include("rathaus.applications.urls")),
     path("", include("rathaus.portal.urls")),
 ]
 if settings.DEBUG:

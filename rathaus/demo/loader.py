@@ -54,6 +54,7 @@ def load_demo(*, idp_url: str = DEMO_IDP_URL) -> list[DemoLogin]:
     tenant = _municipality(data["municipality"])
     units = _org_units(tenant, data["org_units"])
     import_catalog(tenant=tenant, document={"life_situations": data["life_situations"], "services": data["services"]})
+    _forms(tenant)
     logins += _staff(tenant, units)
     logins += _citizens(tenant)
     _identity_provider(tenant, idp_url)
@@ -154,6 +155,19 @@ def _staff(
             )
         )
     return logins
+
+
+def _forms(tenant: Municipality) -> None:
+    """The demo's online forms, published for the services they belong to (a new version only on change)."""
+    from rathaus import formengine
+    from rathaus.applications.services import publish_form
+    from rathaus.catalog.models import Service
+
+    for slug in formengine.demo_form_slugs():
+        service = Service.objects.for_tenant(tenant).filter(slug=slug).first()
+        if service is None:
+            raise LookupError(f"demo form {slug!r} has no service of that slug in the demo catalog")
+        publish_form(service=service, definition=formengine.load_demo_form(slug))
 
 
 def _citizens(tenant: Municipality) -> list[DemoLogin]:

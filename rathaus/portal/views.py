@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from rathaus.applications import views as applications
 from rathaus.catalog import selectors as catalog
 from rathaus.catalog.models import Service
-from rathaus.identity.decorators import trust_level_required
 from rathaus.tenants import selectors as tenants
 from rathaus.tenants.http import TenantRequest
 
@@ -65,15 +65,9 @@ def service_detail(request: TenantRequest, slug: str) -> HttpResponse:
     return render(request, "portal/service.html", {"service": _service_or_404(request, slug)})
 
 
-def _service_trust_level(request: TenantRequest, slug: str) -> str:
-    return _service_or_404(request, slug).trust_level
-
-
-@trust_level_required(_service_trust_level)
 def apply(request: TenantRequest, slug: str) -> HttpResponse:
-    """Entry to the online application; the login reached the service's trust level."""
-    service = _service_or_404(request, slug)
-    return render(request, "portal/apply.html", {"service": service})
+    """»Online beantragen«: login at the service's trust level, then the online form (applications module)."""
+    return applications.start(request, slug)
 
 
 def life_situation(request: TenantRequest, slug: str) -> HttpResponse:

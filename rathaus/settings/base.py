@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "rathaus.identity",
     "rathaus.catalog",
     "rathaus.portal",
+    "rathaus.formengine",
+    "rathaus.payments",
+    "rathaus.applications",
 ]
 
 MIDDLEWARE = [
@@ -198,6 +201,31 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "rathaus@localhost")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not os.environ.get("CELERY_BROKER_URL"))
 CELERY_TASK_EAGER_PROPAGATES = True
+# Periodic work for `celery beat` in production; the embedded default runs `rathaus applications_sweep` by cron.
+CELERY_BEAT_SCHEDULE = {
+    "payments-refresh-pending": {"task": "rathaus.payments.tasks.refresh_pending_payments", "schedule": 15 * 60},
+    "applications-sweep": {"task": "rathaus.applications.tasks.sweep", "schedule": 24 * 60 * 60},
+}
+
+# Online applications: drafts are deleted this many days after their last change.
+RATHAUS_DRAFT_DAYS = int(os.environ.get("RATHAUS_DRAFT_DAYS", "30"))
+RATHAUS_MAX_ATTACHMENT_BYTES = int(os.environ.get("RATHAUS_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))
+RATHAUS_MAX_SUBMISSION_BYTES = int(os.environ.get("RATHAUS_MAX_SUBMISSION_BYTES", str(30 * 1024 * 1024)))
+# Virus scanning: every upload goes through clamd; no scan, no upload.
+RATHAUS_CLAMD_SOCKET = os.environ.get("CLAMD_SOCKET", "/var/run/clamav/clamd.ctl")
+RATHAUS_CLAMD_TCP = os.environ.get("CLAMD_TCP", "")
+RATHAUS_CLAMD_TIMEOUT = int(os.environ.get("CLAMD_TIMEOUT", "30"))
+# Payments: "demo" (test payments served by the app) or "epaybl".
+RATHAUS_PAYMENT_PROVIDER = os.environ.get("RATHAUS_PAYMENT_PROVIDER", "demo")
+RATHAUS_PAYMENT_PROVIDERS_BY_TENANT: dict[str, str] = {}  # municipality slug → provider, overrides the default
+# ePayBL-style platform (docs/operators/payments.md); the secret itself stays in the variable named here.
+RATHAUS_EPAYBL_URL = os.environ.get("RATHAUS_EPAYBL_URL", "")
+RATHAUS_EPAYBL_MERCHANT_ID = os.environ.get("RATHAUS_EPAYBL_MERCHANT_ID", "")
+RATHAUS_EPAYBL_SECRET_ENV = os.environ.get("RATHAUS_EPAYBL_SECRET_ENV", "RATHAUS_EPAYBL_SECRET")
+RATHAUS_EPAYBL_BEWIRTSCHAFTER = os.environ.get("RATHAUS_EPAYBL_BEWIRTSCHAFTER", "")
+RATHAUS_EPAYBL_HAUSHALTSSTELLE = os.environ.get("RATHAUS_EPAYBL_HAUSHALTSSTELLE", "")
+RATHAUS_EPAYBL_OBJEKTNUMMER = os.environ.get("RATHAUS_EPAYBL_OBJEKTNUMMER", "")
+RATHAUS_EPAYBL_TIMEOUT = int(os.environ.get("RATHAUS_EPAYBL_TIMEOUT", "10"))
 
 # Citizen OIDC login: outgoing calls to the identity provider.
 OIDC_VERIFY_SSL = env_bool("OIDC_VERIFY_SSL", True)

@@ -55,8 +55,13 @@ class TenantMiddleware:
                 prefix = f"/m/{tenant.slug}"
                 request.tenant_prefix = prefix  # type: ignore[attr-defined]
                 request.path_info = match["rest"]
-                set_script_prefix(get_script_prefix().rstrip("/") + prefix + "/")
-                return self.get_response(request)
+                previous = get_script_prefix()
+                set_script_prefix(previous.rstrip("/") + prefix + "/")
+                try:
+                    return self.get_response(request)
+                finally:
+                    # The prefix is per thread: the next request on this thread may be for another host.
+                    set_script_prefix(previous)
 
         if request.path_info.startswith(_PLATFORM_PATHS):
             return self.get_response(request)

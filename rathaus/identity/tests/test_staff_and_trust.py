@@ -82,7 +82,8 @@ def test_catalog_admin_needs_its_role(tclient: Client, tenant: Any) -> None:
 @pytest.mark.parametrize(
     ("required", "session_level", "allowed"),
     [
-        ("none", None, True),
+        ("none", None, False),  # an online application always needs an account (mailbox, receipt)
+        ("none", "low", True),
         ("low", None, False),
         ("low", "low", True),
         ("substantial", "low", False),
@@ -107,7 +108,7 @@ def test_service_trust_level_is_enforced(
         assert page.status_code == 403
         text = page.content.decode()
         assert "Vertrauensniveau" in text
-        assert {"low": "niedrig", "substantial": "substanziell", "high": "hoch"}[required] in text
+        assert {"none": "niedrig", "low": "niedrig", "substantial": "substanziell", "high": "hoch"}[required] in text
 
 
 def test_trust_page_explains_online_ausweis_for_high(tclient: Client) -> None:

@@ -60,9 +60,42 @@ def world(tenant: Any, other_tenant: Any) -> dict[str, Any]:
         staff = StaffFactory(tenant=t, email=f"amt@{tag}.example", last_name=tag, roles=ALL_ROLES)
         data[tag] = {
             "tenant": t, "unit": unit, "situation": situation, "service": service, "provider": provider,
-            "citizen": citizen, "staff": staff,
+            "citizen": citizen, "staff": staff, **_applications_of(t, tag, service, citizen),
         }  # fmt: skip
     return data
+
+
+def _applications_of(tenant: Any, tag: str, service: Any, citizen: Any) -> dict[str, Any]:
+    """A published form, an open draft, a submitted application with a file and a message, and a payment."""
+    import hashlib
+    from decimal import Decimal
+
+    from rathaus.applications import services as applications
+    from rathaus.applications.models import Draft
+    from rathaus.applications.tests.conftest import HUND_FORM
+    from rathaus.attachments import storage
+    from rathaus.payments import services as payments
+
+    form = applications.publish_form(service=service, definition=HUND_FORM)
+    content = f"%PDF-1.4 Nachweis {tag}".encode()
+    sha = hashlib.sha256(content).hexdigest()
+    ref = {"key": storage.store(content, sha), "name": f"{tag}.pdf", "sha256": sha, "size": len(content),
+           "content_type": "application/pdf"}  # fmt: skip
+    answers = {
+        "halter": {"person": {"vorname": tag, "nachname": tag}},
+        "hunde": {"hund": [{"name": f"Hund {tag}"}], "nachweis": {"datei": ref}},
+    }
+    submitted = Draft.objects.create(
+        tenant=tenant, owner=citizen, form_version=form, answers=answers, files={"hunde.nachweis.datei": ref}
+    )
+    application = applications.submit(draft_uuid=submitted.uuid, tenant=tenant, actor=citizen, trust_level="high")
+    applications.send_message(application=application, sender=citizen, body=f"Frage von {tag}", from_office=False)
+    draft = Draft.objects.create(tenant=tenant, owner=citizen, form_version=form, answers=answers, step="halter")
+    payment = payments.start_payment(
+        tenant=tenant, reference=application.number, purpose=f"Gebühr {tag}", amount=Decimal("96.00"), lines=[],
+        payer=citizen, return_url="/antraege/",
+    )  # fmt: skip
+    return {"application": application, "draft": draft, "payment": payment, "sha256": sha}
 
 
 def _values_for(route: str, b: dict[str, Any]) -> list[str]:
@@ -73,6 +106,12 @@ def _values_for(route: str, b: dict[str, Any]) -> list[str]:
         "token": [verification_token(b["citizen"])],
         "object_id": [str(b["service"].pk), str(b["citizen"].pk), str(b["unit"].pk), str(b["provider"].pk)],
         "app_label": ["catalog", "identity", "tenants"],
+        "number": [b["application"].number],
+        "draft_uuid": [str(b["draft"].uuid)],
+        "uuid": [str(b["payment"].uuid)],
+        "sha256": [b["sha256"]],
+        "step_id": ["halter"],
+        "path": ["hunde.nachweis.datei"],
     }
     params = re.findall(r"<(?:\w+:)?(\w+)>", route)
     paths = [route]

@@ -43,6 +43,16 @@ def test_path_prefix_selects_municipality_on_platform_host(tenant: Any) -> None:
     assert 'href="/m/alpha/suche/"' in response.content.decode()
 
 
+def test_path_prefix_does_not_stick_to_the_thread(tenant: Any) -> None:
+    from django.urls import get_script_prefix
+
+    before = get_script_prefix()
+    Client(HTTP_HOST="platform.testserver").get("/m/alpha/suche/")
+    assert get_script_prefix() == before
+    body = Client(HTTP_HOST="alpha.testserver").get("/").content.decode()
+    assert 'href="/suche/"' in body and "/m/alpha/" not in body
+
+
 def test_path_prefix_is_ignored_on_a_municipality_host(tenant: Any, other_tenant: Any) -> None:
     response = Client(HTTP_HOST="alpha.testserver").get("/m/beta/")
     assert response.status_code == 404

@@ -1,0 +1,1 @@
+"""Online applications: form definitions per service, drafts, atomic submissions, receipts, citizen mailbox."""

@@ -1,0 +1,90 @@
+"""Reads of online applications, scoped by municipality and by who may see what (in the queryset)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from rathaus.catalog.models import Service
+from rathaus.identity.models import StaffRole, User
+from rathaus.tenants.models import Municipality
+
+from .models import Application, Draft, FormVersion, Message
+
+OFFICE_ROLES = (StaffRole.Role.CASEWORKER, StaffRole.Role.UNIT_LEAD, StaffRole.Role.CITIZENS_OFFICE)
+
+
+def current_form(tenant: Municipality, service: Service) -> FormVersion | None:
+    """The service's newest published form version, or None when it has no online form."""
+    return (
+        FormVersion.objects.for_tenant(tenant)
+        .filter(service=service, published_at__isnull=False)
+        .order_by("-version")
+        .first()
+    )
+
+
+def services_with_forms(tenant: Municipality) -> set[int]:
+    ids = FormVersion.objects.for_tenant(tenant).filter(published_at__isnull=False).values_list("service_id", flat=True)
+    return set(ids)
+
+
+def drafts_of(tenant: Municipality, user: User) -> QuerySet[Draft]:
+    return (
+        Draft.objects.for_tenant(tenant)
+        .filter(owner=user, expires_at__gt=timezone.now())
+        .select_related("form_version__service")
+        .order_by("-updated_at")
+    )
+
+
+def draft_of(tenant: Municipality, user: User, draft_uuid: Any) -> Draft | None:
+    return drafts_of(tenant, user).filter(uuid=draft_uuid).first()
+
+
+def applications_of(tenant: Municipality, user: User) -> QuerySet[Application]:
+    unread = Count("messages", filter=Q(messages__from_office=True, messages__read_at__isnull=True))
+    return (
+        Application.objects.for_tenant(tenant)
+        .filter(applicant=user)
+        .select_related("service")
+        .annotate(unread=unread)
+        .order_by("-submitted_at")
+    )
+
+
+def application_of(tenant: Municipality, user: User, number: str) -> Application | None:
+    return (
+        Application.objects.for_tenant(tenant)
+        .filter(applicant=user, number=number)
+        .select_related("service", "org_unit", "form_version")
+        .first()
+    )
+
+
+def office_units(tenant: Municipality, user: User) -> QuerySet[Any] | None:
+    """Organisation unit ids whose applications ``user`` handles; None means all (tenant admin)."""
+    roles = StaffRole.objects.for_tenant(tenant).filter(user=user)
+    if roles.filter(role=StaffRole.Role.TENANT_ADMIN).exists():
+        return None
+    return roles.filter(role__in=OFFICE_ROLES).values("org_unit_id")
+
+
+def applications_for_office(tenant: Municipality, user: User) -> QuerySet[Application]:
+    """Forwarded applications of the units the staff member works in (not those still waiting for payment)."""
+    qs = Application.objects.for_tenant(tenant).filter(forwarded_at__isnull=False)
+    units = office_units(tenant, user)
+    if units is not None:
+        qs = qs.filter(org_unit_id__in=units)
+    unread = Count("messages", filter=Q(messages__from_office=False, messages__read_at__isnull=True))
+    return qs.select_related("service", "org_unit", "applicant").annotate(unread=unread).order_by("-submitted_at")
+
+
+def application_for_office(tenant: Municipality, user: User, number: str) -> Application | None:
+    return applications_for_office(tenant, user).filter(number=number).first()
+
+
+def thread(application: Application) -> QuerySet[Message]:
+    return Message.objects.for_tenant(application.tenant_id).filter(application=application).select_related("sender")

@@ -1,0 +1,493 @@
+"""Every write of online applications: drafts, uploads, the atomic submission, status, messages, forwarding.
+
+Durability contract of :func:`submit`: when it returns, the application, its attachments (rows pointing to
+blobs that were fsynced when they were uploaded), its first status event and its outbox event are
+committed together; if it raises, nothing of them exists. A second call for the same draft returns the
+application the first call created (idempotent), never a second one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import structlog
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rathaus import formengine
+from rathaus.attachments import storage
+from rathaus.attachments.checks import CheckedFile, UploadRejected, check_total, check_upload
+from rathaus.catalog.models import Service
+from rathaus.core.errors import NotFound, ValidationFailed
+from rathaus.identity.models import User
+from rathaus.tenants.models import Municipality
+
+from . import notifications
+from .models import Application, Attachment, Draft, FormVersion, Message, NumberSequence, OutboxEvent, StatusEvent
+
+log = structlog.get_logger("rathaus.applications")
+
+PROFILE_FIELDS = ("first_name", "last_name", "birth_date", "street", "postal_code", "city", "email", "phone")
+
+
+# --------------------------------------------------------------------------- form versions
+
+
+def publish_form(*, service: Service, definition: dict[str, Any]) -> FormVersion:
+    """Store ``definition`` as the service's next published form version (the old ones stay as they were)."""
+    parsed = formengine.parse_definition(definition)  # raises DefinitionError on a broken definition
+    with transaction.atomic():
+        latest = (
+            FormVersion.objects.for_tenant(service.tenant_id)
+            .select_for_update()
+            .filter(service=service)
+            .order_by("-version")
+            .first()
+        )
+        if latest and latest.definition == parsed.to_dict():
+            return latest
+        return FormVersion.objects.create(
+            tenant_id=service.tenant_id,
+            service=service,
+            version=(latest.version + 1) if latest else 1,
+            definition=parsed.to_dict(),
+            published_at=timezone.now(),
+        )
+
+
+# --------------------------------------------------------------------------- drafts
+
+
+def _profile_values(user: User) -> dict[str, Any]:
+    profile = getattr(user, "profile", None)
+    values: dict[str, Any] = {"first_name": user.first_name, "last_name": user.last_name, "email": user.email}
+    if profile is not None:
+        for name in PROFILE_FIELDS:
+            value = getattr(profile, name, None)
+            if value:
+                values[name] = value.isoformat() if isinstance(value, dt.date) else value
+    return values
+
+
+def start_draft(*, tenant: Municipality, service: Service, owner: User, form_version: FormVersion) -> Draft:
+    """The owner's open draft for this service (resumed), or a new one prefilled from the account."""
+    existing = (
+        Draft.objects.for_tenant(tenant)
+        .filter(owner=owner, form_version__service=service, expires_at__gt=timezone.now())
+        .order_by("-updated_at")
+        .first()
+    )
+    if existing:
+        return existing
+    definition = formengine.parse_definition(form_version.definition)
+    first_step = definition.steps[0].id
+    return Draft.objects.create(
+        tenant=tenant,
+        owner=owner,
+        form_version=form_version,
+        answers=formengine.prefill(definition, _profile_values(owner)),
+        step=first_step,
+    )
+
+
+def _touch(draft: Draft) -> None:
+    from .models import _draft_expiry
+
+    draft.expires_at = _draft_expiry()
+
+
+def save_step(
+    *, draft: Draft, step_id: str, data: Any, uploads: dict[str, Any] | None = None, today: dt.date | None = None
+) -> formengine.StepResult:
+    """Validate one step and store its answers when the step is valid as a whole.
+
+    Returns the engine's result: ``errors`` by field path (an upload that was refused is an error at its
+    field), ``display`` (what to show again, as typed) and ``action`` (add/remove of a repeat item: nothing
+    is stored then, the page is shown again). Files are checked (type by content, size, virus scan) and
+    stored first; an accepted file stays with the draft even if other fields of the step are still wrong.
+    """
+    definition = formengine.parse_definition(draft.form_version.definition)
+    definition.step(step_id)  # KeyError for an unknown step
+    upload_errors: dict[str, list[str]] = {}
+    files = dict(draft.files)
+    for path, upload in (uploads or {}).items():
+        try:
+            files[path] = _check_and_store(definition, files, path, upload)
+        except UploadRejected as exc:
+            upload_errors.setdefault(path, []).append(exc.message)
+        except KeyError:
+            continue  # a file posted for a field that does not exist changes nothing
+    result = formengine.validate_step(definition, step_id, data, answers=draft.answers, files=files, today=today)
+    if upload_errors and result.action is None:
+        result = dataclasses.replace(result, errors={**result.errors, **upload_errors})
+    with transaction.atomic():
+        locked = Draft.objects.for_tenant(draft.tenant_id).select_for_update().get(pk=draft.pk)
+        merged = {**locked.files, **{p: f for p, f in files.items() if p not in upload_errors}}
+        # After a repeat item was removed, the files of the items behind it move up one index.
+        locked.files = formengine.move_files(merged, result)
+        if result.ok:
+            locked.answers = {**locked.answers, step_id: result.answers}
+        _touch(locked)
+        locked.save()
+    draft.refresh_from_db()
+    return result
+
+
+def _check_and_store(definition: Any, files: dict[str, Any], path: str, upload: Any) -> dict[str, Any]:
+    """Check an upload for the file field at ``path`` and store it; KeyError if there is no such field."""
+    field = _file_field(definition, path)
+    if field is None:
+        raise KeyError(path)
+    checked = check_upload(upload, allowed_types=field["types"], max_bytes=field["max_bytes"])
+    check_total([f["size"] for p, f in files.items() if p != path] + [checked.size])
+    return _store(checked)
+
+
+def upload_to_draft(*, draft: Draft, path: str, upload: Any) -> dict[str, Any]:
+    """Check and store one file for the draft's file field at ``path`` (API); the step refers to it later."""
+    definition = formengine.parse_definition(draft.form_version.definition)
+    try:
+        ref = _check_and_store(definition, dict(draft.files), path, upload)
+    except KeyError:
+        raise NotFound(_("Dieses Formular hat kein Dateifeld »%(path)s«.") % {"path": path}) from None
+    except UploadRejected as exc:
+        raise ValidationFailed(exc.message, errors=[{"field": path, "code": exc.code}]) from None
+    with transaction.atomic():
+        locked = Draft.objects.for_tenant(draft.tenant_id).select_for_update().get(pk=draft.pk)
+        locked.files = {**locked.files, path: ref}
+        _touch(locked)
+        locked.save()
+    draft.refresh_from_db()
+    return ref
+
+
+def _file_field(definition: Any, path: str) -> dict[str, Any] | None:
+    """The file rules of the file field at ``path`` (repeat indexes allowed), or None."""
+    parts = path.split(".")
+    candidates = [path, ".".join(p for p in parts if not p.isdigit())]
+    for candidate in candidates:
+        try:
+            field = definition.field(candidate)
+        except KeyError:
+            continue
+        if field.type != "file":
+            return None
+        rules = field.file
+        return {
+            "types": tuple(rules.types) if rules else ("application/pdf", "image/jpeg", "image/png"),
+            "max_bytes": rules.max_bytes if rules else 10 * 1024 * 1024,
+        }
+    return None
+
+
+def _store(checked: CheckedFile) -> dict[str, Any]:
+    key = storage.store(checked.data, checked.sha256)
+    return {
+        "key": key,
+        "name": checked.name,
+        "sha256": checked.sha256,
+        "size": checked.size,
+        "content_type": checked.content_type,
+    }
+
+
+def delete_expired_drafts(*, now: dt.datetime | None = None) -> int:
+    """Delete drafts past their expiry in every municipality; their blobs go with the next blob sweep."""
+    now = now or timezone.now()
+    deleted, _detail = Draft.objects.unscoped().filter(expires_at__lte=now).delete()
+    log.info("drafts_expired", deleted=deleted)
+    return deleted
+
+
+# --------------------------------------------------------------------------- submission
+
+
+def _next_number(tenant_id: int, year: int) -> str:
+    """``A-<year>-<6 digits>``, gap-free per municipality and year; call inside the submission's transaction."""
+    seq, _created = (
+        NumberSequence.objects.for_tenant(tenant_id).select_for_update().get_or_create(tenant_id=tenant_id, year=year)
+    )
+    NumberSequence.objects.for_tenant(tenant_id).filter(pk=seq.pk).update(last=seq.last + 1)
+    return f"A-{year}-{seq.last + 1:06d}"
+
+
+def submit(*, draft_uuid: Any, tenant: Municipality, actor: User, trust_level: str) -> Application:
+    """Turn the actor's draft into an application, atomically and idempotently (see module docstring)."""
+    existing = Application.objects.for_tenant(tenant).filter(draft_uuid=draft_uuid, applicant=actor).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            draft = (
+                Draft.objects.for_tenant(tenant)
+                .select_for_update()
+                .select_related("form_version__service")
+                .filter(uuid=draft_uuid, owner=actor)
+                .first()
+            )
+            if draft is None:
+                raise NotFound(_("Diesen Entwurf gibt es nicht (mehr)."))
+            application = _create_application(draft=draft, tenant=tenant, actor=actor, trust_level=trust_level)
+    except IntegrityError:
+        # A concurrent call for the same draft won the race; return what it committed.
+        existing = Application.objects.for_tenant(tenant).filter(draft_uuid=draft_uuid, applicant=actor).first()
+        if existing is None:
+            raise
+        return existing
+    transaction.on_commit(lambda: notifications.application_received(application))
+    log.info("application_submitted", number=application.number, service=application.service_id)
+    return application
+
+
+def _create_application(*, draft: Draft, tenant: Municipality, actor: User, trust_level: str) -> Application:
+    form_version = draft.form_version
+    service = form_version.service
+    definition = formengine.parse_definition(form_version.definition)
+    errors = formengine.validate_all(definition, draft.answers, files=draft.files)
+    if errors:
+        raise ValidationFailed(
+            _("Der Antrag ist noch nicht vollständig."),
+            errors=[{"field": path, "messages": msgs} for path, msgs in errors.items()],
+        )
+    referenced = _referenced_files(draft.answers)
+    files = {path: ref for path, ref in draft.files.items() if path in referenced}
+    check_total(f["size"] for f in files.values())
+    lines = formengine.compute_fees(definition, draft.answers)
+    total = formengine.total(lines)
+    now = timezone.now()
+    required_first = bool(getattr(definition, "payment_required_before_forwarding", False)) and total > 0
+    application = Application.objects.create(
+        tenant=tenant,
+        number=_next_number(tenant.pk, timezone.localdate(now).year),
+        draft_uuid=draft.uuid,
+        service=service,
+        org_unit_id=service.org_unit_id,
+        form_version=form_version,
+        applicant=actor,
+        trust_level=trust_level,
+        answers=draft.answers,
+        fee_lines=[_line_json(line) for line in lines],
+        fee_total=total,
+        payment_state=Application.PaymentState.OPEN if total > 0 else Application.PaymentState.NOT_REQUIRED,
+        payment_required_first=required_first,
+        forwarded_at=None if required_first else now,
+        submitted_at=now,
+    )
+    Attachment.objects.bulk_create(
+        Attachment(
+            tenant=tenant,
+            application=application,
+            field=path,
+            name=ref["name"],
+            content_type=ref["content_type"],
+            size=ref["size"],
+            sha256=ref["sha256"],
+            key=ref["key"],
+        )
+        for path, ref in sorted(files.items())
+    )
+    StatusEvent.objects.create(tenant=tenant, application=application, status=Application.Status.SUBMITTED, at=now)
+    OutboxEvent.objects.create(
+        tenant=tenant,
+        application=application,
+        kind="application.submitted",
+        payload={"number": application.number, "service": service.leika_key, "forwardable": not required_first},
+    )
+    draft.delete()
+    return application
+
+
+def _line_json(line: Any) -> dict[str, Any]:
+    return {
+        "label": str(line.label),
+        "quantity": int(line.quantity),
+        "unit_amount": str(line.unit_amount),
+        "amount": str(line.amount),
+    }
+
+
+def _referenced_files(answers: Any) -> set[str]:
+    """Field paths whose answer is a file reference (only those files belong to the application)."""
+    found: set[str] = set()
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            if "sha256" in node and "key" in node:
+                found.add(path)
+                return
+            for k, v in node.items():
+                walk(v, f"{path}.{k}" if path else str(k))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{path}.{i}")
+
+    walk(answers, "")
+    return found
+
+
+# --------------------------------------------------------------------------- payment
+
+
+def attach_payment(*, application: Application, payment_uuid: Any) -> None:
+    Application.objects.for_tenant(application.tenant_id).filter(pk=application.pk).update(payment_uuid=payment_uuid)
+    application.payment_uuid = payment_uuid
+
+
+def record_payment(*, tenant_id: int, number: str, paid: bool, failed: bool = False) -> Application | None:
+    """Payment state from the payment module; a paid application that waited for its fee is forwarded now."""
+    with transaction.atomic():
+        application = Application.objects.for_tenant(tenant_id).select_for_update().filter(number=number).first()
+        if application is None:
+            return None
+        if paid and application.payment_state != Application.PaymentState.PAID:
+            application.payment_state = Application.PaymentState.PAID
+            if application.forwarded_at is None:
+                application.forwarded_at = timezone.now()
+                OutboxEvent.objects.create(
+                    tenant_id=tenant_id,
+                    application=application,
+                    kind="application.forwardable",
+                    payload={"number": application.number, "reason": "paid"},
+                )
+            application.save(update_fields=["payment_state", "forwarded_at"])
+        elif failed and application.payment_state == Application.PaymentState.OPEN:
+            application.payment_state = Application.PaymentState.FAILED
+            application.save(update_fields=["payment_state"])
+        return application
+
+
+# --------------------------------------------------------------------------- status and messages
+
+
+def change_status(*, application: Application, status: str, actor: User, note: str = "") -> StatusEvent:
+    if status not in Application.Status.values:
+        raise ValidationFailed(_("Unbekannter Status."))
+    with transaction.atomic():
+        Application.objects.for_tenant(application.tenant_id).filter(pk=application.pk).update(status=status)
+        event = StatusEvent.objects.create(
+            tenant_id=application.tenant_id, application=application, status=status, note=note[:500], actor=actor
+        )
+    application.status = status
+    transaction.on_commit(lambda: notifications.status_changed(application, event))
+    return event
+
+
+MAX_MESSAGE_FILES = 5
+
+
+def send_message(
+    *, application: Application, sender: User, body: str, from_office: bool, uploads: list[Any] | None = None
+) -> Message:
+    """Add a message to the application's thread; files are checked and stored like application attachments."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(_("Bitte schreiben Sie eine Nachricht."), errors=[{"field": "body"}])
+    if len(body) > 5000:
+        raise ValidationFailed(_("Die Nachricht ist zu lang (höchstens 5000 Zeichen)."), errors=[{"field": "body"}])
+    uploads = [u for u in (uploads or []) if u]
+    if len(uploads) > MAX_MESSAGE_FILES:
+        raise ValidationFailed(_("Höchstens fünf Dateien je Nachricht."), errors=[{"field": "files"}])
+    refs = []
+    try:
+        checked = [check_upload(u) for u in uploads]
+        check_total(c.size for c in checked)
+    except UploadRejected as exc:
+        raise ValidationFailed(exc.message, errors=[{"field": "files", "code": exc.code}]) from None
+    for c in checked:
+        refs.append(_store(c))
+    message = Message.objects.create(
+        tenant_id=application.tenant_id,
+        application=application,
+        sender=sender,
+        from_office=from_office,
+        body=body,
+        attachments=refs,
+    )
+    transaction.on_commit(lambda: notifications.new_message(message))
+    return message
+
+
+def mark_read(*, application: Application, reader_is_office: bool) -> int:
+    """Mark the other side's messages as read."""
+    return (
+        Message.objects.for_tenant(application.tenant_id)
+        .filter(application=application, from_office=not reader_is_office, read_at__isnull=True)
+        .update(read_at=timezone.now())
+    )
+
+
+def fee_total(lines: list[dict[str, Any]]) -> Decimal:
+    return sum((Decimal(line["amount"]) for line in lines), Decimal("0"))
+
+
+def remember_step(*, draft: Draft, step_id: str) -> None:
+    """Where the citizen continues when they resume the draft."""
+    Draft.objects.for_tenant(draft.tenant_id).filter(pk=draft.pk).update(step=step_id)
+    draft.step = step_id
+
+
+def file_of(*, application: Application, sha256: str) -> dict[str, Any] | None:
+    """The reference of a file of the application or of its message thread, by content hash."""
+    found = application.attachments.filter(sha256=sha256).values("key", "name", "content_type", "size").first()
+    if found:
+        return dict(found)
+    for message in Message.objects.for_tenant(application.tenant_id).filter(application=application):
+        for ref in message.attachments:
+            if ref.get("sha256") == sha256:
+                return dict(ref)
+    return None
+
+
+def payment_redirect(*, application: Application, request: Any) -> str | None:
+    """Where the citizen pays the application's fee (the provider's page), or None when nothing is due."""
+    from rathaus.payments import services as payments
+    from rathaus.payments.models import Payment
+
+    if application.payment_state not in (Application.PaymentState.OPEN, Application.PaymentState.FAILED):
+        return None
+    payment = None
+    if application.payment_uuid:
+        payment = (
+            Payment.objects.for_tenant(application.tenant_id)
+            .filter(uuid=application.payment_uuid, status__in=[Payment.Status.OPEN, Payment.Status.PENDING])
+            .first()
+        )
+    if payment is None:
+        from django.urls import reverse
+
+        payment = payments.start_payment(
+            tenant=application.tenant,
+            reference=application.number,
+            purpose=f"{application.number} {application.service.name}"[:140],
+            amount=application.fee_total,
+            lines=[{"label": line["label"], "amount": line["amount"]} for line in application.fee_lines],
+            payer=application.applicant,
+            return_url=reverse("applications:detail", args=[application.number]),
+        )
+        attach_payment(application=application, payment_uuid=payment.uuid)
+    return str(payments.begin_redirect(payment=payment, request=request))
+
+
+def referenced_blob_keys() -> set[str]:
+    """Every blob key some draft, application or message of any municipality points to."""
+    keys = set(Attachment.objects.unscoped().values_list("key", flat=True))
+    for files in Draft.objects.unscoped().values_list("files", flat=True).iterator(chunk_size=500):
+        keys.update(ref.get("key", "") for ref in (files or {}).values() if isinstance(ref, dict))
+    for refs in Message.objects.unscoped().exclude(attachments=[]).values_list("attachments", flat=True):
+        keys.update(ref.get("key", "") for ref in refs or [] if isinstance(ref, dict))
+    return keys
+
+
+def sweep(*, min_age_seconds: float = 3600.0) -> dict[str, int]:
+    """Housekeeping: expired drafts, then blobs nobody points to, then temporary files a crash left."""
+    drafts = delete_expired_drafts()
+    referenced = referenced_blob_keys()
+    blobs = storage.delete_unreferenced(
+        storage.iter_keys(), lambda key: key in referenced, min_age_seconds=min_age_seconds
+    )
+    temps = storage.delete_stale_temp_files(min_age_seconds=min_age_seconds)
+    return {"drafts": drafts, "blobs": blobs, "temp_files": temps}

@@ -1,0 +1,224 @@
+"""The submission's guarantees: all or nothing, idempotent, tamper-proof, private, numbered without gaps."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test import Client
+
+from rathaus.applications import services
+from rathaus.applications.models import Application, Attachment, Draft, NumberSequence, OutboxEvent, StatusEvent
+from rathaus.core.errors import ValidationFailed
+from rathaus.core.testing import StaffFactory, login_staff
+
+pytestmark = pytest.mark.usefixtures("fake_scanner", "media")
+
+ANSWERS = {
+    "halter": {"person": {"vorname": "Mia", "nachname": "Mustermann"}},
+    "hunde": {"hund": [{"name": "Bello"}], "nachweis": {"datei": None}},
+}
+
+
+@pytest.fixture
+def media(settings: Any, tmp_path: Any) -> Any:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def _draft(tenant: Any, citizen: Any, hund_form: Any, answers: Any = None) -> Draft:
+    return Draft.objects.create(tenant=tenant, owner=citizen, form_version=hund_form, answers=answers or ANSWERS)
+
+
+def _nothing_written() -> None:
+    assert not Application.objects.unscoped().exists()
+    assert not Attachment.objects.unscoped().exists()
+    assert not StatusEvent.objects.unscoped().exists()
+    assert not OutboxEvent.objects.unscoped().exists()
+
+
+def test_tampered_answers_are_refused_and_nothing_is_written(tenant: Any, citizen: Any, hund_form: Any) -> None:
+    tampered = {**ANSWERS, "hunde": {"hund": [{"name": "Bello", "steuerfrei": True}]}, "admin": {"x": 1}}
+    draft = _draft(tenant, citizen, hund_form, tampered)
+    with pytest.raises(ValidationFailed):
+        services.submit(draft_uuid=draft.uuid, tenant=tenant, actor=citizen, trust_level="low")
+    _nothing_written()
+    assert Draft.objects.unscoped().filter(pk=draft.pk).exists()
+
+
+def test_a_file_reference_smuggled_into_the_answers_is_refused(tenant: Any, citizen: Any, hund_form: Any) -> None:
+    forged = {"key": "attachments/ab/" + "ab" * 32, "name": "x.pdf", "sha256": "ab" * 32, "size": 1,
+              "content_type": "application/pdf"}  # fmt: skip
+    answers = {**ANSWERS, "hunde": {"hund": [{"name": "Bello"}], "nachweis": {"datei": forged}}}
+    draft = _draft(tenant, citizen, hund_form, answers)
+    with pytest.raises(ValidationFailed):
+        services.submit(draft_uuid=draft.uuid, tenant=tenant, actor=citizen, trust_level="low")
+    _nothing_written()
+
+
+def test_failure_in_the_middle_rolls_everything_back(
+    tenant: Any, citizen: Any, hund_form: Any, monkeypatch: Any
+) -> None:
+    draft = _draft(tenant, citizen, hund_form)
+
+    def crash(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(OutboxEvent.objects, "create", crash)
+    with pytest.raises(RuntimeError):
+        services.submit(draft_uuid=draft.uuid, tenant=tenant, actor=citizen, trust_level="low")
+    _nothing_written()
+    assert Draft.objects.unscoped().filter(pk=draft.pk).exists()
+    assert not NumberSequence.objects.unscoped().filter(last__gt=0).exists()  # no number burnt
+    assert mail.outbox == []  # the notification runs only after a commit
+
+
+def test_numbers_count_up_per_municipality(tenant: Any, other_tenant: Any, citizen: Any, hund_form: Any) -> None:
+    numbers = []
+    for _ in range(3):
+        draft = _draft(tenant, citizen, hund_form)
+        numbers.append(services.submit(draft_uuid=draft.uuid, tenant=tenant, actor=citizen, trust_level="low").number)
+    assert [n[-6:] for n in numbers] == ["000001", "000002", "000003"]
+
+
+def test_another_citizen_cannot_submit_or_see_the_draft(
+    tenant: Any, citizen: Any, hund_form: Any, other_citizen_client: Client
+) -> None:
+    draft = _draft(tenant, citizen, hund_form)
+    for url in (f"/antraege/entwurf/{draft.uuid}/schritt/halter/", f"/antraege/entwurf/{draft.uuid}/zusammenfassung/"):
+        assert other_citizen_client.get(url).status_code == 404
+    assert other_citizen_client.post(f"/antraege/entwurf/{draft.uuid}/zusammenfassung/").status_code == 404
+    assert other_citizen_client.post(f"/antraege/entwurf/{draft.uuid}/verwerfen/").status_code == 404
+    assert other_citizen_client.get(f"/api/v1/applications/drafts/{draft.uuid}").status_code == 404
+    _nothing_written()
+
+
+def test_another_citizen_gets_404_for_application_receipt_file_and_messages(
+    tenant: Any, citizen: Any, hund_form: Any, other_citizen_client: Client
+) -> None:
+    draft = _draft(tenant, citizen, hund_form)
+    application = services.submit(draft_uuid=draft.uuid, tenant=tenant, actor=citizen, trust_level="low")
+    services.send_message(application=application, sender=citizen, body="Frage", from_office=False)
+    n = application.number
+    for url in (f"/antraege/{n}/", f"/antraege/{n}/eingangsbestaetigung.pdf", f"/antraege/{n}/dateien/{'a' * 64}/"):
+        assert other_citizen_client.get(url).status_code == 404, url
+    assert other_citizen_client.post(f"/antraege/{n}/", {"body": "eingeschleust"}).status_code == 404
+    assert other_citizen_client.get(f"/api/v1/applications/applications/{n}").status_code == 404
+    assert other_citizen_client.get(f"/api/v1/applications/applications/{n}/messages").status_code == 404
+    assert application.messages.count() == 1
+
+
+def test_office_sees_applications_of_its_unit_only_and_answers_in_the_mailbox(
+    tenant: Any,
+    citizen: Any,
+    hund_form: Any,
+    hund_service: Any,
+    tclient: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from rathaus.core.testing import OrgUnitFactory
+    from rathaus.identity.models import StaffRole
+
+    draft = _draft(tenant, citizen, hund_form)
+    application = services.submit(draft_uuid=draft.uuid, tenant=tenant, actor=citizen, trust_level="low")
+    Application.objects.for_tenant(tenant).filter(pk=application.pk).update(forwarded_at=application.submitted_at)
+    caseworker = StaffFactory(tenant=tenant, email="sb@alpha.example")
+    StaffRole.objects.create(tenant=tenant, user=caseworker, org_unit=hund_service.org_unit, role="caseworker")
+    stranger = StaffFactory(tenant=tenant, email="fremd@alpha.example")
+    StaffRole.objects.create(tenant=tenant, user=stranger, org_unit=OrgUnitFactory(tenant=tenant), role="caseworker")
+
+    office = Client(HTTP_HOST=tclient.defaults["HTTP_HOST"])
+    login_staff(office, caseworker)
+    assert application.number in office.get("/intern/antraege/").content.decode()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = office.post(f"/intern/antraege/{application.number}/", {"body": "Bitte Impfpass nachreichen."})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1 and "Nachricht" in mail.outbox[0].subject
+    assert "Impfpass" not in mail.outbox[0].body  # contents stay in the portal mailbox
+    office.post(f"/intern/antraege/{application.number}/", {"_action": "status", "status": "in_progress"})
+    assert Application.objects.for_tenant(tenant).get(pk=application.pk).status == "in_progress"
+
+    other = Client(HTTP_HOST=tclient.defaults["HTTP_HOST"])
+    login_staff(other, stranger)
+    assert application.number not in other.get("/intern/antraege/").content.decode()
+    assert other.get(f"/intern/antraege/{application.number}/").status_code == 404
+
+
+def test_unpaid_application_is_not_in_the_office_list_until_paid(
+    tenant: Any, citizen: Any, hund_form: Any, hund_service: Any, tclient: Client
+) -> None:
+    from rathaus.identity.models import StaffRole
+
+    draft = _draft(tenant, citizen, hund_form)
+    application = services.submit(draft_uuid=draft.uuid, tenant=tenant, actor=citizen, trust_level="low")
+    caseworker = StaffFactory(tenant=tenant, email="sb@alpha.example")
+    StaffRole.objects.create(tenant=tenant, user=caseworker, org_unit=hund_service.org_unit, role="caseworker")
+    office = Client(HTTP_HOST=tclient.defaults["HTTP_HOST"])
+    login_staff(office, caseworker)
+    assert application.number not in office.get("/intern/antraege/").content.decode()
+    services.record_payment(tenant_id=tenant.pk, number=application.number, paid=True)
+    assert application.number in office.get("/intern/antraege/").content.decode()
+    kinds = list(OutboxEvent.objects.for_tenant(tenant).values_list("kind", flat=True))
+    assert kinds == ["application.submitted", "application.forwardable"]
+    services.record_payment(tenant_id=tenant.pk, number=application.number, paid=True)  # repeated: no new event
+    assert OutboxEvent.objects.for_tenant(tenant).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submits_of_one_draft_make_one_application(tenant: Any, citizen: Any, hund_form: Any) -> None:
+    draft = _draft(tenant, citizen, hund_form)
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def go() -> None:
+        try:
+            app = services.submit(draft_uuid=draft.uuid, tenant=tenant, actor=citizen, trust_level="low")
+            results.append(app.number)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=go) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert Application.objects.unscoped().count() == 1
+    number = Application.objects.unscoped().get().number
+    # Every caller that got an answer got the same application; on SQLite a caller may lose the lock race.
+    assert results and set(results) == {number}
+    assert all("locked" in str(e) for e in errors), errors
+
+
+def test_expired_drafts_are_deleted(tenant: Any, citizen: Any, hund_form: Any) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    old = _draft(tenant, citizen, hund_form)
+    Draft.objects.for_tenant(tenant).filter(pk=old.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    fresh = _draft(tenant, citizen, hund_form)
+    assert services.delete_expired_drafts() == 1
+    assert list(Draft.objects.unscoped().values_list("pk", flat=True)) == [fresh.pk]
+
+
+def test_sweep_deletes_blobs_nobody_points_to(tenant: Any, citizen: Any, hund_form: Any) -> None:
+    import hashlib
+
+    from rathaus.attachments import storage
+
+    kept = b"%PDF-1.4 kept"
+    orphan = b"%PDF-1.4 orphan"
+    kept_key = storage.store(kept, hashlib.sha256(kept).hexdigest())
+    orphan_key = storage.store(orphan, hashlib.sha256(orphan).hexdigest())
+    draft = _draft(tenant, citizen, hund_form)
+    draft.files = {"hunde.nachweis.datei": {"key": kept_key, "name": "a.pdf"}}
+    draft.save()
+    result = services.sweep(min_age_seconds=0)
+    assert result["blobs"] == 1
+    assert set(storage.iter_keys()) == {kept_key} and orphan_key != kept_key

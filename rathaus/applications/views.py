@@ -1,0 +1,295 @@
+"""Citizen pages: start an application, fill it step by step, check the summary, submit, follow it up."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from rathaus import formengine
+from rathaus.attachments import storage
+from rathaus.catalog import selectors as catalog
+from rathaus.catalog.models import Service
+from rathaus.core.errors import NotFound, ValidationFailed
+from rathaus.identity.services import session_trust_level
+from rathaus.identity.trust import TrustLevel, rank, satisfies
+from rathaus.tenants.http import TenantRequest
+
+from . import selectors, services
+from .models import Application, Draft
+from .receipt import receipt_pdf
+
+ACTIONS = ("next", "back", "save")
+
+
+def _login_redirect(request: TenantRequest) -> HttpResponse:
+    return redirect(f"{reverse('identity:login')}?{urlencode({'next': request.get_full_path()})}")
+
+
+def needed_level(service: Service) -> str:
+    """Online applications need an account: at least *niedrig*, or what the service demands."""
+    return max(service.trust_level, TrustLevel.LOW, key=rank)
+
+
+def _citizen(request: TenantRequest) -> bool:
+    return bool(request.user.is_authenticated and not getattr(request.user, "is_employee", False))
+
+
+@require_http_methods(["GET", "POST"])
+def start(request: TenantRequest, slug: str) -> HttpResponse:
+    """Entry from the service page: check login and trust level, then resume or open the draft."""
+    service = catalog.service_detail(request.tenant, slug)
+    if service is None:
+        raise Http404
+    level = needed_level(service)
+    if not satisfies(session_trust_level(request), level):
+        query = urlencode({"level": level, "next": request.get_full_path()})
+        return redirect(f"{reverse('identity:trust_level')}?{query}")
+    form_version = selectors.current_form(request.tenant, service)
+    if form_version is None or not _citizen(request):
+        return render(request, "portal/apply.html", {"service": service, "staff": not _citizen(request)})
+    draft = services.start_draft(tenant=request.tenant, service=service, owner=request.user, form_version=form_version)
+    return redirect("applications:step", draft_uuid=draft.uuid, step_id=draft.step or _first_step(draft))
+
+
+def _first_step(draft: Draft) -> str:
+    return str(formengine.parse_definition(draft.form_version.definition).steps[0].id)
+
+
+def _draft_or_404(request: TenantRequest, draft_uuid: Any) -> Draft:
+    if not _citizen(request):
+        raise Http404
+    draft = selectors.draft_of(request.tenant, request.user, draft_uuid)
+    if draft is None:
+        raise Http404
+    return draft
+
+
+def _trust_ok(request: TenantRequest, draft: Draft) -> bool:
+    return satisfies(session_trust_level(request), needed_level(draft.form_version.service))
+
+
+@require_http_methods(["GET", "POST"])
+def step(request: TenantRequest, draft_uuid: Any, step_id: str) -> HttpResponse:
+    draft = _draft_or_404(request, draft_uuid)
+    if not _trust_ok(request, draft):
+        return redirect("applications:start", slug=draft.form_version.service.slug)
+    definition = formengine.parse_definition(draft.form_version.definition)
+    step_ids = [s.id for s in definition.steps]
+    if step_id not in step_ids:
+        raise Http404
+    index = step_ids.index(step_id)
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = draft.answers
+    if request.method == "POST":
+        action = request.POST.get("_action", "next")
+        result = services.save_step(draft=draft, step_id=step_id, data=request.POST, uploads=_uploads(request))
+        if result.action is not None or result.errors:
+            # Show the step again as typed: after an add/remove of a repeat item, or with the errors.
+            values = {**draft.answers, step_id: result.display}
+            errors = result.errors
+        elif action == "back" and index > 0:
+            return redirect("applications:step", draft_uuid=draft.uuid, step_id=step_ids[index - 1])
+        elif action == "save":
+            messages.success(request, _("Ihr Entwurf ist gespeichert. Sie finden ihn unter »Meine Anträge«."))
+            return redirect("applications:mine")
+        else:
+            services.remember_step(draft=draft, step_id=step_ids[min(index + 1, len(step_ids) - 1)])
+            if index + 1 < len(step_ids):
+                return redirect("applications:step", draft_uuid=draft.uuid, step_id=step_ids[index + 1])
+            return redirect("applications:summary", draft_uuid=draft.uuid)
+    return _render_step(request, draft, definition, step_id, values, errors)
+
+
+def _render_step(
+    request: TenantRequest,
+    draft: Draft,
+    definition: Any,
+    step_id: str,
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+) -> HttpResponse:
+    step_ids = [s.id for s in definition.steps]
+    index = step_ids.index(step_id)
+    context = {
+        "draft": draft,
+        "service": draft.form_version.service,
+        "definition": definition,
+        "step": definition.step(step_id),
+        "steps": definition.steps,
+        "index": index,
+        "number": index + 1,
+        "total": len(step_ids),
+        "answers": values,
+        "files": draft.files,
+        "errors": errors,
+        "is_last": index + 1 == len(step_ids),
+    }
+    return render(request, "applications/step.html", context, status=422 if errors else 200)
+
+
+def _uploads(request: TenantRequest) -> dict[str, Any]:
+    return {name: f for name, f in request.FILES.items() if f}
+
+
+@require_http_methods(["GET", "POST"])
+def summary(request: TenantRequest, draft_uuid: Any) -> HttpResponse:
+    """The citizen checks everything, sees the fee, and submits (one POST, idempotent per draft)."""
+    if request.method == "POST":
+        return _submit(request, draft_uuid)
+    draft = _draft_or_404(request, draft_uuid)
+    if not _trust_ok(request, draft):
+        return redirect("applications:start", slug=draft.form_version.service.slug)
+    definition = formengine.parse_definition(draft.form_version.definition)
+    errors = formengine.validate_all(definition, draft.answers, files=draft.files)
+    lines = formengine.compute_fees(definition, draft.answers) if not errors else []
+    context = {
+        "draft": draft,
+        "service": draft.form_version.service,
+        "definition": definition,
+        "summary": formengine.summary(definition, draft.answers),
+        "errors": errors,
+        "first_error_step": _first_error_step(definition, errors),
+        "fee_lines": lines,
+        "fee_total": formengine.total(lines),
+    }
+    return render(request, "applications/summary.html", context)
+
+
+def _first_error_step(definition: Any, errors: dict[str, list[str]]) -> str | None:
+    for s in definition.steps:
+        if any(path.split(".")[0] == s.id for path in errors):
+            return str(s.id)
+    return None
+
+
+def _submit(request: TenantRequest, draft_uuid: Any) -> HttpResponse:
+    if not _citizen(request):
+        raise Http404
+    existing = Application.objects.for_tenant(request.tenant).filter(draft_uuid=draft_uuid, applicant=request.user)
+    if not existing.exists():
+        draft = _draft_or_404(request, draft_uuid)
+        if not _trust_ok(request, draft):
+            return redirect("applications:start", slug=draft.form_version.service.slug)
+    try:
+        application = services.submit(
+            draft_uuid=draft_uuid, tenant=request.tenant, actor=request.user, trust_level=session_trust_level(request)
+        )
+    except ValidationFailed:
+        messages.error(request, _("Bitte ergänzen Sie die markierten Angaben."))
+        return redirect("applications:summary", draft_uuid=draft_uuid)
+    except NotFound:
+        raise Http404 from None
+    return redirect("applications:detail", number=application.number)
+
+
+@require_POST
+def discard(request: TenantRequest, draft_uuid: Any) -> HttpResponse:
+    draft = _draft_or_404(request, draft_uuid)
+    draft.delete()
+    messages.success(request, _("Der Entwurf ist gelöscht."))
+    return redirect("applications:mine")
+
+
+def mine(request: TenantRequest) -> HttpResponse:
+    """»Meine Anträge«: open drafts and submitted applications with their status."""
+    if not request.user.is_authenticated:
+        return _login_redirect(request)
+    if not _citizen(request):
+        raise Http404
+    context = {
+        "drafts": selectors.drafts_of(request.tenant, request.user),
+        "applications": selectors.applications_of(request.tenant, request.user),
+    }
+    return render(request, "applications/mine.html", context)
+
+
+def _application_or_404(request: TenantRequest, number: str) -> Application:
+    if not _citizen(request):
+        raise Http404
+    application = selectors.application_of(request.tenant, request.user, number)
+    if application is None:
+        raise Http404
+    return application
+
+
+@require_http_methods(["GET", "POST"])
+def detail(request: TenantRequest, number: str) -> HttpResponse:
+    """One application: status history, fee and payment, receipt, and the message thread with the office."""
+    if not request.user.is_authenticated:
+        return _login_redirect(request)
+    application = _application_or_404(request, number)
+    message_errors: list[str] = []
+    body = ""
+    if request.method == "POST":
+        body = request.POST.get("body", "")
+        try:
+            services.send_message(
+                application=application,
+                sender=request.user,
+                body=body,
+                from_office=False,
+                uploads=request.FILES.getlist("files"),
+            )
+        except ValidationFailed as exc:
+            message_errors.append(str(exc.detail))
+        else:
+            messages.success(request, _("Ihre Nachricht ist verschickt."))
+            return redirect("applications:detail", number=number)
+    services.mark_read(application=application, reader_is_office=False)
+    context = {
+        "application": application,
+        "events": application.events.all(),
+        "thread": selectors.thread(application),
+        "attachments": application.attachments.all().order_by("field", "pk"),
+        "message_errors": message_errors,
+        "body": body,
+    }
+    return render(request, "applications/detail.html", context, status=422 if message_errors else 200)
+
+
+def receipt(request: TenantRequest, number: str) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return _login_redirect(request)
+    application = _application_or_404(request, number)
+    response = HttpResponse(receipt_pdf(application), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="Eingangsbestaetigung-{application.number}.pdf"'
+    return response
+
+
+def attachment(request: TenantRequest, number: str, sha256: str) -> HttpResponse:
+    """A file of the citizen's own application or of its message thread."""
+    if not request.user.is_authenticated:
+        return _login_redirect(request)
+    application = _application_or_404(request, number)
+    ref = services.file_of(application=application, sha256=sha256)
+    if ref is None:
+        raise Http404
+    return _file_response(ref)
+
+
+def _file_response(ref: dict[str, Any]) -> HttpResponse:
+    response = HttpResponse(storage.open_blob(ref["key"]), content_type=ref["content_type"])
+    response["Content-Disposition"] = f'attachment; filename="{_ascii(ref["name"])}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _ascii(name: str) -> str:
+    return "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name) or "datei"
+
+
+@require_POST
+def pay(request: TenantRequest, number: str) -> HttpResponse:
+    application = _application_or_404(request, number)
+    url = services.payment_redirect(application=application, request=request)
+    if url is None:
+        messages.info(request, _("Für diesen Antrag ist nichts zu bezahlen."))
+        return redirect("applications:detail", number=number)
+    return redirect(url)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FormEngineConfig(AppConfig):
+    name = "rathaus.formengine"
+    verbose_name = "Formulare"

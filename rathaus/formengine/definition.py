@@ -1,0 +1,285 @@
+"""Form definitions: strict, immutable models of the JSON format (close to FIM Datenfelder).
+
+A definition is data: ``steps → groups → fields`` plus cross-field ``rules`` and ``fees``. It is parsed once
+with ``parse_definition`` (structure by pydantic, meaning by ``checks.check_definition``) and then never
+changes: a published version stays as it is; a change is a new version.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated, Any, Literal, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, PrivateAttr
+from pydantic import Field as PydanticField
+from pydantic import ValidationError as PydanticValidationError
+
+from rathaus.core.validation import german_errors
+
+from .conditions import Condition, dump_condition, parse_condition
+
+FIELD_TYPES = (
+    "text",
+    "textarea",
+    "number",
+    "date",
+    "choice",
+    "multichoice",
+    "yesno",
+    "address",
+    "iban",
+    "email",
+    "phone",
+    "file",
+)
+FieldType = Literal[
+    "text", "textarea", "number", "date", "choice", "multichoice", "yesno", "address", "iban", "email", "phone", "file"
+]
+PrefillKey = Literal[
+    "first_name", "last_name", "birth_date", "street", "postal_code", "city", "email", "phone", "address"
+]
+ADDRESS_PARTS = ("street", "house_number", "postal_code", "city")
+DEFAULT_FILE_TYPES = ("application/pdf", "image/jpeg", "image/png")
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+Id = Annotated[str, PydanticField(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+Text = Annotated[str, PydanticField(min_length=1, max_length=500)]
+LongText = Annotated[str, PydanticField(max_length=4000)]
+
+
+def _parse_condition(value: Any) -> Condition:
+    return parse_condition(value)
+
+
+ConditionField = Annotated[
+    Condition, PlainValidator(_parse_condition), PlainSerializer(dump_condition, return_type=dict)
+]
+
+
+class DefinitionError(ValueError):
+    """An invalid form definition. ``problems`` is a list of (path, German message)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        lines = [f"- {path}: {message}" if path else f"- {message}" for path, message in problems]
+        super().__init__("Die Formulardefinition ist fehlerhaft:\n" + "\n".join(lines))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+
+class Choice(_Model):
+    value: Annotated[str, PydanticField(min_length=1, max_length=100)]
+    label: Text
+
+
+class FileSpec(_Model):
+    types: tuple[Annotated[str, PydanticField(pattern=r"^[a-z]+/[a-z0-9.+-]+$")], ...] = DEFAULT_FILE_TYPES
+    max_bytes: Annotated[int, PydanticField(ge=1, le=100 * 1024 * 1024)] = DEFAULT_MAX_BYTES
+
+
+class Field(_Model):
+    id: Id
+    fim_id: Annotated[str, PydanticField(pattern=r"^F\d{5,14}$")] | None = None
+    label: Text
+    help: LongText | None = None
+    type: FieldType
+    required: bool = False
+    min: int | float | None = None
+    max: int | float | None = None
+    decimals: Annotated[int, PydanticField(ge=0, le=6)] | None = None
+    unit: Annotated[str, PydanticField(max_length=20)] | None = None
+    min_length: Annotated[int, PydanticField(ge=0)] | None = None
+    max_length: Annotated[int, PydanticField(ge=1, le=100_000)] | None = None
+    pattern: Annotated[str, PydanticField(max_length=500)] | None = None
+    pattern_message: Text | None = None
+    choices: tuple[Choice, ...] | None = None
+    date_min: str | None = None
+    date_max: str | None = None
+    file: FileSpec | None = None
+    prefill: PrefillKey | None = None
+    visible_if: ConditionField | None = None
+
+    @property
+    def file_spec(self) -> FileSpec:
+        return self.file or FileSpec()
+
+    def choice_label(self, value: Any) -> str:
+        for choice in self.choices or ():
+            if choice.value == str(value):
+                return choice.label
+        return str(value)
+
+    @property
+    def compiled_pattern(self) -> re.Pattern[str] | None:
+        return re.compile(self.pattern) if self.pattern else None
+
+
+class Repeat(_Model):
+    min: Annotated[int, PydanticField(ge=0, le=50)] = 0
+    max: Annotated[int, PydanticField(ge=1, le=50)] = 10
+
+
+class Group(_Model):
+    id: Id
+    fim_id: Annotated[str, PydanticField(pattern=r"^G\d{5,14}$")] | None = None
+    title: Text
+    help: LongText | None = None
+    repeat: Repeat | None = None
+    item_label: Text | None = None
+    visible_if: ConditionField | None = None
+    fields: Annotated[tuple[Field, ...], PydanticField(min_length=1)]
+
+
+class Step(_Model):
+    id: Id
+    title: Text
+    help: LongText | None = None
+    groups: Annotated[tuple[Group, ...], PydanticField(min_length=1)]
+
+
+class Rule(_Model):
+    id: Id
+    message: Text
+    fields: Annotated[tuple[str, ...], PydanticField(min_length=1)]
+    check: ConditionField
+
+
+class Fee(_Model):
+    label: Text
+    amount: Annotated[str, PydanticField(pattern=r"^\d{1,7}(\.\d{1,2})?$")]
+    per: str | None = None
+    skip: Annotated[int, PydanticField(ge=0)] = 0
+    when: ConditionField | None = None
+
+    @property
+    def unit_amount(self) -> Decimal:
+        return Decimal(self.amount).quantize(Decimal("0.01"))
+
+
+class FieldEntry(NamedTuple):
+    """A field with its place: ``path`` is ``step.group.field`` (repeat items add the index when posted)."""
+
+    path: str
+    field: Field
+    group: Group
+    step: Step
+
+
+class FormDefinition(_Model):
+    id: Annotated[str, PydanticField(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")]
+    version: Annotated[int, PydanticField(ge=1)]
+    title: Text
+    description: LongText | None = None
+    fim_id: Annotated[str, PydanticField(pattern=r"^S\d{5,14}$")] | None = None
+    steps: Annotated[tuple[Step, ...], PydanticField(min_length=1)]
+    rules: tuple[Rule, ...] = ()
+    fees: tuple[Fee, ...] = ()
+    payment_required_before_forwarding: bool = False
+
+    _fields: dict[str, FieldEntry] = PrivateAttr(default_factory=dict)
+    _groups: dict[str, tuple[Step, Group]] = PrivateAttr(default_factory=dict)
+    _steps: dict[str, Step] = PrivateAttr(default_factory=dict)
+    _step_index: dict[str, int] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, context: Any, /) -> None:
+        for index, step in enumerate(self.steps):
+            self._steps.setdefault(step.id, step)
+            self._step_index.setdefault(step.id, index)
+            for group in step.groups:
+                self._groups.setdefault(f"{step.id}.{group.id}", (step, group))
+                for field in group.fields:
+                    path = f"{step.id}.{group.id}.{field.id}"
+                    self._fields.setdefault(path, FieldEntry(path, field, group, step))
+
+    # --- lookups ---------------------------------------------------------------------------------
+
+    def step(self, step_id: str) -> Step:
+        """The step with this id. Raises KeyError."""
+        return self._steps[step_id]
+
+    def step_index(self, step_id: str) -> int:
+        return self._step_index[step_id]
+
+    def field(self, path: str) -> Field:
+        """The field at ``step.group.field`` (repeat indices such as ``step.group.0.field`` are allowed)."""
+        return self.entry(path).field
+
+    def entry(self, path: str) -> FieldEntry:
+        parts = [p for p in path.split(".") if not p.isdigit()]
+        return self._fields[".".join(parts[:3])]
+
+    def has_field(self, path: str) -> bool:
+        return path in self._fields
+
+    def group(self, path: str) -> Group:
+        """The group at ``step.group``. Raises KeyError."""
+        return self._groups[path][1]
+
+    def has_group(self, path: str) -> bool:
+        return path in self._groups
+
+    def fields_in(self, step_id: str) -> list[FieldEntry]:
+        """Every field of the step in order, as (path, field, group, step)."""
+        self.step(step_id)
+        return [entry for entry in self._fields.values() if entry.step.id == step_id]
+
+    def all_fields(self) -> list[FieldEntry]:
+        return list(self._fields.values())
+
+    # --- exports ---------------------------------------------------------------------------------
+
+    def json_schema(self) -> dict[str, Any]:
+        """JSON Schema (2020-12) of the complete answers object."""
+        from .schema import json_schema
+
+        return json_schema(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form; ``parse_definition(d.to_dict())`` gives an equal definition."""
+        return self.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
+
+
+def parse_definition(data: dict[str, Any]) -> FormDefinition:
+    """Validate a JSON definition strictly and return an immutable FormDefinition.
+
+    Raises DefinitionError listing every problem by path (structure first; meaning only once the structure
+    is sound): unknown types or keys, duplicate ids, options that do not fit the field type, conditions that
+    reference unknown or later fields, rules and fees that point nowhere.
+    """
+    from .checks import check_definition
+
+    if not isinstance(data, dict):
+        raise DefinitionError([("", "Die Definition muss ein JSON-Objekt sein.")])
+    try:
+        definition = FormDefinition.model_validate(data)
+    except PydanticValidationError as exc:
+        raise DefinitionError(_structure_problems(exc)) from None
+    problems = check_definition(definition)
+    if problems:
+        raise DefinitionError(problems)
+    return definition
+
+
+def _structure_problems(exc: PydanticValidationError) -> list[tuple[str, str]]:
+    errors = exc.errors()
+    locs = [tuple(str(p) for p in e["loc"]) for e in errors]
+    problems = []
+    for error, loc, translated in zip(errors, locs, german_errors(errors), strict=True):
+        kind = error["type"]
+        # A list whose items failed is reported as too short as well; the item errors say it better.
+        if kind == "too_short" and any(other[: len(loc)] == loc and other != loc for other in locs):
+            continue
+        message = translated["message"]
+        if kind == "too_short":
+            message = f"Mindestens {error.get('ctx', {}).get('min_length', 1)} Eintrag/Einträge erforderlich."
+        elif kind == "literal_error" and loc[-1] == "type":
+            message = f"Unbekannter Feldtyp „{error.get('input')}“; erlaubt: {', '.join(FIELD_TYPES)}."
+        elif kind == "string_pattern_mismatch" and loc[-1] == "id":
+            message = (
+                f"Ungültige ID „{error.get('input')}“: Kleinbuchstaben, Ziffern und _, beginnend mit einem Buchstaben."
+            )
+        problems.append((".".join(loc), message))
+    return problems

@@ -1,0 +1,163 @@
+"""Prefill from the citizen's profile, and the human-readable summary (summary page, PDF receipt)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .conditions import is_empty
+from .definition import Field, FormDefinition
+from .scope import Scope
+from .validation import file_size_label
+from .validators import format_number, german_date, parse_date_input
+
+_STREET_AND_NUMBER = re.compile(r"^(?P<street>.*?\D)\s+(?P<number>\d+\s*[a-zA-Z]?(?:\s*[-/]\s*\d+\s*[a-zA-Z]?)?)$")
+
+
+def prefill(definition: FormDefinition, profile: Mapping[str, Any]) -> dict[str, Any]:
+    """Initial answers for fields that ask for a profile value (``prefill``); empty profile values are skipped.
+
+    Profile keys: first_name, last_name, birth_date (date or ISO string), street ("Musterweg 12" or just the
+    street with house_number separately), house_number, postal_code, city, email, phone.
+    """
+    answers: dict[str, Any] = {}
+    for entry in definition.all_fields():
+        key = entry.field.prefill
+        if key is None or entry.group.repeat is not None:
+            continue
+        value = _profile_value(key, profile)
+        if is_empty(value):
+            continue
+        answers.setdefault(entry.step.id, {}).setdefault(entry.group.id, {})[entry.field.id] = value
+    return answers
+
+
+def _profile_value(key: str, profile: Mapping[str, Any]) -> Any:
+    if key == "address":
+        street, number = split_street(str(profile.get("street") or ""), str(profile.get("house_number") or ""))
+        parts = {
+            "street": street,
+            "house_number": number,
+            "postal_code": str(profile.get("postal_code") or "").strip(),
+            "city": str(profile.get("city") or "").strip(),
+        }
+        return {k: v for k, v in parts.items() if v}
+    value = profile.get(key)
+    if key == "birth_date" and value:
+        try:
+            return parse_date_input(value).isoformat()
+        except ValueError:
+            return None
+    return str(value).strip() if value not in (None, "") else None
+
+
+def split_street(street: str, house_number: str = "") -> tuple[str, str]:
+    """ "Musterweg 12a" → ("Musterweg", "12a") unless the house number is given separately."""
+    street = street.strip()
+    if house_number.strip():
+        return street, house_number.strip()
+    match = _STREET_AND_NUMBER.match(street)
+    if match:
+        return match.group("street").strip(), match.group("number").replace(" ", "")
+    return street, ""
+
+
+# --- summary ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    path: str
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class SummaryGroup:
+    path: str
+    title: str
+    rows: list[SummaryRow]
+
+
+@dataclass(frozen=True)
+class SummaryStep:
+    id: str
+    title: str
+    groups: list[SummaryGroup]
+
+
+def summary(definition: FormDefinition, answers: Mapping[str, Any], *, today: date | None = None) -> list[SummaryStep]:
+    """Labels and display values of every visible, answered field, step by step."""
+    scope = Scope(definition, answers, today or timezone.localdate())
+    steps = []
+    for step in definition.steps:
+        step_node = answers.get(step.id)
+        step_node = step_node if isinstance(step_node, Mapping) else {}
+        groups = []
+        for group in step.groups:
+            group_path = f"{step.id}.{group.id}"
+            if not scope.holds(group.visible_if):
+                continue
+            node = step_node.get(group.id)
+            if group.repeat is not None:
+                for index, item in enumerate(node if isinstance(node, list) else []):
+                    title = f"{group.item_label or group.title} {index + 1}"
+                    rows = _rows(scope.at(group_path, index), group.fields, item, f"{group_path}.{index}")
+                    groups.append(SummaryGroup(f"{group_path}.{index}", title, rows))
+            else:
+                rows = _rows(scope, group.fields, node, group_path)
+                if rows:
+                    groups.append(SummaryGroup(group_path, group.title, rows))
+        if groups:
+            steps.append(SummaryStep(step.id, step.title, groups))
+    return steps
+
+
+def _rows(scope: Scope, fields: tuple[Field, ...], item: Any, prefix: str) -> list[SummaryRow]:
+    if not isinstance(item, Mapping):
+        return []
+    rows = []
+    for field in fields:
+        value = item.get(field.id)
+        if is_empty(value) or not scope.holds(field.visible_if):
+            continue
+        rows.append(SummaryRow(f"{prefix}.{field.id}", field.label, display_value(field, value)))
+    return rows
+
+
+def display_value(field: Field, value: Any) -> str:
+    """A cleaned value as the citizen reads it: choices by label, dates dd.mm.yyyy, Ja/Nein, files by name."""
+    kind = field.type
+    if kind == "choice":
+        return field.choice_label(value)
+    if kind == "multichoice":
+        return ", ".join(field.choice_label(v) for v in value)
+    if kind == "yesno":
+        return _("Ja") if value is True else _("Nein")
+    if kind == "date":
+        try:
+            return german_date(date.fromisoformat(str(value)))
+        except ValueError:
+            return str(value)
+    if kind == "number":
+        return format_number(value) + (f" {field.unit}" if field.unit else "")
+    if kind == "address" and isinstance(value, Mapping):
+        street = " ".join(p for p in (value.get("street", ""), value.get("house_number", "")) if p)
+        town = " ".join(p for p in (value.get("postal_code", ""), value.get("city", "")) if p)
+        return ", ".join(p for p in (street, town) if p)
+    if kind == "file" and isinstance(value, Mapping):
+        size = value.get("size")
+        return (
+            f"{value.get('name', '')} ({file_size_label(size)})"
+            if isinstance(size, int)
+            else str(value.get("name", ""))
+        )
+    if kind == "iban":
+        return " ".join(str(value)[i : i + 4] for i in range(0, len(str(value)), 4))
+    return str(value)

@@ -1,0 +1,416 @@
+"""What the step templates need, computed in Python so the templates stay plain loops.
+
+Without JavaScript a field cannot appear when an answer on the same page changes. So an element whose
+condition reads a field of the SAME step is rendered with the hint "Nur ausfüllen, wenn …" (its value is
+dropped on validation when the condition is false); an element whose condition reads only EARLIER steps is
+decided now and not rendered at all when it is hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from datetime import date
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from .conditions import (
+    All,
+    AnyOf,
+    Compare,
+    CompareField,
+    Condition,
+    ConditionSyntaxError,
+    Count,
+    Not,
+    references,
+    resolve_date,
+)
+from .definition import ADDRESS_PARTS, Field, FormDefinition, Group
+from .presentation import display_value
+from .scope import Scope
+from .validation import file_size_label, file_types_label
+from .validators import address_problems, format_number, german_date
+
+RADIO_LIMIT = 7  # more choices than this render as a select
+_AUTOCOMPLETE = {
+    "first_name": "given-name",
+    "last_name": "family-name",
+    "birth_date": "bday",
+    "street": "street-address",
+    "postal_code": "postal-code",
+    "city": "address-level2",
+    "email": "email",
+    "phone": "tel",
+}
+_PART_LABELS = {"street": "Straße", "house_number": "Hausnummer", "postal_code": "Postleitzahl", "city": "Ort"}
+_PART_AUTOCOMPLETE = {
+    "street": "address-line1",
+    "house_number": "",
+    "postal_code": "postal-code",
+    "city": "address-level2",
+}
+
+
+def html_id(path: str) -> str:
+    return "f-" + path.replace(".", "-")
+
+
+@dataclass
+class Option:
+    id: str
+    value: str
+    label: str
+    checked: bool
+
+
+@dataclass
+class Part:
+    id: str
+    name: str
+    label: str
+    value: str
+    autocomplete: str
+    error: str
+    inputmode: str = ""
+
+
+@dataclass
+class FieldView:
+    path: str
+    id: str
+    type: str
+    label: str
+    help: str
+    required: bool
+    errors: list[str]
+    condition_hint: str
+    value: str = ""
+    widget: str = "input"  # input, textarea, radios, checkboxes, select, address, file
+    input_type: str = "text"
+    attrs: dict[str, str] = dc_field(default_factory=dict)
+    options: list[Option] = dc_field(default_factory=list)
+    parts: list[Part] = dc_field(default_factory=list)
+    current_file: str = ""
+
+    @property
+    def describedby(self) -> str:
+        ids = []
+        if self.help:
+            ids.append(f"{self.id}-hint")
+        if self.condition_hint:
+            ids.append(f"{self.id}-condition")
+        if self.errors:
+            ids.append(f"{self.id}-error")
+        return " ".join(ids)
+
+
+@dataclass
+class ItemView:
+    title: str
+    marker: str  # name of the hidden marker input of a repeat item
+    remove: str  # name of the remove button
+    fields: list[FieldView]
+
+
+@dataclass
+class GroupView:
+    path: str
+    id: str
+    title: str
+    help: str
+    condition_hint: str
+    repeat: bool
+    items: list[ItemView]
+    errors: list[str]
+    add: str = ""
+    add_label: str = ""
+
+
+def step_view(
+    definition: FormDefinition,
+    step_id: str,
+    answers: Mapping[str, Any],
+    errors: Mapping[str, list[str]],
+    today: date,
+) -> list[GroupView]:
+    step = definition.step(step_id)
+    scope = Scope(definition, answers, today)
+    step_node = answers.get(step_id)
+    step_node = step_node if isinstance(step_node, Mapping) else {}
+    groups = []
+    for group in step.groups:
+        group_path = f"{step_id}.{group.id}"
+        hint = _hint(definition, group.visible_if, step_id, scope)
+        if hint is None:
+            continue
+        node = step_node.get(group.id)
+        if group.repeat is None:
+            items = [ItemView("", "", "", _fields(definition, group, node, group_path, errors, scope, step_id))]
+        else:
+            stored = node if isinstance(node, list) else []
+            count = max(len(stored), group.repeat.min)
+            items = []
+            for index in range(count):
+                prefix = f"{group_path}.{index}"
+                item = stored[index] if index < len(stored) else {}
+                fields = _fields(definition, group, item, prefix, errors, scope.at(group_path, index), step_id)
+                label = f"{group.item_label or group.title} {index + 1}"
+                items.append(ItemView(label, f"{prefix}._item", f"_remove:{prefix}", fields))
+        view = GroupView(
+            group_path,
+            html_id(group_path),
+            group.title,
+            group.help or "",
+            hint,
+            group.repeat is not None,
+            items,
+            list(errors.get(group_path, [])),
+        )
+        if group.repeat is not None and len(items) < group.repeat.max:
+            view.add = f"_add:{group_path}"
+            view.add_label = _("„%(label)s“ hinzufügen") % {"label": group.item_label or group.title}
+        groups.append(view)
+    return groups
+
+
+def _fields(
+    definition: FormDefinition,
+    group: Group,
+    node: Any,
+    prefix: str,
+    errors: Mapping[str, list[str]],
+    scope: Scope,
+    step_id: str,
+) -> list[FieldView]:
+    values = node if isinstance(node, Mapping) else {}
+    views = []
+    for field in group.fields:
+        hint = _hint(definition, field.visible_if, step_id, scope)
+        if hint is None:
+            continue
+        path = f"{prefix}.{field.id}"
+        view = FieldView(
+            path=path,
+            id=html_id(path),
+            type=field.type,
+            label=field.label,
+            help=field.help or "",
+            required=field.required,
+            errors=list(errors.get(path, [])),
+            condition_hint=hint,
+        )
+        _widget(view, field, values.get(field.id))
+        views.append(view)
+    return views
+
+
+def _widget(view: FieldView, field: Field, value: Any) -> None:
+    kind = field.type
+    if field.prefill in _AUTOCOMPLETE:
+        view.attrs["autocomplete"] = _AUTOCOMPLETE[field.prefill]
+    if kind in ("choice", "multichoice", "yesno"):
+        if kind == "yesno":
+            choices = [("ja", _("Ja")), ("nein", _("Nein"))]
+            chosen = (
+                {"ja"} if value in (True, "ja", "true") else {"nein"} if value in (False, "nein", "false") else set()
+            )
+        else:
+            choices = [(c.value, c.label) for c in field.choices or ()]
+            chosen = (
+                {str(v) for v in value}
+                if isinstance(value, (list, tuple))
+                else {str(value)}
+                if value is not None
+                else set()
+            )
+        view.options = [
+            Option(view.id if i == 0 else f"{view.id}-{i}", v, label, v in chosen)
+            for i, (v, label) in enumerate(choices)
+        ]
+        view.widget = "checkboxes" if kind == "multichoice" else "select" if len(choices) > RADIO_LIMIT else "radios"
+        return
+    if kind == "address":
+        raw = value if isinstance(value, Mapping) else {}
+        parts = {p: str(raw.get(p) or "") for p in ADDRESS_PARTS}
+        problems = address_problems({k: v.strip() for k, v in parts.items() if v.strip()}) if view.errors else {}
+        view.widget = "address"
+        view.parts = [
+            Part(
+                id=view.id if p == "street" else f"{view.id}-{p}",
+                name=f"{view.path}.{p}",
+                label=_PART_LABELS[p],
+                value=parts[p],
+                autocomplete=_PART_AUTOCOMPLETE[p],
+                error=problems.get(p, ""),
+                inputmode="numeric" if p == "postal_code" else "",
+            )
+            for p in ADDRESS_PARTS
+        ]
+        return
+    if kind == "file":
+        spec = field.file_spec
+        view.widget = "file"
+        view.input_type = "file"
+        view.attrs["accept"] = ",".join(spec.types)
+        limits = _("Erlaubt: %(types)s; höchstens %(size)s.") % {
+            "types": file_types_label(spec.types),
+            "size": file_size_label(spec.max_bytes),
+        }
+        view.help = f"{view.help} {limits}".strip()
+        if isinstance(value, Mapping) and value.get("name"):
+            view.current_file = display_value(field, value)
+        return
+    view.value = _input_value(field, value)
+    if kind == "textarea":
+        view.widget = "textarea"
+    elif kind == "date":
+        view.input_type = "date"
+    elif kind == "email":
+        view.input_type = "email"
+        view.attrs.setdefault("autocomplete", "email")
+    elif kind == "phone":
+        view.input_type = "tel"
+        view.attrs.setdefault("autocomplete", "tel")
+    elif kind == "number":
+        view.attrs["inputmode"] = "decimal" if field.decimals else "numeric"
+    elif kind == "iban":
+        view.attrs.update(autocomplete="off", spellcheck="false", inputmode="text")
+    if field.max_length:
+        view.attrs["maxlength"] = str(field.max_length)
+
+
+def _input_value(field: Field, value: Any) -> str:
+    if value is None or isinstance(value, (Mapping, list)):
+        return ""
+    if field.type == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_number(value).replace(".", "")
+    return str(value)
+
+
+# --- "Nur ausfüllen, wenn …" -----------------------------------------------------------------------
+
+
+def _hint(definition: FormDefinition, cond: Condition | None, step_id: str, scope: Scope) -> str | None:
+    """ "" = always shown, a hint text = shown with that hint, None = hidden (decided by earlier steps)."""
+    if cond is None:
+        return ""
+    if any(path.split(".")[0] == step_id for path in references(cond)):
+        return _("Nur ausfüllen, wenn %(condition)s.") % {"condition": describe(definition, cond, scope.today)}
+    return "" if scope.holds(cond) else None
+
+
+def describe(definition: FormDefinition, cond: Condition, today: date) -> str:
+    """A condition in plain German, e.g. „Haben Sie einen Nachweis?“ mit „Ja“ beantwortet ist."""
+    if isinstance(cond, All):
+        return _(" und ").join(describe(definition, c, today) for c in cond.items)
+    if isinstance(cond, AnyOf):
+        return _(" oder ").join(describe(definition, c, today) for c in cond.items)
+    if isinstance(cond, Not):
+        return _("nicht gilt: %(c)s") % {"c": describe(definition, cond.item, today)}
+    if isinstance(cond, Count):
+        group = definition.group(cond.group)
+        words = {"equals": "genau", "gt": "mehr als", "gte": "mindestens", "lt": "weniger als", "lte": "höchstens"}
+        return f"bei „{group.title}“ {words[cond.op]} {cond.value} Einträge angegeben sind"
+    label = f"„{_label(definition, cond.field)}“"
+    if isinstance(cond, CompareField):
+        other = f"„{_label(definition, cond.other)}“"
+        words = {
+            "equals": "gleich",
+            "gt": "größer als",
+            "gte": "mindestens so groß wie",
+            "lt": "kleiner als",
+            "lte": "höchstens so groß wie",
+        }
+        return f"{label} {words[cond.op]} {other} ist"
+    return _describe_compare(definition, cond, label, today)
+
+
+def _describe_compare(definition: FormDefinition, cond: Compare, label: str, today: date) -> str:
+    field = definition.field(cond.field) if definition.has_field(cond.field) else None
+    op, value = cond.op, cond.value
+    if op == "filled":
+        return f"{label} ausgefüllt ist" if value else f"{label} leer ist"
+    if field is not None and field.type == "yesno" and op in ("equals", "not_equals"):
+        yes = value in (True, "ja", "true")
+        if op == "not_equals":
+            yes = not yes
+        return f"{label} mit „{'Ja' if yes else 'Nein'}“ beantwortet ist"
+    if op in ("gt", "gte", "lt", "lte"):
+        shown = _value_words(value, today)
+        if field is not None and field.type == "date":
+            words = {"gt": "nach dem", "gte": "ab dem", "lt": "vor dem", "lte": "bis zum"}
+            return f"{label} {words[op]} {shown} liegt"
+        words = {"gt": "größer als", "gte": "mindestens", "lt": "kleiner als", "lte": "höchstens"}
+        return f"{label} {words[op]} {shown} ist"
+    values = value if isinstance(value, tuple) else (value,)
+    shown_values = " oder ".join(f"„{field.choice_label(v) if field else v}“" for v in values)
+    if op in ("not_equals", "not_in"):
+        return f"bei {label} nicht {shown_values} gewählt ist"
+    return f"bei {label} {shown_values} gewählt ist"
+
+
+def _value_words(value: Any, today: date) -> str:
+    if isinstance(value, str):
+        try:
+            return german_date(resolve_date(value, today))
+        except ConditionSyntaxError:
+            return value
+    return format_number(value)
+
+
+def _label(definition: FormDefinition, path: str) -> str:
+    base = ".".join(path.split(".")[:3])
+    if definition.has_field(base):
+        label = definition.field(base).label
+        part = path.split(".")[3] if path.count(".") == 3 else None
+        return f"{label} – {_PART_LABELS.get(part, part)}" if part else label
+    return path
+
+
+# --- error summary ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ErrorLink:
+    href: str
+    text: str
+
+
+def error_links(definition: FormDefinition, errors: Mapping[str, list[str]]) -> list[ErrorLink]:
+    """One link per message, in the order of the form, pointing at the field's first input."""
+
+    def order(path: str) -> tuple[int, ...]:
+        parts = path.split(".")
+        try:
+            step = definition.step(parts[0])
+            position = [definition.step_index(parts[0])]
+            group_ids = [g.id for g in step.groups]
+            position.append(group_ids.index(parts[1]) if len(parts) > 1 and parts[1] in group_ids else 0)
+            position += [int(p) if p.isdigit() else _field_position(step.groups, parts[1], p) for p in parts[2:]]
+            return tuple(position)
+        except (KeyError, ValueError):
+            return (10_000,)
+
+    links = []
+    for path in sorted(errors, key=order):
+        label = ""
+        base = [p for p in path.split(".") if not p.isdigit()]
+        if len(base) >= 3 and definition.has_field(".".join(base[:3])):
+            label = definition.field(".".join(base[:3])).label
+        elif len(base) == 2 and definition.has_group(path):
+            label = definition.group(path).title
+        for message in errors[path]:
+            text = message if not label else f"{label} {message}" if label[-1] in "?:" else f"{label}: {message}"
+            links.append(ErrorLink(f"#{html_id(path)}", text))
+    return links
+
+
+def _field_position(groups: tuple[Group, ...], group_id: str, field_id: str) -> int:
+    for group in groups:
+        if group.id == group_id:
+            ids = [f.id for f in group.fields]
+            return ids.index(field_id) if field_id in ids else 0
+    return 0

@@ -1,0 +1,515 @@
+"""Server-side validation of one step (``validate_step``) and of a whole answers object (``validate_all``).
+
+HTML naming convention (no JavaScript needed):
+
+* every input is named by its path: ``person.name.vorname``; repeat items carry the index:
+  ``hunde.hund.0.rasse``; address parts add the part: ``person.anschrift.adresse.postal_code``;
+* each rendered repeat item posts a hidden marker ``hunde.hund.0._item`` so an item survives even when
+  all its inputs are empty or files;
+* a submit button named ``_add:hunde.hund`` adds an item, ``_remove:hunde.hund.1`` removes item 1.
+  Such a post is not a "next" — ``StepResult.action`` is set, ``errors`` stay empty and ``ok`` is False.
+
+Anything else that is posted is ignored: keys that are not in the step, values of invisible fields, and file
+references — a file field only ever holds a reference the caller passes in ``files``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from datetime import date
+from typing import Any, TypedDict
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .checks import rule_step
+from .conditions import is_empty, references
+from .definition import ADDRESS_PARTS, Field, FormDefinition, Group, Step
+from .scope import Scope, prune_invisible
+from .validators import (
+    FieldInvalid,
+    clean_address,
+    clean_choice,
+    clean_date,
+    clean_email,
+    clean_iban,
+    clean_multichoice,
+    clean_number,
+    clean_phone,
+    clean_text,
+    clean_yesno,
+)
+
+MAX_ITEM_INDEX = 999
+FILE_REF_KEYS = ("key", "name", "sha256", "size", "content_type")
+
+
+class FileRef(TypedDict):
+    key: str
+    name: str
+    sha256: str
+    size: int
+    content_type: str
+
+
+@dataclass(frozen=True)
+class RepeatAction:
+    kind: str  # "add" or "remove"
+    group: str  # step.group
+    index: int | None = None
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """``answers``: cleaned values of visible fields of this step, ``{group: {field: value}}`` (repeat groups as
+    lists). ``errors``: path → German messages. ``display``: what the citizen posted, for rendering the page
+    again (invalid input kept as typed). ``action``: an add/remove of a repeat item, if that was the post.
+    ``moved``: after a removal, old item path → new item path (``hunde.hund.2`` → ``hunde.hund.1``); apply it
+    to stored file references with ``move_files``."""
+
+    step_id: str
+    answers: dict[str, Any]
+    errors: dict[str, list[str]]
+    display: dict[str, Any] = dc_field(default_factory=dict)
+    action: RepeatAction | None = None
+    moved: dict[str, str] = dc_field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.action is None
+
+
+def validate_step(
+    definition: FormDefinition,
+    step_id: str,
+    data: Mapping[str, Any],
+    *,
+    answers: Mapping[str, Any] | None = None,
+    files: Mapping[str, Any] | None = None,
+    today: date | None = None,
+) -> StepResult:
+    """Clean and check the posted values of one step against everything answered so far.
+
+    ``data`` is request.POST (a QueryDict) or a dict from the JSON API (flat paths, or nested
+    ``{group: {field: value}}``). ``files`` maps a field path to an already checked file reference.
+    """
+    step = definition.step(step_id)
+    flat = _flatten(step, data)
+    return _validate(definition, step, flat, dict(answers or {}), files or {}, today or timezone.localdate())
+
+
+def clean_all(
+    definition: FormDefinition,
+    answers: Mapping[str, Any],
+    *,
+    files: Mapping[str, Any] | None = None,
+    today: date | None = None,
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Re-validate every step in order. Returns (cleaned answers, errors by path).
+
+    Keys that are not in the definition are errors here (only a hand-made answers object has them);
+    values of invisible fields are dropped from the cleaned answers.
+    """
+    today = today or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    if not isinstance(answers, Mapping):
+        return {}, {"": [_("Die Antworten müssen ein Objekt sein.")]}
+    for key in answers:
+        if not any(key == s.id for s in definition.steps):
+            errors[str(key)] = [_("Unbekannter Schritt.")]
+    cleaned: dict[str, Any] = {}
+    for step in definition.steps:
+        node = answers.get(step.id, {})
+        if not isinstance(node, Mapping):
+            errors[step.id] = [_("Die Antworten eines Schritts müssen ein Objekt sein.")]
+            node = {}
+        errors.update(_unknown_keys(step, node))
+        flat = _flatten_nested(step, node)
+        result = _validate(definition, step, flat, cleaned, files or {}, today, use_stored=False)
+        cleaned[step.id] = result.answers
+        errors.update(result.errors)
+    return cleaned, errors
+
+
+def validate_all(
+    definition: FormDefinition,
+    answers: Mapping[str, Any],
+    *,
+    files: Mapping[str, Any] | None = None,
+    today: date | None = None,
+) -> dict[str, list[str]]:
+    """Errors of a complete answers object (empty = acceptable). Call before accepting a submission."""
+    return clean_all(definition, answers, files=files, today=today)[1]
+
+
+def move_files(files: Mapping[str, Any], result: StepResult) -> dict[str, Any]:
+    """File references keyed by path, re-keyed after a repeat item was removed (the removed item's go)."""
+    if result.action is None or result.action.kind != "remove":
+        return dict(files)
+    removed = f"{result.action.group}.{result.action.index}."
+    out: dict[str, Any] = {}
+    for path, ref in files.items():
+        if path.startswith(removed):
+            continue
+        for old, new in result.moved.items():
+            if path.startswith(old + "."):
+                path = new + path[len(old) :]
+                break
+        out[path] = ref
+    return out
+
+
+# --- reading posted data ---------------------------------------------------------------------------
+
+
+def _flatten(step: Step, data: Mapping[str, Any]) -> dict[str, list[Any]]:
+    if hasattr(data, "getlist"):
+        return {str(k): list(data.getlist(k)) for k in data}
+    if any("." in str(k) or str(k).startswith("_") for k in data):
+        return {str(k): [v] for k, v in data.items()}
+    group_ids = {g.id for g in step.groups}
+    node = data
+    if not set(data) <= group_ids and isinstance(data.get(step.id), Mapping):
+        node = data[step.id]
+    return _flatten_nested(step, node)
+
+
+def _flatten_nested(step: Step, node: Mapping[str, Any]) -> dict[str, list[Any]]:
+    flat: dict[str, list[Any]] = {}
+    for group in step.groups:
+        value = node.get(group.id)
+        prefix = f"{step.id}.{group.id}"
+        if group.repeat is not None:
+            for index, item in enumerate(value if isinstance(value, list) else []):
+                flat[f"{prefix}.{index}._item"] = ["1"]
+                if isinstance(item, Mapping):
+                    for f in group.fields:
+                        if f.id in item:
+                            flat[f"{prefix}.{index}.{f.id}"] = [item[f.id]]
+        elif isinstance(value, Mapping):
+            for f in group.fields:
+                if f.id in value:
+                    flat[f"{prefix}.{f.id}"] = [value[f.id]]
+    return flat
+
+
+def _unknown_keys(step: Step, node: Mapping[str, Any]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    groups = {g.id: g for g in step.groups}
+    for group_id, value in node.items():
+        group = groups.get(group_id)
+        if group is None:
+            errors[f"{step.id}.{group_id}"] = [_("Unbekannte Gruppe.")]
+            continue
+        field_ids = {f.id for f in group.fields}
+        if group.repeat is not None and not isinstance(value, list):
+            errors[f"{step.id}.{group_id}"] = [_("Eine wiederholbare Gruppe muss eine Liste sein.")]
+            continue
+        items = list(enumerate(value)) if group.repeat is not None else [(None, value)]
+        for index, item in items:
+            prefix = f"{step.id}.{group_id}" + ("" if index is None else f".{index}")
+            if not isinstance(item, Mapping):
+                errors[prefix] = [_("Die Antworten einer Gruppe müssen ein Objekt sein.")]
+                continue
+            for key in item:
+                if key not in field_ids:
+                    errors[f"{prefix}.{key}"] = [_("Unbekanntes Feld.")]
+    return errors
+
+
+def _raw(flat: Mapping[str, list[Any]], path: str, field: Field) -> Any:
+    if field.type == "address":
+        whole = flat.get(path)
+        if whole and isinstance(whole[-1], Mapping):
+            return whole[-1]
+        parts = {p: flat[f"{path}.{p}"][-1] for p in ADDRESS_PARTS if flat.get(f"{path}.{p}")}
+        return parts or None
+    values = flat.get(path) or []
+    if field.type == "multichoice":
+        out: list[Any] = []
+        for value in values:
+            out.extend(value if isinstance(value, (list, tuple)) else [value])
+        return [v for v in out if v not in (None, "")]
+    return values[-1] if values else None
+
+
+def _action(step: Step, flat: Mapping[str, Any]) -> RepeatAction | None:
+    repeat_groups = {f"{step.id}.{g.id}" for g in step.groups if g.repeat is not None}
+    for key in flat:
+        if key.startswith("_add:") and key[5:] in repeat_groups:
+            return RepeatAction("add", key[5:])
+        if key.startswith("_remove:"):
+            group_path, _sep, index = key[8:].rpartition(".")
+            if group_path in repeat_groups and index.isdigit():
+                return RepeatAction("remove", group_path, int(index))
+    return None
+
+
+def _item_indices(flat: Mapping[str, Any], group_path: str) -> list[int]:
+    pattern = re.compile(re.escape(group_path) + r"\.(\d{1,3})\.")
+    found = {int(m.group(1)) for key in flat if (m := pattern.match(key))}
+    return sorted(i for i in found if i <= MAX_ITEM_INDEX)
+
+
+# --- cleaning --------------------------------------------------------------------------------------
+
+
+class _Work:
+    """Mutable state of one step validation."""
+
+    def __init__(
+        self, definition: FormDefinition, step: Step, files: Mapping[str, Any], stored: Mapping[str, Any], posted: bool
+    ) -> None:
+        self.definition = definition
+        self.posted = posted  # a post (files by path are fresh uploads) rather than a stored answers object
+        self.step = step
+        self.files = files
+        self.known_refs = {ref["key"]: ref for ref in files.values() if isinstance(ref, Mapping) and "key" in ref}
+        self.stored = stored
+        self.cleaned: dict[str, Any] = {}
+        self.display: dict[str, Any] = {}
+        self.errors: dict[str, list[str]] = {}
+
+
+def _validate(
+    definition: FormDefinition,
+    step: Step,
+    flat: dict[str, list[Any]],
+    answers: dict[str, Any],
+    files: Mapping[str, Any],
+    today: date,
+    *,
+    use_stored: bool = True,
+) -> StepResult:
+    stored = answers.get(step.id) if isinstance(answers.get(step.id), Mapping) and use_stored else {}
+    work = _Work(definition, step, files, stored or {}, posted=use_stored)
+    action = _action(step, flat)
+    moved: dict[str, str] = {}
+    for group in step.groups:
+        group_path = f"{step.id}.{group.id}"
+        if group.repeat is None:
+            item, shown = _clean_item(work, group, flat, group_path, group_path, today)
+            work.cleaned[group.id], work.display[group.id] = item, shown
+            continue
+        indices = _item_indices(flat, group_path)
+        if action and action.group == group_path:
+            if action.kind == "remove" and action.index in indices:
+                indices.remove(action.index)
+            elif action.kind == "add" and len(indices) < group.repeat.max:
+                indices.append(max(indices, default=-1) + 1)
+        if len(indices) > group.repeat.max:
+            work.errors[group_path] = [_max_items_message(group)]
+            indices = indices[: group.repeat.max]
+        items, shown_items = [], []
+        moved.update({f"{group_path}.{old}": f"{group_path}.{new}" for new, old in enumerate(indices) if old != new})
+        for new_index, old_index in enumerate(indices):
+            item, shown = _clean_item(
+                work, group, flat, f"{group_path}.{old_index}", f"{group_path}.{new_index}", today
+            )
+            items.append(item)
+            shown_items.append(shown)
+        work.cleaned[group.id], work.display[group.id] = items, shown_items
+    merged = copy.deepcopy(dict(answers))
+    merged[step.id] = work.cleaned
+    hidden_groups, hidden_fields = prune_invisible(definition, merged, [step.id], today)
+    _required_and_counts(work, hidden_groups, hidden_fields)
+    if action is None:
+        _check_rules(definition, step, merged, today, work.errors)
+    errors = {} if action else _drop_hidden(work.errors, hidden_groups, hidden_fields)
+    return StepResult(step.id, merged[step.id], errors, work.display, action, moved)
+
+
+def _clean_item(
+    work: _Work, group: Group, flat: Mapping[str, list[Any]], read_prefix: str, prefix: str, today: date
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    item: dict[str, Any] = {}
+    shown: dict[str, Any] = {}
+    for field in group.fields:
+        path = f"{prefix}.{field.id}"
+        raw = _raw(flat, f"{read_prefix}.{field.id}", field)
+        if field.type == "file":
+            raw = _file_value(work, field, f"{read_prefix}.{field.id}", path, raw)
+        if is_empty(raw):
+            continue
+        shown[field.id] = raw
+        try:
+            item[field.id] = _clean_value(field, raw, today)
+        except FieldInvalid as exc:
+            work.errors[path] = exc.messages
+    return item, shown
+
+
+def _clean_value(field: Field, raw: Any, today: date) -> Any:
+    kind = field.type
+    if kind in ("text", "textarea"):
+        return clean_text(field, raw)
+    if kind == "number":
+        return clean_number(field, raw)
+    if kind == "date":
+        return clean_date(field, raw, today)
+    if kind == "choice":
+        return clean_choice(field, raw)
+    if kind == "multichoice":
+        return clean_multichoice(field, raw)
+    if kind == "yesno":
+        return clean_yesno(raw)
+    if kind == "address":
+        return clean_address(raw)
+    if kind == "iban":
+        return clean_iban(raw)
+    if kind == "email":
+        return clean_email(raw)
+    if kind == "phone":
+        return clean_phone(raw)
+    return _check_file(field, raw)
+
+
+def _file_value(work: _Work, field: Field, read_path: str, path: str, posted: Any) -> Any:
+    """A fresh upload for this input, else a posted or stored reference — but only one the caller vouched for.
+
+    For a stored answers object (``validate_all``) only the reference in the answers counts, and it must be
+    one of ``files``: answers and files that disagree mean a tampered object."""
+    fresh = work.files.get(read_path) if work.posted else None
+    if isinstance(fresh, Mapping):
+        return {k: fresh.get(k) for k in FILE_REF_KEYS}
+    if hasattr(posted, "read") or is_empty(posted):
+        posted = _stored(work.stored, read_path)
+        if posted is None:
+            return None
+    trusted = work.known_refs.get(posted.get("key")) if isinstance(posted, Mapping) else None
+    if trusted is None or (isinstance(posted, Mapping) and posted.get("sha256") != trusted.get("sha256")):
+        work.errors[path] = [_("Diese Datei kennen wir nicht. Bitte laden Sie sie erneut hoch.")]
+        return None
+    return {k: trusted.get(k) for k in FILE_REF_KEYS}
+
+
+def _stored(stored: Mapping[str, Any], path: str) -> Any:
+    node: Any = {path.split(".", 1)[0]: stored}
+    for part in path.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, Mapping):
+            node = node.get(part)
+        else:
+            return None
+    return node if isinstance(node, Mapping) else None
+
+
+def _check_file(field: Field, ref: Any) -> dict[str, Any]:
+    spec = field.file_spec
+    if ref.get("content_type") not in spec.types:
+        raise FieldInvalid(
+            _("Dieser Dateityp ist hier nicht erlaubt. Erlaubt: %(types)s.") % {"types": file_types_label(spec.types)}
+        )
+    size = ref.get("size")
+    if not isinstance(size, int) or size > spec.max_bytes:
+        raise FieldInvalid(_("Die Datei ist zu groß (höchstens %(size)s).") % {"size": file_size_label(spec.max_bytes)})
+    return dict(ref)
+
+
+def file_types_label(types: tuple[str, ...]) -> str:
+    names = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG", "image/tiff": "TIFF"}
+    return ", ".join(names.get(t, t) for t in types)
+
+
+def file_size_label(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB".replace(".0 MB", " MB").replace(".", ",")
+    if size >= 1024:
+        return f"{size // 1024} KB"
+    return f"{size} Bytes"
+
+
+# --- required, counts, rules -----------------------------------------------------------------------
+
+
+def _required_message(field: Field) -> str:
+    if field.type in ("choice", "yesno"):
+        return _("Bitte wählen Sie eine Möglichkeit aus.")
+    if field.type == "multichoice":
+        return _("Bitte wählen Sie mindestens eine Möglichkeit aus.")
+    if field.type == "file":
+        return _("Bitte laden Sie eine Datei hoch.")
+    if field.type == "address":
+        return _("Bitte geben Sie die Anschrift an.")
+    return _("Bitte füllen Sie dieses Feld aus.")
+
+
+def _max_items_message(group: Group) -> str:
+    n = group.repeat.max if group.repeat else 0
+    return ngettext(
+        "Bitte geben Sie höchstens %(n)d Eintrag an.", "Bitte geben Sie höchstens %(n)d Einträge an.", n
+    ) % {"n": n}
+
+
+def _required_and_counts(work: _Work, hidden_groups: set[str], hidden_fields: set[str]) -> None:
+    step = work.step
+    for group in step.groups:
+        group_path = f"{step.id}.{group.id}"
+        if group_path in hidden_groups:
+            continue
+        node = work.cleaned.get(group.id)
+        if group.repeat is not None:
+            items = node if isinstance(node, list) else []
+            if len(items) < group.repeat.min and group_path not in work.errors:
+                n = group.repeat.min
+                work.errors[group_path] = [
+                    ngettext(
+                        "Bitte geben Sie mindestens %(n)d Eintrag an.",
+                        "Bitte geben Sie mindestens %(n)d Einträge an.",
+                        n,
+                    )
+                    % {"n": n}
+                ]
+            places = [(f"{group_path}.{i}", item) for i, item in enumerate(items)]
+        else:
+            places = [(group_path, node if isinstance(node, dict) else {})]
+        for prefix, item in places:
+            for field in group.fields:
+                path = f"{prefix}.{field.id}"
+                if (
+                    field.required
+                    and path not in hidden_fields
+                    and path not in work.errors
+                    and is_empty(item.get(field.id))
+                ):
+                    work.errors[path] = [_required_message(field)]
+
+
+def _check_rules(
+    definition: FormDefinition, step: Step, merged: Mapping[str, Any], today: date, errors: dict[str, list[str]]
+) -> None:
+    scope = Scope(definition, merged, today)
+    for rule in definition.rules:
+        if rule_step(definition, rule.check, rule.fields) != step.id:
+            continue
+        repeat_groups = {
+            ".".join(p.split(".")[:2])
+            for p in [*references(rule.check), *rule.fields]
+            if p.startswith(step.id + ".") and definition.group(".".join(p.split(".")[:2])).repeat is not None
+        }
+        if len(repeat_groups) == 1:
+            (group_path,) = repeat_groups
+            for index in range(scope.count(group_path)):
+                if scope.at(group_path, index).violated(rule.check):
+                    for path in rule.fields:
+                        target = path.replace(group_path + ".", f"{group_path}.{index}.", 1)
+                        errors.setdefault(target, []).append(rule.message)
+        elif scope.violated(rule.check):
+            for path in rule.fields:
+                errors.setdefault(path, []).append(rule.message)
+
+
+def _drop_hidden(
+    errors: dict[str, list[str]], hidden_groups: set[str], hidden_fields: set[str]
+) -> dict[str, list[str]]:
+    def hidden(path: str) -> bool:
+        parts = path.split(".")
+        return ".".join(parts[:2]) in hidden_groups or path in hidden_fields
+
+    return {path: messages for path, messages in errors.items() if not hidden(path)}

@@ -1,0 +1,1 @@
+"""Payments: fee payment through a provider (ePayBL-style platform, or the demo provider), reconciliation."""

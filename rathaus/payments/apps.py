@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class PaymentsConfig(AppConfig):
+    name = "rathaus.payments"
+    verbose_name = "Zahlungen"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The built-in providers register themselves on import.
+        from .providers import demo, epaybl  # noqa: F401

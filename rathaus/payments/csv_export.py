@@ -1,0 +1,65 @@
+"""CSV for the Stadtkasse: ``;``-separated, German decimal comma, UTF-8 with BOM (opens right in Excel)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from .models import Payment
+from .providers import registry
+
+HEADER = [
+    "Vorgangsnummer",
+    "Verwendungszweck",
+    "Betrag",
+    "Währung",
+    "Status",
+    "Zahlungsanbieter",
+    "Kassenzeichen",
+    "Angelegt am",
+    "Bezahlt am",
+    "Zahlungs-ID",
+]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def german_decimal(amount: Decimal) -> str:
+    return f"{amount:.2f}".replace(".", ",")
+
+
+def _text(value: str) -> str:
+    # Spreadsheets run cells that start like a formula: neutralise them (CSV injection).
+    return f"'{value}" if value.startswith(_FORMULA_START) else value
+
+
+def _when(value: datetime | None) -> str:
+    return timezone.localtime(value).strftime("%d.%m.%Y %H:%M") if value else ""
+
+
+def payments_csv(payments: Iterable[Payment]) -> str:
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(HEADER)
+    labels = dict(registry.active().choices())
+    for p in payments:
+        writer.writerow(
+            [
+                _text(p.reference),
+                _text(p.purpose),
+                german_decimal(p.amount),
+                p.currency,
+                p.get_status_display(),
+                _text(labels.get(p.provider, p.provider)),
+                _text(p.provider_reference),
+                _when(p.created_at),
+                _when(p.paid_at),
+                str(p.uuid),
+            ]
+        )
+    return out.getvalue()

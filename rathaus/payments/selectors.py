@@ -1,0 +1,112 @@
+"""Reads of the payments app: tenant-scoped, permission-aware querysets."""
+
+from __future__ import annotations
+
+import uuid as uuid_lib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, QuerySet, Sum
+from django.urls import reverse
+
+from .models import Payment, PaymentEvent
+from .providers.base import token_matches, with_token
+
+if TYPE_CHECKING:
+    from rathaus.identity.models import User
+    from rathaus.tenants.models import Municipality
+
+
+def parse_uuid(value: object) -> uuid_lib.UUID | None:
+    """A UUID from user input, or None (so views answer 404 instead of 500)."""
+    if isinstance(value, uuid_lib.UUID):
+        return value
+    try:
+        return uuid_lib.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def payments_for_reconciliation(
+    tenant: Municipality,
+    *,
+    status: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    provider: str | None = None,
+) -> QuerySet[Payment]:
+    """The Stadtkasse's list: this municipality's payments, newest first; dates are creation dates (local)."""
+    qs = Payment.objects.for_tenant(tenant).select_related("payer")
+    if status:
+        qs = qs.filter(status=status)
+    if date_from:
+        qs = qs.filter(created_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(created_at__date__lte=date_to)
+    if provider:
+        qs = qs.filter(provider=provider)
+    return qs.order_by("-created_at", "-pk")
+
+
+@dataclass(frozen=True)
+class StatusTotal:
+    status: str
+    label: str
+    count: int
+    amount: Decimal
+
+
+def totals_by_status(payments: QuerySet[Payment]) -> list[StatusTotal]:
+    """Count and sum per status of an (already scoped and filtered) queryset; every status, zeros included."""
+    rows: dict[str, tuple[int, Decimal]] = {
+        row["status"]: (row["count"], row["amount"] or Decimal("0.00"))
+        for row in payments.order_by().values("status").annotate(count=Count("pk"), amount=Sum("amount"))
+    }
+    return [
+        StatusTotal(value, str(label), *rows.get(value, (0, Decimal("0.00"))))
+        for value, label in Payment.Status.choices
+    ]
+
+
+def payment_for_payer(tenant: Municipality, uuid: object, user: User) -> Payment | None:
+    """The payment if ``user`` is its payer in this municipality, else None (callers answer 404)."""
+    key = parse_uuid(uuid)
+    if key is None or not getattr(user, "is_authenticated", False):
+        return None
+    return Payment.objects.for_tenant(tenant).filter(uuid=key, payer=user).first()
+
+
+def payment_for_token(tenant: Municipality, uuid: object, token: str) -> Payment | None:
+    """A payment without payer account, for the holder of its signed token; else None."""
+    key = parse_uuid(uuid)
+    if key is None or not token or not token_matches(str(key), token):
+        return None
+    return Payment.objects.for_tenant(tenant).filter(uuid=key, payer__isnull=True).first()
+
+
+def payment_for_treasury(tenant: Municipality, uuid: object) -> Payment | None:
+    key = parse_uuid(uuid)
+    if key is None:
+        return None
+    return Payment.objects.for_tenant(tenant).select_related("payer").filter(uuid=key).first()
+
+
+def events_of(payment: Payment) -> QuerySet[PaymentEvent]:
+    return PaymentEvent.objects.for_tenant(payment.tenant_id).filter(payment=payment).order_by("at", "pk")
+
+
+def payments_for_reference(tenant: Municipality, reference: str) -> QuerySet[Payment]:
+    """All payment attempts of one application, newest first (the applications module shows the state)."""
+    return Payment.objects.for_tenant(tenant).filter(reference=reference).order_by("-created_at", "-pk")
+
+
+def is_paid(tenant: Municipality, reference: str) -> bool:
+    """Whether the fee of application ``reference`` is paid (forwarding gate for "payment first" services)."""
+    return payments_for_reference(tenant, reference).filter(status=Payment.Status.PAID).exists()
+
+
+def pay_path(payment: Payment) -> str:
+    """Where to send the citizen to pay (with the signed token when there is no payer account)."""
+    return with_token(reverse("payments:pay", args=[payment.uuid]), payment)
