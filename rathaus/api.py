@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import structlog
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -51,9 +53,31 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return _problem(request, 401, "unauthenticated", "Anmeldung erforderlich")
 
 
+# django-ninja's own messages are English; the citizen-facing API answers in German.
+_HTTP_TITLES = {
+    400: "Die Anfrage konnte nicht gelesen werden",
+    401: "Anmeldung erforderlich",
+    403: "Keine Berechtigung",
+    404: "Nicht gefunden",
+    405: "Methode nicht erlaubt",
+    413: "Die Anfrage ist zu groß",
+}
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return _problem(request, exc.status_code, "http-error", str(exc.message))
+    title = _HTTP_TITLES.get(exc.status_code, str(exc.message))
+    return _problem(request, exc.status_code, "http-error", title)
+
+
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(UnreadablePostError)
+@api.exception_handler(SuspiciousOperation)
+def _bad_request(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A body Django cannot parse (broken multipart, oversized, cut off): the client's fault, never a 500."""
+    if isinstance(exc, RequestDataTooBig):
+        return _problem(request, 413, "too-large", _HTTP_TITLES[413])
+    return _problem(request, 400, "bad-request", _HTTP_TITLES[400])
 
 
 @api.exception_handler(Http404)

@@ -19,7 +19,7 @@ from ninja.security import SessionAuth
 
 from rathaus import formengine
 from rathaus.catalog import selectors as catalog
-from rathaus.core.errors import TrustLevelTooLow
+from rathaus.core.errors import TrustLevelTooLow, ValidationFailed
 from rathaus.identity.models import User
 from rathaus.identity.services import session_trust_level
 from rathaus.identity.trust import satisfies
@@ -216,7 +216,7 @@ def get_draft(request: TenantRequest, draft_uuid: UUID) -> dict[str, Any]:
 @router.put(
     "/drafts/{draft_uuid}/steps/{step_id}",
     auth=CitizenAuth(),
-    response={200: StepOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 422: StepOut},
+    response={200: StepOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 422: ProblemOut},
     summary="Einen Schritt speichern (wird immer auf dem Server geprüft)",
 )
 def put_step(request: TenantRequest, draft_uuid: UUID, step_id: str, payload: StepIn) -> Status[dict[str, Any]]:
@@ -225,7 +225,12 @@ def put_step(request: TenantRequest, draft_uuid: UUID, step_id: str, payload: St
     if step_id not in {s.id for s in definition.steps}:
         raise Http404
     result = services.save_step(draft=draft, step_id=step_id, data=payload.answers)
-    return Status(422 if result.errors else 200, {"ok": result.ok, "errors": result.errors, "draft": _draft_out(draft)})
+    if result.errors:
+        raise ValidationFailed(
+            "Bitte prüfen Sie die markierten Angaben; gespeichert wurde dieser Schritt nicht.",
+            errors=[{"field": path, "messages": messages} for path, messages in result.errors.items()],
+        )
+    return Status(200, {"ok": result.ok, "errors": {}, "draft": _draft_out(draft)})
 
 
 @router.post(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
 from django.test import Client
 
 from rathaus.applications.models import Application
@@ -38,7 +40,8 @@ def test_whole_application_through_the_api(mia: Client, hund_form: Any) -> None:
         {"answers": {"person": {"vorname": "Mia", "nachname": ""}}},
         content_type="application/json",
     )
-    assert bad.status_code == 422 and "halter.person.nachname" in bad.json()["errors"]
+    assert bad.status_code == 422 and bad["Content-Type"] == "application/problem+json"
+    assert [e["field"] for e in bad.json()["errors"]] == ["halter.person.nachname"]
     ok = mia.put(
         f"/api/v1/applications/drafts/{uuid}/steps/halter",
         {"answers": {"person": {"vorname": "Mia", "nachname": "Mustermann"}}},
@@ -77,3 +80,49 @@ def test_api_needs_a_citizen_session(tclient: Client, hund_form: Any) -> None:
         "/api/v1/applications/drafts", {"service": "hund-anmelden"}, content_type="application/json"
     )
     assert response.status_code == 401 and response.json()["status"] == 401
+
+
+CSRF_SECRET = "s" * 32
+CITIZEN_HEADERS: dict[str, str] = {}
+
+
+@pytest.fixture
+def citizen_api(mia: Client, hund_form: Any, tenant: Any, citizen: Any) -> Any:
+    """The API schema, called as Mia with a session, a CSRF token, one open draft and one application."""
+    from django.core.wsgi import get_wsgi_application
+
+    from rathaus.applications import services
+    from rathaus.applications.models import Draft
+
+    from .test_submission_rules import ANSWERS
+
+    done = Draft.objects.create(tenant=tenant, owner=citizen, form_version=hund_form, answers=ANSWERS)
+    services.submit(draft_uuid=done.uuid, tenant=tenant, actor=citizen, trust_level="low")
+    Draft.objects.create(tenant=tenant, owner=citizen, form_version=hund_form, answers=ANSWERS)
+    session = mia.cookies["sessionid"].value
+    headers = {"Host": "alpha.testserver", "X-CSRFToken": CSRF_SECRET}
+    CITIZEN_HEADERS.clear()
+    CITIZEN_HEADERS.update(headers)
+    django_app = get_wsgi_application()
+
+    def with_session(environ: dict[str, Any], start_response: Any) -> Any:
+        # The WSGI test client drops a hand-set Cookie header, so the session goes in here.
+        environ["HTTP_COOKIE"] = f"sessionid={session}; csrftoken={CSRF_SECRET}"
+        return django_app(environ, start_response)
+
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", with_session, headers=headers)
+    return schema.include(path_regex="^/api/v1/applications/")
+
+
+citizen_schema = schemathesis.pytest.from_fixture("citizen_api")
+
+
+@citizen_schema.parametrize()
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+def test_applications_api_as_a_logged_in_citizen_never_answers_5xx(case: Any) -> None:
+    response = case.call(headers=CITIZEN_HEADERS)
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        content_type = {k.lower(): v for k, v in response.headers.items()}["content-type"]
+        content_type = content_type[0] if isinstance(content_type, list) else content_type
+        assert content_type.startswith("application/problem+json"), response.text
