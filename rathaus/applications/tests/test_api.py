@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
 from django.test import Client
+from hypothesis import HealthCheck, settings
 
 from rathaus.applications.models import Application
 
