@@ -15,6 +15,7 @@ from typing import Any
 
 import structlog
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,8 @@ from rathaus.attachments.checks import CheckedFile, UploadRejected, check_total,
 from rathaus.catalog.models import Service
 from rathaus.core.errors import NotFound, ValidationFailed
 from rathaus.identity.models import User
+from rathaus.payments import selectors as payment_selectors
+from rathaus.payments import services as payments
 from rathaus.tenants.models import Municipality
 
 from . import notifications
@@ -444,21 +447,15 @@ def file_of(*, application: Application, sha256: str) -> dict[str, Any] | None:
 
 def payment_redirect(*, application: Application, request: Any) -> str | None:
     """Where the citizen pays the application's fee (the provider's page), or None when nothing is due."""
-    from rathaus.payments import services as payments
-    from rathaus.payments.models import Payment
-
     if application.payment_state not in (Application.PaymentState.OPEN, Application.PaymentState.FAILED):
         return None
-    payment = None
-    if application.payment_uuid:
-        payment = (
-            Payment.objects.for_tenant(application.tenant_id)
-            .filter(uuid=application.payment_uuid, status__in=[Payment.Status.OPEN, Payment.Status.PENDING])
-            .first()
-        )
+    # An attempt still open at the provider is continued; a cancelled or failed one is replaced by a new one.
+    payment = (
+        payment_selectors.payments_for_reference(application.tenant, application.number)
+        .filter(status__in=["open", "pending"])
+        .first()
+    )
     if payment is None:
-        from django.urls import reverse
-
         payment = payments.start_payment(
             tenant=application.tenant,
             reference=application.number,
