@@ -17,7 +17,6 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from ninja.security import SessionAuth
 
-from rathaus import formengine
 from rathaus.catalog import selectors as catalog
 from rathaus.core.errors import TrustLevelTooLow, ValidationFailed
 from rathaus.identity.models import User
@@ -176,7 +175,7 @@ def get_form(request: TenantRequest, slug: str) -> dict[str, Any]:
     form_version = selectors.current_form(request.tenant, service) if service else None
     if service is None or form_version is None:
         raise Http404
-    definition = formengine.parse_definition(form_version.definition)
+    definition = form_version.parsed()
     return {
         "service": service.slug,
         "version": form_version.version,
@@ -221,7 +220,7 @@ def get_draft(request: TenantRequest, draft_uuid: UUID) -> dict[str, Any]:
 )
 def put_step(request: TenantRequest, draft_uuid: UUID, step_id: str, payload: StepIn) -> Status[dict[str, Any]]:
     draft = _draft(request, draft_uuid)
-    definition = formengine.parse_definition(draft.form_version.definition)
+    definition = draft.form_version.parsed()
     if step_id not in {s.id for s in definition.steps}:
         raise Http404
     result = services.save_step(draft=draft, step_id=step_id, data=payload.answers)
@@ -258,8 +257,11 @@ def upload_file(
 )
 def submit(request: TenantRequest, draft_uuid: UUID) -> Status[dict[str, Any]]:
     done = Application.objects.for_tenant(request.tenant).filter(draft_uuid=draft_uuid, applicant=_me(request))
-    if not done.exists():
-        _draft(request, draft_uuid)
+    try:
+        _draft(request, draft_uuid)  # trust level of this session still enough for the service
+    except Http404:
+        if not done.exists():  # an earlier click may have committed in the meantime: answer with its number
+            raise
     application = services.submit(
         draft_uuid=draft_uuid, tenant=request.tenant, actor=_me(request), trust_level=session_trust_level(request)
     )

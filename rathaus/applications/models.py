@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from rathaus.core.tenancy import TenantOwned
 
+_PARSED: dict[tuple[int, Any], Any] = {}
+
 
 class FormVersion(TenantOwned):
     """One version of a service's online form. Published versions never change; a change is a new version."""
@@ -35,6 +37,21 @@ class FormVersion(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.service_id} v{self.version}"
+
+    def parsed(self) -> Any:
+        """The definition as form-engine objects; published versions never change, so each is parsed once."""
+        from rathaus import formengine
+
+        if self.published_at is None or self.pk is None:
+            return formengine.parse_definition(self.definition)
+        key = (self.pk, self.created_at)  # primary keys repeat after a rolled-back test; the timestamp does not
+        found = _PARSED.get(key)
+        if found is None:
+            found = formengine.parse_definition(self.definition)
+            if len(_PARSED) >= 512:
+                _PARSED.clear()
+            _PARSED[key] = found
+        return found
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk:

@@ -80,7 +80,7 @@ def detail(request: TenantRequest, number: str) -> HttpResponse:
             messages.success(request, _("Die Nachricht ist im Postfach der antragstellenden Person."))
             return redirect("office:detail", number=number)
     services.mark_read(application=application, reader_is_office=True)
-    definition = formengine.parse_definition(application.form_version.definition)
+    definition = application.form_version.parsed()
     context = {
         "application": application,
         "summary": formengine.summary(definition, application.answers),

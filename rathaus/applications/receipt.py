@@ -16,7 +16,7 @@ def receipt_pdf(application: Application) -> bytes:
     """Render the receipt from the stored application alone (same bytes of content every time)."""
     from weasyprint import HTML  # imported here: loading pango takes a moment and most requests don't need it
 
-    definition = formengine.parse_definition(application.form_version.definition)
+    definition = application.form_version.parsed()
     with translation.override("de"):
         html = render_to_string(
             "applications/receipt.html",

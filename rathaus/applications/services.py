@@ -86,7 +86,7 @@ def start_draft(*, tenant: Municipality, service: Service, owner: User, form_ver
     )
     if existing:
         return existing
-    definition = formengine.parse_definition(form_version.definition)
+    definition = form_version.parsed()
     first_step = definition.steps[0].id
     return Draft.objects.create(
         tenant=tenant,
@@ -95,6 +95,12 @@ def start_draft(*, tenant: Municipality, service: Service, owner: User, form_ver
         answers=formengine.prefill(definition, _profile_values(owner)),
         step=first_step,
     )
+
+
+def _copy_state(source: Draft, target: Draft) -> None:
+    """Hand the saved state of the locked row to the caller's instance (no second read)."""
+    target.answers, target.files = source.answers, source.files
+    target.expires_at, target.updated_at = source.expires_at, source.updated_at
 
 
 def _touch(draft: Draft) -> None:
@@ -113,7 +119,7 @@ def save_step(
     is stored then, the page is shown again). Files are checked (type by content, size, virus scan) and
     stored first; an accepted file stays with the draft even if other fields of the step are still wrong.
     """
-    definition = formengine.parse_definition(draft.form_version.definition)
+    definition = draft.form_version.parsed()
     definition.step(step_id)  # KeyError for an unknown step
     upload_errors: dict[str, list[str]] = {}
     files = dict(draft.files)
@@ -136,7 +142,7 @@ def save_step(
             locked.answers = {**locked.answers, step_id: result.answers}
         _touch(locked)
         locked.save()
-    draft.refresh_from_db()
+    _copy_state(locked, draft)
     return result
 
 
@@ -152,7 +158,7 @@ def _check_and_store(definition: Any, files: dict[str, Any], path: str, upload: 
 
 def upload_to_draft(*, draft: Draft, path: str, upload: Any) -> dict[str, Any]:
     """Check and store one file for the draft's file field at ``path`` (API); the step refers to it later."""
-    definition = formengine.parse_definition(draft.form_version.definition)
+    definition = draft.form_version.parsed()
     try:
         ref = _check_and_store(definition, dict(draft.files), path, upload)
     except KeyError:
@@ -164,7 +170,7 @@ def upload_to_draft(*, draft: Draft, path: str, upload: Any) -> dict[str, Any]:
         locked.files = {**locked.files, path: ref}
         _touch(locked)
         locked.save()
-    draft.refresh_from_db()
+    _copy_state(locked, draft)
     return ref
 
 
@@ -233,6 +239,10 @@ def submit(*, draft_uuid: Any, tenant: Municipality, actor: User, trust_level: s
                 .first()
             )
             if draft is None:
+                # A second click waited for the first one's lock; by now the first has committed.
+                done = Application.objects.for_tenant(tenant).filter(draft_uuid=draft_uuid, applicant=actor).first()
+                if done is not None:
+                    return done
                 raise NotFound(_("Diesen Entwurf gibt es nicht (mehr)."))
             application = _create_application(draft=draft, tenant=tenant, actor=actor, trust_level=trust_level)
     except IntegrityError:
@@ -249,7 +259,7 @@ def submit(*, draft_uuid: Any, tenant: Municipality, actor: User, trust_level: s
 def _create_application(*, draft: Draft, tenant: Municipality, actor: User, trust_level: str) -> Application:
     form_version = draft.form_version
     service = form_version.service
-    definition = formengine.parse_definition(form_version.definition)
+    definition = form_version.parsed()
     errors = formengine.validate_all(definition, draft.answers, files=draft.files)
     if errors:
         raise ValidationFailed(

@@ -59,7 +59,7 @@ def start(request: TenantRequest, slug: str) -> HttpResponse:
 
 
 def _first_step(draft: Draft) -> str:
-    return str(formengine.parse_definition(draft.form_version.definition).steps[0].id)
+    return str(draft.form_version.parsed().steps[0].id)
 
 
 def _draft_or_404(request: TenantRequest, draft_uuid: Any) -> Draft:
@@ -80,7 +80,7 @@ def step(request: TenantRequest, draft_uuid: Any, step_id: str) -> HttpResponse:
     draft = _draft_or_404(request, draft_uuid)
     if not _trust_ok(request, draft):
         return redirect("applications:start", slug=draft.form_version.service.slug)
-    definition = formengine.parse_definition(draft.form_version.definition)
+    definition = draft.form_version.parsed()
     step_ids = [s.id for s in definition.steps]
     if step_id not in step_ids:
         raise Http404
@@ -146,7 +146,7 @@ def summary(request: TenantRequest, draft_uuid: Any) -> HttpResponse:
     draft = _draft_or_404(request, draft_uuid)
     if not _trust_ok(request, draft):
         return redirect("applications:start", slug=draft.form_version.service.slug)
-    definition = formengine.parse_definition(draft.form_version.definition)
+    definition = draft.form_version.parsed()
     errors = formengine.validate_all(definition, draft.answers, files=draft.files)
     lines = formengine.compute_fees(definition, draft.answers) if not errors else []
     context = {
@@ -173,8 +173,12 @@ def _submit(request: TenantRequest, draft_uuid: Any) -> HttpResponse:
     if not _citizen(request):
         raise Http404
     existing = Application.objects.for_tenant(request.tenant).filter(draft_uuid=draft_uuid, applicant=request.user)
-    if not existing.exists():
+    try:
         draft = _draft_or_404(request, draft_uuid)
+    except Http404:
+        if not existing.exists():  # an earlier click may have committed in the meantime
+            raise
+    else:
         if not _trust_ok(request, draft):
             return redirect("applications:start", slug=draft.form_version.service.slug)
     try:
