@@ -96,3 +96,24 @@ def fake_scanner(monkeypatch: Any) -> Any:
     fake = FakeScanner()
     monkeypatch.setattr(scanner, "scan", fake)
     return fake
+
+
+@pytest.fixture
+def wsgi_app(db: Any) -> Any:
+    """Django's WSGI application for in-process API fuzzing (schemathesis ``from_wsgi``).
+
+    Called directly, the handler's ``request_finished`` signal runs ``close_old_connections``, which closes
+    the test's database connection in the middle of its transaction once ``CONN_MAX_AGE`` has passed
+    (PostgreSQL lane). Django's test client switches that off for its requests; this fixture does the same.
+    """
+    from django.core.signals import request_finished, request_started
+    from django.core.wsgi import get_wsgi_application
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)

@@ -86,6 +86,12 @@ class Draft(TenantOwned):
     def __str__(self) -> str:
         return str(self.uuid)
 
+    @property
+    def resume_step(self) -> str:
+        """Where the citizen continues: the saved step, else the form's first step."""
+        steps = [str(s.id) for s in self.form_version.parsed().steps]
+        return self.step if self.step in steps else steps[0]
+
 
 class Application(TenantOwned):
     """A submitted application. Its number is what the citizen and the department talk about."""

@@ -110,10 +110,17 @@ def _touch(draft: Draft) -> None:
 
 
 def save_step(
-    *, draft: Draft, step_id: str, data: Any, uploads: dict[str, Any] | None = None, today: dt.date | None = None
+    *,
+    draft: Draft,
+    step_id: str,
+    data: Any,
+    uploads: dict[str, Any] | None = None,
+    today: dt.date | None = None,
+    keep_invalid: bool = False,
 ) -> formengine.StepResult:
     """Validate one step and store its answers when the step is valid as a whole.
 
+    With ``keep_invalid`` (saving a draft to continue later) an invalid step is stored as typed.
     Returns the engine's result: ``errors`` by field path (an upload that was refused is an error at its
     field), ``display`` (what to show again, as typed) and ``action`` (add/remove of a repeat item: nothing
     is stored then, the page is shown again). Files are checked (type by content, size, virus scan) and
@@ -140,6 +147,9 @@ def save_step(
         locked.files = formengine.move_files(merged, result)
         if result.ok:
             locked.answers = {**locked.answers, step_id: result.answers}
+        elif keep_invalid and result.action is None:
+            # "Save and continue later": keep the step as typed; the summary and submit check everything again.
+            locked.answers = {**locked.answers, step_id: result.display}
         _touch(locked)
         locked.save()
     _copy_state(locked, draft)

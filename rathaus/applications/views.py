@@ -55,11 +55,7 @@ def start(request: TenantRequest, slug: str) -> HttpResponse:
     if form_version is None or not _citizen(request):
         return render(request, "portal/apply.html", {"service": service, "staff": not _citizen(request)})
     draft = services.start_draft(tenant=request.tenant, service=service, owner=request.user, form_version=form_version)
-    return redirect("applications:step", draft_uuid=draft.uuid, step_id=draft.step or _first_step(draft))
-
-
-def _first_step(draft: Draft) -> str:
-    return str(draft.form_version.parsed().steps[0].id)
+    return redirect("applications:step", draft_uuid=draft.uuid, step_id=draft.resume_step)
 
 
 def _draft_or_404(request: TenantRequest, draft_uuid: Any) -> Draft:
@@ -89,16 +85,19 @@ def step(request: TenantRequest, draft_uuid: Any, step_id: str) -> HttpResponse:
     values: dict[str, Any] = draft.answers
     if request.method == "POST":
         action = request.POST.get("_action", "next")
-        result = services.save_step(draft=draft, step_id=step_id, data=request.POST, uploads=_uploads(request))
+        result = services.save_step(
+            draft=draft, step_id=step_id, data=request.POST, uploads=_uploads(request), keep_invalid=action == "save"
+        )
+        if action == "save" and result.action is None:
+            services.remember_step(draft=draft, step_id=step_id)
+            messages.success(request, _("Ihr Entwurf ist gespeichert. Sie finden ihn unter »Meine Anträge«."))
+            return redirect("applications:mine")
         if result.action is not None or result.errors:
             # Show the step again as typed: after an add/remove of a repeat item, or with the errors.
             values = {**draft.answers, step_id: result.display}
             errors = result.errors
         elif action == "back" and index > 0:
             return redirect("applications:step", draft_uuid=draft.uuid, step_id=step_ids[index - 1])
-        elif action == "save":
-            messages.success(request, _("Ihr Entwurf ist gespeichert. Sie finden ihn unter »Meine Anträge«."))
-            return redirect("applications:mine")
         else:
             services.remember_step(draft=draft, step_id=step_ids[min(index + 1, len(step_ids) - 1)])
             if index + 1 < len(step_ids):

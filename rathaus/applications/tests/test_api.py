@@ -87,10 +87,8 @@ CITIZEN_HEADERS: dict[str, str] = {}
 
 
 @pytest.fixture
-def citizen_api(mia: Client, hund_form: Any, tenant: Any, citizen: Any) -> Any:
+def citizen_api(mia: Client, hund_form: Any, tenant: Any, citizen: Any, wsgi_app: Any) -> Any:
     """The API schema, called as Mia with a session, a CSRF token, one open draft and one application."""
-    from django.core.wsgi import get_wsgi_application
-
     from rathaus.applications import services
     from rathaus.applications.models import Draft
 
@@ -103,7 +101,7 @@ def citizen_api(mia: Client, hund_form: Any, tenant: Any, citizen: Any) -> Any:
     headers = {"Host": "alpha.testserver", "X-CSRFToken": CSRF_SECRET}
     CITIZEN_HEADERS.clear()
     CITIZEN_HEADERS.update(headers)
-    django_app = get_wsgi_application()
+    django_app = wsgi_app
 
     def with_session(environ: dict[str, Any], start_response: Any) -> Any:
         # The WSGI test client drops a hand-set Cookie header, so the session goes in here.

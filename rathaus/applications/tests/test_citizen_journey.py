@@ -202,3 +202,24 @@ def test_too_low_trust_level_is_sent_to_the_explanation(tclient: Client, citizen
     response = tclient.get("/antraege/neu/hund-anmelden/")
     assert response.status_code == 302 and "level=substantial" in response["Location"]
     assert not Draft.objects.unscoped().exists()
+
+
+def test_half_filled_invalid_step_can_be_saved_and_is_shown_as_typed(mia: Client, hund_form: Any) -> None:
+    draft = _start(mia)
+    mia.post(f"/antraege/entwurf/{draft}/schritt/halter/", {**STEP_HALTER, "_action": "next"})
+    response = mia.post(f"/antraege/entwurf/{draft}/schritt/hunde/", {"hunde.hund.0.name": "", "_action": "save"})
+    assert response.status_code == 302 and response["Location"] == "/antraege/"
+    stored = Draft.objects.unscoped().get()
+    assert stored.step == "hunde" and stored.answers["halter"]["person"]["vorname"] == "Mia"
+    assert f"/antraege/entwurf/{draft}/schritt/hunde/" in mia.get("/antraege/").content.decode()
+    summary = mia.get(f"/antraege/entwurf/{draft}/zusammenfassung/")
+    assert summary.status_code == 200 and "noch nicht vollständig" in summary.content.decode()
+    assert mia.post(f"/antraege/entwurf/{draft}/zusammenfassung/").status_code == 302
+    assert not Application.objects.unscoped().exists()
+
+
+def test_draft_with_an_unknown_step_resumes_at_the_first(
+    mia: Client, hund_form: Any, citizen: Any, tenant: Any
+) -> None:
+    draft = Draft.objects.create(tenant=tenant, owner=citizen, form_version=hund_form, step="")
+    assert f"/antraege/entwurf/{draft.uuid}/schritt/halter/" in mia.get("/antraege/").content.decode()

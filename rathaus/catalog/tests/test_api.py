@@ -90,10 +90,8 @@ def test_openapi_schema_is_served(tclient: Client, catalog: Any) -> None:
 
 
 @pytest.fixture
-def api_schema(catalog: Any) -> Any:
-    from django.core.wsgi import get_wsgi_application
-
-    app = get_wsgi_application()
+def api_schema(catalog: Any, wsgi_app: Any) -> Any:
+    app = wsgi_app
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, headers={"Host": "alpha.testserver"})
     return schema
 
