@@ -19,8 +19,8 @@ from rathaus.tenants.http import TenantRequest
 
 from . import selectors, services
 from .models import Application
-from .receipt import receipt_pdf
-from .views import _file_response
+from .receipt import receipt_response
+from .views import file_response, post_message
 
 ROLES = (*selectors.OFFICE_ROLES, StaffRole.Role.TENANT_ADMIN)
 
@@ -66,17 +66,8 @@ def detail(request: TenantRequest, number: str) -> HttpResponse:
                 messages.success(request, _("Der Status ist geändert; die antragstellende Person wird benachrichtigt."))
             return redirect("office:detail", number=number)
         body = request.POST.get("body", "")
-        try:
-            services.send_message(
-                application=application,
-                sender=request.user,
-                body=body,
-                from_office=True,
-                uploads=request.FILES.getlist("files"),
-            )
-        except ValidationFailed as exc:
-            message_errors.append(str(exc.detail))
-        else:
+        message_errors = post_message(request, application, from_office=True)
+        if not message_errors:
             messages.success(request, _("Die Nachricht ist im Postfach der antragstellenden Person."))
             return redirect("office:detail", number=number)
     services.mark_read(application=application, reader_is_office=True)
@@ -97,9 +88,7 @@ def detail(request: TenantRequest, number: str) -> HttpResponse:
 @staff_required(*ROLES)
 def receipt(request: TenantRequest, number: str) -> HttpResponse:
     application = _application_or_404(request, number)
-    response = HttpResponse(receipt_pdf(application), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="Eingangsbestaetigung-{application.number}.pdf"'
-    return response
+    return receipt_response(application)
 
 
 @staff_required(*ROLES)
@@ -108,4 +97,4 @@ def attachment(request: TenantRequest, number: str, sha256: str) -> HttpResponse
     ref = services.file_of(application=application, sha256=sha256)
     if ref is None:
         raise Http404
-    return _file_response(ref)
+    return file_response(ref)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -32,3 +33,10 @@ def receipt_pdf(application: Application) -> bytes:
             },
         )
     return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
+
+
+def receipt_response(application: Application) -> HttpResponse:
+    """The receipt as a download named after the application number."""
+    response = HttpResponse(receipt_pdf(application), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="Eingangsbestaetigung-{application.number}.pdf"'
+    return response

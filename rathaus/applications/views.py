@@ -23,7 +23,7 @@ from rathaus.tenants.http import TenantRequest
 
 from . import selectors, services
 from .models import Application, Draft
-from .receipt import receipt_pdf
+from .receipt import receipt_response
 
 ACTIONS = ("next", "back", "save")
 
@@ -229,20 +229,10 @@ def detail(request: TenantRequest, number: str) -> HttpResponse:
         return _login_redirect(request)
     application = _application_or_404(request, number)
     message_errors: list[str] = []
-    body = ""
+    body = request.POST.get("body", "")
     if request.method == "POST":
-        body = request.POST.get("body", "")
-        try:
-            services.send_message(
-                application=application,
-                sender=request.user,
-                body=body,
-                from_office=False,
-                uploads=request.FILES.getlist("files"),
-            )
-        except ValidationFailed as exc:
-            message_errors.append(str(exc.detail))
-        else:
+        message_errors = post_message(request, application, from_office=False)
+        if not message_errors:
             messages.success(request, _("Ihre Nachricht ist verschickt."))
             return redirect("applications:detail", number=number)
     services.mark_read(application=application, reader_is_office=False)
@@ -257,13 +247,26 @@ def detail(request: TenantRequest, number: str) -> HttpResponse:
     return render(request, "applications/detail.html", context, status=422 if message_errors else 200)
 
 
+def post_message(request: TenantRequest, application: Application, *, from_office: bool) -> list[str]:
+    """Send the posted message (with its files) into the application's thread; the errors to show, if any."""
+    try:
+        services.send_message(
+            application=application,
+            sender=request.user,
+            body=request.POST.get("body", ""),
+            from_office=from_office,
+            uploads=request.FILES.getlist("files"),
+        )
+    except ValidationFailed as exc:
+        return [str(exc.detail)]
+    return []
+
+
 def receipt(request: TenantRequest, number: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return _login_redirect(request)
     application = _application_or_404(request, number)
-    response = HttpResponse(receipt_pdf(application), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="Eingangsbestaetigung-{application.number}.pdf"'
-    return response
+    return receipt_response(application)
 
 
 def attachment(request: TenantRequest, number: str, sha256: str) -> HttpResponse:
@@ -274,10 +277,10 @@ def attachment(request: TenantRequest, number: str, sha256: str) -> HttpResponse
     ref = services.file_of(application=application, sha256=sha256)
     if ref is None:
         raise Http404
-    return _file_response(ref)
+    return file_response(ref)
 
 
-def _file_response(ref: dict[str, Any]) -> HttpResponse:
+def file_response(ref: dict[str, Any]) -> HttpResponse:
     response = HttpResponse(storage.open_blob(ref["key"]), content_type=ref["content_type"])
     response["Content-Disposition"] = f'attachment; filename="{_ascii(ref["name"])}"'
     response["X-Content-Type-Options"] = "nosniff"
