@@ -171,7 +171,7 @@ def _application(request: TenantRequest, number: str) -> Application:
 
 @router.get("/forms/{slug}", response={200: FormOut, 404: ProblemOut}, summary="Formular einer Leistung (JSON Schema)")
 def get_form(request: TenantRequest, slug: str) -> dict[str, Any]:
-    service = catalog.service_detail(request.tenant, slug)
+    service = catalog.published_service(request.tenant, slug)
     form_version = selectors.current_form(request.tenant, service) if service else None
     if service is None or form_version is None:
         raise Http404
@@ -192,7 +192,7 @@ def get_form(request: TenantRequest, slug: str) -> dict[str, Any]:
     summary="Antrag beginnen (oder offenen Entwurf fortsetzen)",
 )
 def create_draft(request: TenantRequest, payload: DraftIn) -> Status[dict[str, Any]]:
-    service = catalog.service_detail(request.tenant, payload.service)
+    service = catalog.published_service(request.tenant, payload.service)
     form_version = selectors.current_form(request.tenant, service) if service else None
     if service is None or form_version is None:
         raise Http404

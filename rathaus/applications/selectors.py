@@ -36,6 +36,8 @@ def drafts_of(tenant: Municipality, user: User) -> QuerySet[Draft]:
         Draft.objects.for_tenant(tenant)
         .filter(owner=user, expires_at__gt=timezone.now())
         .select_related("form_version__service")
+        # The definition is parsed once per published version and cached (FormVersion.parsed).
+        .defer("form_version__definition")
         .order_by("-updated_at")
     )
 

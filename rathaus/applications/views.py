@@ -44,7 +44,7 @@ def _citizen(request: TenantRequest) -> bool:
 @require_http_methods(["GET", "POST"])
 def start(request: TenantRequest, slug: str) -> HttpResponse:
     """Entry from the service page: check login and trust level, then resume or open the draft."""
-    service = catalog.service_detail(request.tenant, slug)
+    service = catalog.published_service(request.tenant, slug)
     if service is None:
         raise Http404
     level = needed_level(service)

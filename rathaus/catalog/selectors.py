@@ -16,6 +16,11 @@ def published_services(tenant: Municipality) -> QuerySet[Service]:
     return Service.objects.for_tenant(tenant).filter(is_published=True)
 
 
+def published_service(tenant: Municipality, slug: str) -> Service | None:
+    """One published service, without its fees and life situations (for checks, not for the service page)."""
+    return published_services(tenant).filter(slug=slug).first()
+
+
 def service_detail(tenant: Municipality, slug: str) -> Service | None:
     return (
         published_services(tenant)
