@@ -2,10 +2,13 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django_otp.admin import OTPAdminSite
 
 from rathaus.api import api
 from rathaus.core.views import healthz
 
+# The platform admin is for operators; like every staff login it needs the second factor (TOTP).
+admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "Rathaus – Plattformbetrieb"
 
 urlpatterns = [

@@ -225,7 +225,11 @@ def _identity_provider(tenant: Municipality, base: str) -> None:
 
 
 def _operator() -> DemoLogin:
-    _user(None, "betrieb@rathaus.localhost", kind=User.Kind.OPERATOR, is_superuser=True)
+    operator = _user(None, "betrieb@rathaus.localhost", kind=User.Kind.OPERATOR, is_superuser=True)
+    TOTPDevice.objects.get_or_create(user=operator, name="rathaus", defaults={"confirmed": True})
     return DemoLogin(
-        "Plattformbetrieb (Django-Admin auf platform.localhost)", "betrieb@rathaus.localhost", DEMO_PASSWORD
+        "Plattformbetrieb (Django-Admin auf platform.localhost)",
+        "betrieb@rathaus.localhost",
+        DEMO_PASSWORD,
+        "zweiter Faktor: rathaus demo_otp - betrieb@rathaus.localhost",
     )

@@ -12,15 +12,18 @@ class Command(BaseCommand):
     help = "Print the current second-factor code of a demo staff account (embedded mode only)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("municipality")
+        parser.add_argument("municipality", help="slug of the municipality, or - for a platform operator")
         parser.add_argument("email")
 
     def handle(self, *args: Any, municipality: str, email: str, **options: Any) -> None:
         if settings.SETTINGS_MODULE.endswith("production"):
             raise CommandError("Nur im eingebetteten Demo-Betrieb.")
-        device = TOTPDevice.objects.filter(
-            user__tenant__slug=municipality, user__email=email.lower(), confirmed=True
-        ).first()
+        devices = TOTPDevice.objects.filter(user__email=email.lower(), confirmed=True)
+        if municipality == "-":
+            devices = devices.filter(user__tenant__isnull=True)
+        else:
+            devices = devices.filter(user__tenant__slug=municipality)
+        device = devices.first()
         if device is None:
             raise CommandError("Kein bestätigter zweiter Faktor für dieses Konto.")
         totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
