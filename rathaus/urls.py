@@ -21,6 +21,7 @@ urlpatterns = [
     path("intern/leistungen/", include("rathaus.catalog.urls")),
     path("intern/kasse/", include("rathaus.payments.staff_urls")),
     path("intern/antraege/", include("rathaus.applications.office_urls")),
+    path("intern/formulare/", include("rathaus.applications.form_urls")),
     path("zahlung/", include("rathaus.payments.urls")),
     path("antraege/", include("rathaus.applications.urls")),
     path("", include("rathaus.portal.urls")),

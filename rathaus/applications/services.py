@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -508,3 +509,32 @@ def sweep(*, min_age_seconds: float = 3600.0) -> dict[str, int]:
     )
     temps = storage.delete_stale_temp_files(min_age_seconds=min_age_seconds)
     return {"drafts": drafts, "blobs": blobs, "temp_files": temps}
+
+
+MAX_FORM_FILE_BYTES = 5 * 1024 * 1024
+
+
+def read_form_file(data: bytes) -> tuple[dict[str, Any], list[str]]:
+    """A form definition from an uploaded file: Rathaus JSON, or an XDatenfelder 2.0/3.0 schema.
+
+    Returns (definition dict, German notes on what an XDatenfelder import left out). Raises
+    ``ValidationFailed`` with a German message for anything unreadable; the definition itself is
+    checked when it is published.
+    """
+    from rathaus.formengine.xdatenfelder import XDatenfelderError, read_xdatenfelder
+
+    if len(data) > MAX_FORM_FILE_BYTES:
+        raise ValidationFailed(_("Die Datei ist größer als 5 MB."))
+    if data.lstrip().startswith(b"<"):
+        try:
+            result = read_xdatenfelder(data)
+        except XDatenfelderError as exc:
+            raise ValidationFailed(_("Das XDatenfelder-Schema ist nicht lesbar: %(e)s") % {"e": exc}) from None
+        return dict(result.definition), list(result.notes)
+    try:
+        loaded = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ValidationFailed(_("Die Datei ist weder JSON noch XDatenfelder-XML.")) from None
+    if not isinstance(loaded, dict):
+        raise ValidationFailed(_("Die Definition muss ein JSON-Objekt sein."))
+    return loaded, []

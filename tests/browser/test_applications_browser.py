@@ -480,6 +480,7 @@ def test_every_application_page_passes_axe_wcag_21_aa(
             hund_portal,
             (StaffRole.Role.CASEWORKER, hund_portal["unit"]),
             (StaffRole.Role.TREASURY, hund_portal["unit"]),
+            (StaffRole.Role.DIGITALISATION, hund_portal["unit"]),
         ),
     )
     office = Axe(staff)
@@ -491,6 +492,8 @@ def test_every_application_page_passes_axe_wcag_21_aa(
     office.check()  # the thread with the office's answer
     office.check("/intern/kasse/")
     office.check(f"/intern/kasse/{payment_uuid}/")
+    office.check("/intern/formulare/")
+    office.check("/intern/")  # the dashboard with its links
 
     report = axe.report + office.report
     assert not report, "\n".join(report)

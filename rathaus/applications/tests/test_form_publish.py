@@ -68,3 +68,45 @@ def test_command_does_not_reach_another_municipality(tmp_path: Path, other_tenan
     path.write_text(json.dumps(HUND_FORM), encoding="utf-8")
     with pytest.raises(CommandError, match="keine Leistung"):
         call_command("form_publish", other_tenant.slug, hund_service.slug, str(path))
+
+
+def _staff_client(tenant: Any, role: str) -> Any:
+    from django.test import Client
+
+    from rathaus.core.testing import StaffFactory, login_staff
+
+    client = Client(HTTP_HOST=f"{tenant.slug}.testserver")
+    login_staff(client, StaffFactory(tenant=tenant, email=f"{role}@alpha.example", roles=[role]))
+    return client
+
+
+def test_digitalisation_unit_publishes_a_form_in_the_internal_area(tenant: Any, hund_service: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = _staff_client(tenant, "digitalisation")
+    upload = SimpleUploadedFile("hund.json", json.dumps(HUND_FORM).encode(), content_type="application/json")
+    response = client.post("/intern/formulare/", {"service": hund_service.slug, "file": upload})
+    assert response.status_code == 302
+    page = client.get("/intern/formulare/").content.decode()
+    assert "Hund anmelden" in page and "Version 1" in page
+    download = client.get(f"/intern/formulare/{hund_service.slug}.json")
+    assert json.loads(download.content)["id"] == HUND_FORM["id"]
+
+
+def test_broken_upload_lists_the_problems_and_publishes_nothing(tenant: Any, hund_service: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = _staff_client(tenant, "tenant_admin")
+    broken = {**HUND_FORM, "fees": [{"label": "X", "amount": "viel"}]}
+    upload = SimpleUploadedFile("kaputt.json", json.dumps(broken).encode())
+    response = client.post("/intern/formulare/", {"service": hund_service.slug, "file": upload})
+    assert response.status_code == 422 and "nicht veröffentlicht" in response.content.decode()
+    garbage = SimpleUploadedFile("x.json", b"\xff\xfe kein json")
+    response = client.post("/intern/formulare/", {"service": hund_service.slug, "file": garbage})
+    assert response.status_code == 422 and "weder JSON noch XDatenfelder" in response.content.decode()
+    assert not FormVersion.objects.for_tenant(tenant).exists()
+
+
+def test_caseworkers_may_not_publish_forms(tenant: Any, hund_service: Any) -> None:
+    client = _staff_client(tenant, "caseworker")
+    assert client.get("/intern/formulare/").status_code == 403

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rathaus.applications.services import publish_form
+from rathaus.applications.services import publish_form, read_form_file
 from rathaus.catalog.models import Service
+from rathaus.core.errors import ValidationFailed
 from rathaus.formengine import DefinitionError
-from rathaus.formengine.xdatenfelder import XDatenfelderError, read_xdatenfelder
 from rathaus.tenants.models import Municipality
-
-MAX_BYTES = 5 * 1024 * 1024
 
 
 class Command(BaseCommand):
@@ -33,8 +30,8 @@ class Command(BaseCommand):
         target = Service.objects.for_tenant(tenant).filter(slug=service).first()
         if target is None:
             raise CommandError(f"Die Kommune hat keine Leistung »{service}«.")
-        if not file.is_file() or file.stat().st_size > MAX_BYTES:
-            raise CommandError("Die Datei fehlt oder ist größer als 5 MB.")
+        if not file.is_file():
+            raise CommandError("Die Datei fehlt.")
         definition = self._read(file)
         try:
             if check:
@@ -51,19 +48,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Formular für »{target.name}« veröffentlicht: Version {version.version}.")
 
     def _read(self, file: Path) -> dict[str, Any]:
-        data = file.read_bytes()
-        if file.suffix.lower() == ".xml" or data.lstrip().startswith(b"<"):
-            try:
-                result = read_xdatenfelder(data)
-            except XDatenfelderError as exc:
-                raise CommandError(f"XDatenfelder nicht lesbar: {exc}") from None
-            for note in result.notes:
-                self.stderr.write(f"Hinweis: {note}")
-            return dict(result.definition)
         try:
-            loaded = json.loads(data)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise CommandError(f"Keine gültige JSON-Datei: {exc}") from None
-        if not isinstance(loaded, dict):
-            raise CommandError("Die Definition muss ein JSON-Objekt sein.")
-        return loaded
+            definition, notes = read_form_file(file.read_bytes())
+        except ValidationFailed as exc:
+            raise CommandError(str(exc.detail)) from None
+        for note in notes:
+            self.stderr.write(f"Hinweis: {note}")
+        return definition
