@@ -67,3 +67,38 @@ class ApiProblemMiddleware:
                 converted["Allow"] = response["Allow"]
             return converted
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse request bodies over ``RATHAUS_MAX_REQUEST_BYTES`` before Django spools them to disk.
+
+    Uploads are checked per file later; this stops a single huge body from filling the disk when no
+    reverse proxy limits it (the embedded mode). Answers 413 in German (problem details under /api/).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.RATHAUS_MAX_REQUEST_BYTES:
+            from django.http import JsonResponse
+
+            from .errors import problem
+
+            title = "Die Anfrage ist zu groß"
+            limit = settings.RATHAUS_MAX_REQUEST_BYTES // (1024 * 1024)
+            detail = f"Höchstens {limit} MB je Anfrage; einzelne Dateien höchstens 10 MB."
+            if request.path_info.startswith("/api/"):
+                return JsonResponse(
+                    problem(413, "too-large", title, detail), status=413, content_type="application/problem+json"
+                )
+            response = HttpResponse(f"{title}. {detail}", status=413, content_type="text/plain; charset=utf-8")
+            response["Connection"] = "close"
+            return response
+        return self.get_response(request)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django_otp_webauthn.models import WebAuthnCredential
 
 from rathaus.tenants.models import Municipality
 
@@ -31,3 +32,17 @@ def roles_of(user: User) -> QuerySet[StaffRole]:
 
 def has_role(user: User, *roles: str) -> bool:
     return roles_of(user).filter(role__in=roles).exists()
+
+
+def webauthn_credentials_of(user: User) -> QuerySet[WebAuthnCredential]:
+    """The security keys/passkeys of one account (keys belong to a user, and users to one municipality)."""
+    return WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by(
+        F("last_used_at").desc(nulls_last=True), "-created_at"
+    )
+
+
+def staff_second_factor_count(user: User) -> int:
+    """How many ways the staff login's second step accepts: the confirmed TOTP app plus every key."""
+    from .services import totp_device
+
+    return int(totp_device(user, confirmed=True) is not None) + webauthn_credentials_of(user).count()

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from rathaus.core.errors import PermissionDenied, ValidationFailed
+from rathaus.core.errors import NotFound, PermissionDenied, ValidationFailed
 from rathaus.tenants.models import Municipality
 
 from .models import ExternalIdentity, IdentityProvider, Profile, User
@@ -119,6 +119,27 @@ def begin_totp_enrolment(user: User) -> TOTPDevice:
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="rathaus", confirmed=False)
     return device
+
+
+def remove_webauthn_credential(*, user: User, credential_id: int) -> None:
+    """Delete one of ``user``'s security keys. Raises NotFound for a key of anyone else, ValidationFailed if it
+    is the last second factor left (the staff member could not log in any more)."""
+    from .selectors import staff_second_factor_count, webauthn_credentials_of
+
+    with transaction.atomic():
+        # The account row serialises removals, so two at once cannot both take "the other" key.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        credential = webauthn_credentials_of(user).filter(pk=credential_id).first()
+        if credential is None:
+            raise NotFound(_("Diesen Sicherheitsschlüssel gibt es nicht (mehr)."))
+        if staff_second_factor_count(user) <= 1:
+            raise ValidationFailed(
+                _(
+                    "Das ist Ihr letzter zweiter Faktor. Richten Sie zuerst einen weiteren Sicherheitsschlüssel ein "
+                    "oder wenden Sie sich an die Administration, damit Sie sich weiter anmelden können."
+                )
+            )
+        credential.delete()
 
 
 def update_profile(*, profile: Profile, data: dict[str, str]) -> Profile:

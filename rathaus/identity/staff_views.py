@@ -1,4 +1,5 @@
-"""Staff area: password login, then TOTP second factor (enrolment on first login), dashboard."""
+"""Staff area: password login, then a second factor (TOTP app, enrolled on first login, or a security key),
+dashboard, and the page where staff manage their security keys (WebAuthn)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,18 @@ import io
 
 import qrcode
 import qrcode.image.svg
+from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
+from rathaus.core.errors import NotFound, ValidationFailed
 from rathaus.tenants.http import TenantRequest
 
-from . import selectors, services
+from . import selectors, services, webauthn
 from .decorators import staff_required
 from .forms import LoginForm, TokenForm
 from .models import User
@@ -49,15 +52,18 @@ def _qr_svg(uri: str) -> str:
 
 
 def staff_otp_view(request: TenantRequest) -> HttpResponse:
-    """Second factor: verify a TOTP code, or enrol an authenticator app on the first login."""
+    """Second factor: a TOTP code or a registered security key; or enrol an authenticator app on the first login."""
     user = request.user
     if not user.is_authenticated or not getattr(user, "is_employee", False):
         return redirect("staff:login")
+    has_keys = selectors.webauthn_credentials_of(user).exists()
     confirmed = services.totp_device(user, confirmed=True)
-    enrolling = confirmed is None
-    device = services.begin_totp_enrolment(user) if confirmed is None else confirmed
+    # Enrolling an app needs only the password, so it is offered only to accounts without any second factor:
+    # someone who knows the password of an account with a key must not get around the key this way.
+    enrolling = confirmed is None and not has_keys
+    device = services.begin_totp_enrolment(user) if enrolling else confirmed
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and device is not None and form.is_valid():
         allowed, _info = device.verify_is_allowed()
         if not allowed:
             form.add_error(
@@ -71,8 +77,16 @@ def staff_otp_view(request: TenantRequest) -> HttpResponse:
             return redirect(_safe_next(request, "staff:dashboard"))
         else:
             form.add_error("token", _("Der Code ist falsch oder abgelaufen. Bitte geben Sie den aktuellen Code ein."))
-    context = {"form": form, "enrolling": enrolling, "next": request.GET.get("next", request.POST.get("next", ""))}
-    if enrolling:
+    context = {
+        "form": form,
+        "enrolling": enrolling,
+        "has_totp": device is not None,
+        "has_keys": has_keys,
+        "next": request.GET.get("next", request.POST.get("next", "")),
+    }
+    if has_keys:
+        context["webauthn_config"] = webauthn.script_configuration(request)
+    if enrolling and device is not None:
         context["qr"] = _qr_svg(device.config_url)
         context["secret"] = base64.b32encode(device.bin_key).decode()
     return render(request, "staff/otp.html", context)
@@ -88,3 +102,29 @@ def staff_logout_view(request: TenantRequest) -> HttpResponse:
 def dashboard_view(request: TenantRequest) -> HttpResponse:
     roles = selectors.roles_of(request.user)  # type: ignore[arg-type]
     return render(request, "staff/dashboard.html", {"roles": roles})
+
+
+@staff_required()
+def security_keys_view(request: TenantRequest) -> HttpResponse:
+    """List the staff member's security keys and register another one (the browser does that with JavaScript)."""
+    keys = selectors.webauthn_credentials_of(request.user)
+    context = {
+        "keys": keys,
+        "can_remove": selectors.staff_second_factor_count(request.user) > 1,
+        "webauthn_config": webauthn.script_configuration(request),
+    }
+    return render(request, "staff/security_keys.html", context)
+
+
+@staff_required()
+@require_POST
+def remove_security_key_view(request: TenantRequest, pk: int) -> HttpResponse:
+    try:
+        services.remove_webauthn_credential(user=request.user, credential_id=pk)
+    except NotFound:
+        raise Http404 from None
+    except ValidationFailed as exc:
+        messages.error(request, str(exc.detail))
+    else:
+        messages.success(request, _("Der Sicherheitsschlüssel wurde entfernt."))
+    return redirect("staff:security_keys")

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "axes",
     "rathaus.core",
     "rathaus.tenants",
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "rathaus.core.middleware.RequestLogMiddleware",
+    "rathaus.core.middleware.RequestSizeLimitMiddleware",
     "rathaus.tenants.middleware.TenantMiddleware",
     "rathaus.core.middleware.ApiProblemMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -131,13 +133,20 @@ AUTHENTICATION_BACKENDS = [
     "rathaus.identity.oidc.TenantOIDCBackend",
 ]
 # E-mail is unique per municipality, not globally; TenantEmailBackend resolves it with the tenant.
-SILENCED_SYSTEM_CHECKS = ["auth.E003", "auth.W004"]
+# otp_webauthn.E030 wants a fixed list of origins; ours is the request's own (rathaus/identity/webauthn.py).
+SILENCED_SYSTEM_CHECKS = ["auth.E003", "auth.W004", "otp_webauthn.E030"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Security keys/passkeys (WebAuthn) as a second factor for staff, next to TOTP. A key is bound to the host name
+# it was registered on: relying party id, name and origin follow the request (each municipality's own hosts).
+OTP_WEBAUTHN_RP_ID_CALLABLE = "rathaus.identity.webauthn.rp_id"
+OTP_WEBAUTHN_RP_NAME_CALLABLE = "rathaus.identity.webauthn.rp_name"
+OTP_WEBAUTHN_HELPER_CLASS = "rathaus.identity.webauthn.TenantWebAuthnHelper"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False  # a key is the second factor, never the only one
 LOGIN_URL = "identity:login"
 LOGIN_REDIRECT_URL = "identity:account"
 LOGOUT_REDIRECT_URL = "portal:home"
@@ -219,6 +228,8 @@ CELERY_BEAT_SCHEDULE = {
 RATHAUS_DRAFT_DAYS = int(os.environ.get("RATHAUS_DRAFT_DAYS", "30"))
 RATHAUS_MAX_ATTACHMENT_BYTES = int(os.environ.get("RATHAUS_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))
 RATHAUS_MAX_SUBMISSION_BYTES = int(os.environ.get("RATHAUS_MAX_SUBMISSION_BYTES", str(30 * 1024 * 1024)))
+# Whole request bodies above this are refused before they are read (413).
+RATHAUS_MAX_REQUEST_BYTES = int(os.environ.get("RATHAUS_MAX_REQUEST_BYTES", str(35 * 1024 * 1024)))
 # Virus scanning: every upload goes through clamd; no scan, no upload.
 RATHAUS_CLAMD_SOCKET = os.environ.get("CLAMD_SOCKET", "/var/run/clamav/clamd.ctl")
 RATHAUS_CLAMD_TCP = os.environ.get("CLAMD_TCP", "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -58,3 +59,12 @@ def test_loaddemo_refuses_production() -> None:
     )
     assert result.returncode != 0
     assert "Produktivumgebung" in result.stderr
+
+
+def test_oversized_request_is_refused_before_it_is_read(client: Any, settings: Any, db: Any) -> None:
+    settings.RATHAUS_MAX_REQUEST_BYTES = 1024
+    response = client.post("/api/v1/applications/drafts", data=b"x" * 2048, content_type="application/json")
+    assert response.status_code == 413 and response["Content-Type"] == "application/problem+json"
+    page = client.post("/konto/anmelden/", data=b"x" * 2048, content_type="application/x-www-form-urlencoded")
+    assert page.status_code == 413 and "zu groß" in page.content.decode()
+    assert client.get("/healthz").status_code == 200
