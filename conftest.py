@@ -27,6 +27,16 @@ def _fresh_search_index() -> Any:
     search.reset_cache()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    """The Django cache (rate-limit counters, discovery documents) starts empty in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def tenant(db: Any) -> Any:
     from rathaus.core.testing import MunicipalityFactory

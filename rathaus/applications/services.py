@@ -24,6 +24,7 @@ from rathaus import formengine
 from rathaus.attachments import storage
 from rathaus.attachments.checks import CheckedFile, UploadRejected, check_total, check_upload
 from rathaus.catalog.models import Service
+from rathaus.core import ratelimit
 from rathaus.core.errors import NotFound, ValidationFailed
 from rathaus.identity.models import User
 from rathaus.payments import selectors as payment_selectors
@@ -133,7 +134,7 @@ def save_step(
     files = dict(draft.files)
     for path, upload in (uploads or {}).items():
         try:
-            files[path] = _check_and_store(definition, files, path, upload)
+            files[path] = _check_and_store(definition, files, path, upload, owner_id=draft.owner_id)
         except UploadRejected as exc:
             upload_errors.setdefault(path, []).append(exc.message)
         except KeyError:
@@ -157,11 +158,19 @@ def save_step(
     return result
 
 
-def _check_and_store(definition: Any, files: dict[str, Any], path: str, upload: Any) -> dict[str, Any]:
+UPLOADS_PER_HOUR = 120
+MESSAGES_PER_HOUR = 30
+
+
+def _check_and_store(
+    definition: Any, files: dict[str, Any], path: str, upload: Any, *, owner_id: int | None = None
+) -> dict[str, Any]:
     """Check an upload for the file field at ``path`` and store it; KeyError if there is no such field."""
     field = _file_field(definition, path)
     if field is None:
         raise KeyError(path)
+    if owner_id is not None and not ratelimit.allow("upload", owner_id, limit=UPLOADS_PER_HOUR, window_seconds=3600):
+        raise UploadRejected("rate_limited")
     checked = check_upload(upload, allowed_types=field["types"], max_bytes=field["max_bytes"])
     check_total([f["size"] for p, f in files.items() if p != path] + [checked.size])
     return _store(checked)
@@ -171,7 +180,7 @@ def upload_to_draft(*, draft: Draft, path: str, upload: Any) -> dict[str, Any]:
     """Check and store one file for the draft's file field at ``path`` (API); the step refers to it later."""
     definition = draft.form_version.parsed()
     try:
-        ref = _check_and_store(definition, dict(draft.files), path, upload)
+        ref = _check_and_store(definition, dict(draft.files), path, upload, owner_id=draft.owner_id)
     except KeyError:
         raise NotFound(_("Dieses Formular hat kein Dateifeld »%(path)s«.") % {"path": path}) from None
     except UploadRejected as exc:
@@ -412,6 +421,11 @@ def send_message(
         raise ValidationFailed(_("Bitte schreiben Sie eine Nachricht."), errors=[{"field": "body"}])
     if len(body) > 5000:
         raise ValidationFailed(_("Die Nachricht ist zu lang (höchstens 5000 Zeichen)."), errors=[{"field": "body"}])
+    if not from_office and not ratelimit.allow("message", sender.pk, limit=MESSAGES_PER_HOUR, window_seconds=3600):
+        raise ValidationFailed(
+            _("Sie haben in der letzten Stunde sehr viele Nachrichten geschrieben. Bitte versuchen Sie es später."),
+            errors=[{"field": "body", "code": "rate_limited"}],
+        )
     uploads = [u for u in (uploads or []) if u]
     if len(uploads) > MAX_MESSAGE_FILES:
         raise ValidationFailed(_("Höchstens fünf Dateien je Nachricht."), errors=[{"field": "files"}])

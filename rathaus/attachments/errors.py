@@ -16,6 +16,9 @@ _DEFAULT_MESSAGES = {
     ),
     "empty": "Die Datei ist leer.",
     "total_too_large": "Alle Dateien zusammen sind zu groß.",
+    "rate_limited": (
+        "Sie haben in der letzten Stunde sehr viele Dateien hochgeladen. Bitte versuchen Sie es später noch einmal."
+    ),
 }
 
 #: Every machine code an :class:`UploadRejected` can carry.

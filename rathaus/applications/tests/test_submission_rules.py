@@ -222,3 +222,27 @@ def test_sweep_deletes_blobs_nobody_points_to(tenant: Any, citizen: Any, hund_fo
     result = services.sweep(min_age_seconds=0)
     assert result["blobs"] == 1
     assert set(storage.iter_keys()) == {kept_key} and orphan_key != kept_key
+
+
+def test_uploads_and_messages_are_rate_limited_per_account(
+    tenant: Any, citizen: Any, hund_form: Any, monkeypatch: Any
+) -> None:
+    from rathaus.attachments.checks import UploadRejected
+
+    from .conftest import pdf_upload
+
+    monkeypatch.setattr(services, "UPLOADS_PER_HOUR", 2)
+    monkeypatch.setattr(services, "MESSAGES_PER_HOUR", 1)
+    draft = _draft(tenant, citizen, hund_form)
+    for _ in range(2):
+        services.upload_to_draft(draft=draft, path="hunde.nachweis.datei", upload=pdf_upload())
+    with pytest.raises(ValidationFailed) as refused:
+        services.upload_to_draft(draft=draft, path="hunde.nachweis.datei", upload=pdf_upload())
+    assert refused.value.errors[0]["code"] == "rate_limited" and "später" in str(refused.value.detail)
+    assert UploadRejected("rate_limited").message.startswith("Sie haben")
+
+    application = services.submit(draft_uuid=draft.uuid, tenant=tenant, actor=citizen, trust_level="low")
+    services.send_message(application=application, sender=citizen, body="Erste Frage", from_office=False)
+    with pytest.raises(ValidationFailed):
+        services.send_message(application=application, sender=citizen, body="Zweite Frage", from_office=False)
+    assert application.messages.count() == 1
