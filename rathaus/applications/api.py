@@ -26,7 +26,6 @@ from rathaus.tenants.http import TenantRequest
 
 from . import selectors, services
 from .models import Application, Draft
-from .views import needed_level
 
 router = Router(tags=["Anträge"])
 
@@ -157,7 +156,7 @@ def _draft(request: TenantRequest, draft_uuid: UUID) -> Draft:
     draft = selectors.draft_of(request.tenant, _me(request), draft_uuid)
     if draft is None:
         raise Http404
-    if not satisfies(session_trust_level(request), needed_level(draft.form_version.service)):
+    if not satisfies(session_trust_level(request), selectors.needed_level(draft.form_version.service)):
         raise TrustLevelTooLow("Ihre Anmeldung reicht für diesen Antrag nicht aus.")
     return draft
 
@@ -179,7 +178,7 @@ def get_form(request: TenantRequest, slug: str) -> dict[str, Any]:
     return {
         "service": service.slug,
         "version": form_version.version,
-        "trust_level": needed_level(service),
+        "trust_level": selectors.needed_level(service),
         "definition": form_version.definition,
         "jsonschema": definition.json_schema(),
     }
@@ -196,7 +195,7 @@ def create_draft(request: TenantRequest, payload: DraftIn) -> Status[dict[str, A
     form_version = selectors.current_form(request.tenant, service) if service else None
     if service is None or form_version is None:
         raise Http404
-    if not satisfies(session_trust_level(request), needed_level(service)):
+    if not satisfies(session_trust_level(request), selectors.needed_level(service)):
         raise TrustLevelTooLow("Ihre Anmeldung reicht für diesen Antrag nicht aus.")
     draft = services.start_draft(tenant=request.tenant, service=service, owner=_me(request), form_version=form_version)
     return Status(201, _draft_out(draft))
@@ -256,11 +255,11 @@ def upload_file(
     summary="Antrag verbindlich einreichen (idempotent je Entwurf)",
 )
 def submit(request: TenantRequest, draft_uuid: UUID) -> Status[dict[str, Any]]:
-    done = Application.objects.for_tenant(request.tenant).filter(draft_uuid=draft_uuid, applicant=_me(request))
     try:
         _draft(request, draft_uuid)  # trust level of this session still enough for the service
     except Http404:
-        if not done.exists():  # an earlier click may have committed in the meantime: answer with its number
+        # An earlier click may have committed in the meantime: answer with its number.
+        if services.submitted(tenant=request.tenant, actor=_me(request), draft_uuid=draft_uuid) is None:
             raise
     application = services.submit(
         draft_uuid=draft_uuid, tenant=request.tenant, actor=_me(request), trust_level=session_trust_level(request)

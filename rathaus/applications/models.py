@@ -125,7 +125,6 @@ class Application(TenantOwned):
     payment_state = models.CharField(
         _("Zahlung"), max_length=20, choices=PaymentState, default=PaymentState.NOT_REQUIRED
     )
-    payment_uuid = models.UUIDField(null=True, blank=True)
     payment_required_first = models.BooleanField(default=False)
     forwarded_at = models.DateTimeField(_("weitergeleitet am"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("eingereicht am"))
@@ -138,13 +137,6 @@ class Application(TenantOwned):
 
     def __str__(self) -> str:
         return self.number
-
-    @property
-    def is_forwardable(self) -> bool:
-        return not self.payment_required_first or self.payment_state in (
-            self.PaymentState.PAID,
-            self.PaymentState.NOT_REQUIRED,
-        )
 
 
 class Attachment(TenantOwned):

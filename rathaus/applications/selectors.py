@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from rathaus.catalog.models import Service
 from rathaus.identity.models import StaffRole, User
+from rathaus.identity.trust import TrustLevel, rank
 from rathaus.tenants.models import Municipality
 
 from .models import Application, Draft, FormVersion, Message
@@ -26,9 +27,9 @@ def current_form(tenant: Municipality, service: Service) -> FormVersion | None:
     )
 
 
-def services_with_forms(tenant: Municipality) -> set[int]:
-    ids = FormVersion.objects.for_tenant(tenant).filter(published_at__isnull=False).values_list("service_id", flat=True)
-    return set(ids)
+def needed_level(service: Service) -> str:
+    """Online applications need an account: at least *niedrig*, or what the service demands."""
+    return max(service.trust_level, TrustLevel.LOW, key=rank)
 
 
 def drafts_of(tenant: Municipality, user: User) -> QuerySet[Draft]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from decimal import Decimal
 from typing import Any
 
 import structlog
@@ -26,13 +25,24 @@ from rathaus.attachments.checks import CheckedFile, UploadRejected, check_total,
 from rathaus.catalog.models import Service
 from rathaus.core import ratelimit
 from rathaus.core.errors import NotFound, ValidationFailed
+from rathaus.formengine import FileSpec
 from rathaus.identity.models import User
 from rathaus.payments import selectors as payment_selectors
 from rathaus.payments import services as payments
 from rathaus.tenants.models import Municipality
 
 from . import notifications
-from .models import Application, Attachment, Draft, FormVersion, Message, NumberSequence, OutboxEvent, StatusEvent
+from .models import (
+    Application,
+    Attachment,
+    Draft,
+    FormVersion,
+    Message,
+    NumberSequence,
+    OutboxEvent,
+    StatusEvent,
+    _draft_expiry,
+)
 
 log = structlog.get_logger("rathaus.applications")
 
@@ -106,8 +116,6 @@ def _copy_state(source: Draft, target: Draft) -> None:
 
 
 def _touch(draft: Draft) -> None:
-    from .models import _draft_expiry
-
     draft.expires_at = _draft_expiry()
 
 
@@ -205,11 +213,8 @@ def _file_field(definition: Any, path: str) -> dict[str, Any] | None:
             continue
         if field.type != "file":
             return None
-        rules = field.file
-        return {
-            "types": tuple(rules.types) if rules else ("application/pdf", "image/jpeg", "image/png"),
-            "max_bytes": rules.max_bytes if rules else 10 * 1024 * 1024,
-        }
+        rules = field.file or FileSpec()  # a file field without rules gets the engine's defaults
+        return {"types": tuple(rules.types), "max_bytes": rules.max_bytes}
     return None
 
 
@@ -244,9 +249,14 @@ def _next_number(tenant_id: int, year: int) -> str:
     return f"A-{year}-{seq.last + 1:06d}"
 
 
+def submitted(*, tenant: Municipality, actor: User, draft_uuid: Any) -> Application | None:
+    """The application the actor's draft already became, if any (the idempotency lookup)."""
+    return Application.objects.for_tenant(tenant).filter(draft_uuid=draft_uuid, applicant=actor).first()
+
+
 def submit(*, draft_uuid: Any, tenant: Municipality, actor: User, trust_level: str) -> Application:
     """Turn the actor's draft into an application, atomically and idempotently (see module docstring)."""
-    existing = Application.objects.for_tenant(tenant).filter(draft_uuid=draft_uuid, applicant=actor).first()
+    existing = submitted(tenant=tenant, actor=actor, draft_uuid=draft_uuid)
     if existing:
         return existing
     try:
@@ -260,14 +270,14 @@ def submit(*, draft_uuid: Any, tenant: Municipality, actor: User, trust_level: s
             )
             if draft is None:
                 # A second click waited for the first one's lock; by now the first has committed.
-                done = Application.objects.for_tenant(tenant).filter(draft_uuid=draft_uuid, applicant=actor).first()
+                done = submitted(tenant=tenant, actor=actor, draft_uuid=draft_uuid)
                 if done is not None:
                     return done
                 raise NotFound(_("Diesen Entwurf gibt es nicht (mehr)."))
             application = _create_application(draft=draft, tenant=tenant, actor=actor, trust_level=trust_level)
     except IntegrityError:
         # A concurrent call for the same draft won the race; return what it committed.
-        existing = Application.objects.for_tenant(tenant).filter(draft_uuid=draft_uuid, applicant=actor).first()
+        existing = submitted(tenant=tenant, actor=actor, draft_uuid=draft_uuid)
         if existing is None:
             raise
         return existing
@@ -292,7 +302,7 @@ def _create_application(*, draft: Draft, tenant: Municipality, actor: User, trus
     lines = formengine.compute_fees(definition, draft.answers)
     total = formengine.total(lines)
     now = timezone.now()
-    required_first = bool(getattr(definition, "payment_required_before_forwarding", False)) and total > 0
+    required_first = definition.payment_required_before_forwarding and total > 0
     application = Application.objects.create(
         tenant=tenant,
         number=_next_number(tenant.pk, timezone.localdate(now).year),
@@ -363,11 +373,6 @@ def _referenced_files(answers: Any) -> set[str]:
 
 
 # --------------------------------------------------------------------------- payment
-
-
-def attach_payment(*, application: Application, payment_uuid: Any) -> None:
-    Application.objects.for_tenant(application.tenant_id).filter(pk=application.pk).update(payment_uuid=payment_uuid)
-    application.payment_uuid = payment_uuid
 
 
 def record_payment(*, tenant_id: int, number: str, paid: bool, failed: bool = False) -> Application | None:
@@ -458,10 +463,6 @@ def mark_read(*, application: Application, reader_is_office: bool) -> int:
     )
 
 
-def fee_total(lines: list[dict[str, Any]]) -> Decimal:
-    return sum((Decimal(line["amount"]) for line in lines), Decimal("0"))
-
-
 def remember_step(*, draft: Draft, step_id: str) -> None:
     """Where the citizen continues when they resume the draft."""
     Draft.objects.for_tenant(draft.tenant_id).filter(pk=draft.pk).update(step=step_id)
@@ -500,7 +501,6 @@ def payment_redirect(*, application: Application, request: Any) -> str | None:
             payer=application.applicant,
             return_url=reverse("applications:detail", args=[application.number]),
         )
-        attach_payment(application=application, payment_uuid=payment.uuid)
     return str(payments.begin_redirect(payment=payment, request=request))
 
 

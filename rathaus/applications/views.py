@@ -15,10 +15,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rathaus import formengine
 from rathaus.attachments import storage
 from rathaus.catalog import selectors as catalog
-from rathaus.catalog.models import Service
 from rathaus.core.errors import NotFound, ValidationFailed
 from rathaus.identity.services import session_trust_level
-from rathaus.identity.trust import TrustLevel, rank, satisfies
+from rathaus.identity.trust import satisfies
 from rathaus.tenants.http import TenantRequest
 
 from . import selectors, services
@@ -32,11 +31,6 @@ def _login_redirect(request: TenantRequest) -> HttpResponse:
     return redirect(f"{reverse('identity:login')}?{urlencode({'next': request.get_full_path()})}")
 
 
-def needed_level(service: Service) -> str:
-    """Online applications need an account: at least *niedrig*, or what the service demands."""
-    return max(service.trust_level, TrustLevel.LOW, key=rank)
-
-
 def _citizen(request: TenantRequest) -> bool:
     return bool(request.user.is_authenticated and not getattr(request.user, "is_employee", False))
 
@@ -47,7 +41,7 @@ def start(request: TenantRequest, slug: str) -> HttpResponse:
     service = catalog.published_service(request.tenant, slug)
     if service is None:
         raise Http404
-    level = needed_level(service)
+    level = selectors.needed_level(service)
     if not satisfies(session_trust_level(request), level):
         query = urlencode({"level": level, "next": request.get_full_path()})
         return redirect(f"{reverse('identity:trust_level')}?{query}")
@@ -68,7 +62,7 @@ def _draft_or_404(request: TenantRequest, draft_uuid: Any) -> Draft:
 
 
 def _trust_ok(request: TenantRequest, draft: Draft) -> bool:
-    return satisfies(session_trust_level(request), needed_level(draft.form_version.service))
+    return satisfies(session_trust_level(request), selectors.needed_level(draft.form_version.service))
 
 
 @require_http_methods(["GET", "POST"])
@@ -171,11 +165,11 @@ def _first_error_step(definition: Any, errors: dict[str, list[str]]) -> str | No
 def _submit(request: TenantRequest, draft_uuid: Any) -> HttpResponse:
     if not _citizen(request):
         raise Http404
-    existing = Application.objects.for_tenant(request.tenant).filter(draft_uuid=draft_uuid, applicant=request.user)
     try:
         draft = _draft_or_404(request, draft_uuid)
     except Http404:
-        if not existing.exists():  # an earlier click may have committed in the meantime
+        # An earlier click may have committed in the meantime.
+        if services.submitted(tenant=request.tenant, actor=request.user, draft_uuid=draft_uuid) is None:
             raise
     else:
         if not _trust_ok(request, draft):
