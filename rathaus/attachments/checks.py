@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 import structlog
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext
 
@@ -51,7 +52,7 @@ def check_upload(
     upload: UploadedFile | tuple[str, bytes],
     *,
     allowed_types: Collection[str] = DEFAULT_TYPES,
-    max_bytes: int = 10 * 1024 * 1024,
+    max_bytes: int | None = None,
 ) -> CheckedFile:
     """Accept one uploaded file or raise :class:`UploadRejected`.
 
@@ -61,7 +62,10 @@ def check_upload(
     completely), normalisation of images. The returned name has no path parts, no control characters, at
     most 200 characters and an extension matching the detected type; ``size`` never exceeds ``max_bytes``.
     Types in ``allowed_types`` outside ``formats.SUPPORTED_TYPES`` cannot be recognised and never match.
+    ``max_bytes`` may only narrow the installation's limit ``RATHAUS_MAX_ATTACHMENT_BYTES``, never widen it.
     """
+    limit = settings.RATHAUS_MAX_ATTACHMENT_BYTES
+    max_bytes = limit if max_bytes is None else min(max_bytes, limit)
     unsupported = set(allowed_types) - formats.SUPPORTED_TYPES
     if unsupported:  # a form definition asking for more than we can recognise: those types never match
         log.warning("unsupported_upload_types", types=sorted(unsupported), supported=sorted(formats.SUPPORTED_TYPES))
@@ -93,8 +97,11 @@ def check_upload(
     )
 
 
-def check_total(sizes: Iterable[int], *, max_total: int = 30 * 1024 * 1024) -> None:
-    """Raise ``UploadRejected("total_too_large")`` if the files of one submission exceed ``max_total`` bytes."""
+def check_total(sizes: Iterable[int], *, max_total: int | None = None) -> None:
+    """Raise ``UploadRejected("total_too_large")`` if the files of one submission exceed ``max_total`` bytes
+    (default: the installation's ``RATHAUS_MAX_SUBMISSION_BYTES``)."""
+    if max_total is None:
+        max_total = settings.RATHAUS_MAX_SUBMISSION_BYTES
     total = sum(sizes)
     if total > max_total:
         raise UploadRejected(

@@ -93,7 +93,8 @@ class RequestSizeLimitMiddleware:
 
             title = "Die Anfrage ist zu groß"
             limit = settings.RATHAUS_MAX_REQUEST_BYTES // (1024 * 1024)
-            detail = f"Höchstens {limit} MB je Anfrage; einzelne Dateien höchstens 10 MB."
+            per_file = settings.RATHAUS_MAX_ATTACHMENT_BYTES // (1024 * 1024)
+            detail = f"Höchstens {limit} MB je Anfrage; einzelne Dateien höchstens {per_file} MB."
             if request.path_info.startswith("/api/"):
                 return JsonResponse(
                     problem(413, "too-large", title, detail), status=413, content_type="application/problem+json"

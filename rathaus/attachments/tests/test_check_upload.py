@@ -302,3 +302,17 @@ def test_truncated_jpeg_is_refused_even_after_weasyprint_was_imported(fake_scann
 
     assert ImageFile.LOAD_TRUNCATED_IMAGES is True
     test_truncated_jpeg_is_refused_as_corrupt(fake_scanner)
+
+
+def test_installation_limits_cap_every_upload_and_submission(fake_scanner, settings) -> None:
+    """RATHAUS_MAX_ATTACHMENT_BYTES / RATHAUS_MAX_SUBMISSION_BYTES bound what a form field may allow."""
+    data = samples.pdf()
+    settings.RATHAUS_MAX_ATTACHMENT_BYTES = len(data) - 1
+    settings.RATHAUS_MAX_SUBMISSION_BYTES = 1500
+    with pytest.raises(UploadRejected) as exc:
+        check_upload(("a.pdf", data), max_bytes=10 * 1024 * 1024)  # the field's own, larger limit
+    assert exc.value.code == "too_large"
+    check_total([700, 800])
+    with pytest.raises(UploadRejected) as total:
+        check_total([700, 801])
+    assert total.value.code == "total_too_large"
