@@ -24,8 +24,6 @@ from . import selectors, services
 from .models import Application, Draft
 from .receipt import receipt_response
 
-ACTIONS = ("next", "back", "save")
-
 
 def _login_redirect(request: TenantRequest) -> HttpResponse:
     return redirect(f"{reverse('identity:login')}?{urlencode({'next': request.get_full_path()})}")
@@ -97,30 +95,15 @@ def step(request: TenantRequest, draft_uuid: Any, step_id: str) -> HttpResponse:
             if index + 1 < len(step_ids):
                 return redirect("applications:step", draft_uuid=draft.uuid, step_id=step_ids[index + 1])
             return redirect("applications:summary", draft_uuid=draft.uuid)
-    return _render_step(request, draft, definition, step_id, values, errors)
-
-
-def _render_step(
-    request: TenantRequest,
-    draft: Draft,
-    definition: Any,
-    step_id: str,
-    values: dict[str, Any],
-    errors: dict[str, list[str]],
-) -> HttpResponse:
-    step_ids = [s.id for s in definition.steps]
-    index = step_ids.index(step_id)
     context = {
         "draft": draft,
         "service": draft.form_version.service,
         "definition": definition,
         "step": definition.step(step_id),
-        "steps": definition.steps,
         "index": index,
         "number": index + 1,
         "total": len(step_ids),
         "answers": values,
-        "files": draft.files,
         "errors": errors,
         "is_last": index + 1 == len(step_ids),
     }
