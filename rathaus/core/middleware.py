@@ -7,7 +7,10 @@ import uuid
 from collections.abc import Callable
 
 import structlog
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from .errors import problem
 
 log = structlog.get_logger("rathaus.request")
 
@@ -52,10 +55,6 @@ class ApiProblemMiddleware:
             and request.path_info.startswith("/api/")
             and not response.get("Content-Type", "").startswith(("application/problem+json", "application/json"))
         ):
-            from django.http import JsonResponse
-
-            from .errors import problem
-
             titles = {403: "Keine Berechtigung", 404: "Nicht gefunden", 405: "Methode nicht erlaubt"}
             title = titles.get(response.status_code, getattr(response, "reason_phrase", "") or "Fehler")
             converted = JsonResponse(
@@ -80,17 +79,11 @@ class RequestSizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.conf import settings
-
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
         if length > settings.RATHAUS_MAX_REQUEST_BYTES:
-            from django.http import JsonResponse
-
-            from .errors import problem
-
             title = "Die Anfrage ist zu groß"
             limit = settings.RATHAUS_MAX_REQUEST_BYTES // (1024 * 1024)
             per_file = settings.RATHAUS_MAX_ATTACHMENT_BYTES // (1024 * 1024)
