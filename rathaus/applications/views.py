@@ -16,6 +16,7 @@ from rathaus import formengine
 from rathaus.attachments import storage
 from rathaus.catalog import selectors as catalog
 from rathaus.core.errors import NotFound, ValidationFailed
+from rathaus.identity.decorators import trust_level_required
 from rathaus.identity.services import session_trust_level
 from rathaus.identity.trust import satisfies
 from rathaus.tenants.http import TenantRequest
@@ -33,16 +34,20 @@ def _citizen(request: TenantRequest) -> bool:
     return bool(request.user.is_authenticated and not getattr(request.user, "is_employee", False))
 
 
-@require_http_methods(["GET", "POST"])
-def start(request: TenantRequest, slug: str) -> HttpResponse:
-    """Entry from the service page: check login and trust level, then resume or open the draft."""
+def _service_level(request: TenantRequest, slug: str) -> str:
     service = catalog.published_service(request.tenant, slug)
     if service is None:
         raise Http404
-    level = selectors.needed_level(service)
-    if not satisfies(session_trust_level(request), level):
-        query = urlencode({"level": level, "next": request.get_full_path()})
-        return redirect(f"{reverse('identity:trust_level')}?{query}")
+    return selectors.needed_level(service)
+
+
+@require_http_methods(["GET", "POST"])
+@trust_level_required(_service_level)
+def start(request: TenantRequest, slug: str) -> HttpResponse:
+    """Entry from the service page, once login and trust level are enough: resume or open the draft."""
+    service = catalog.published_service(request.tenant, slug)
+    if service is None:
+        raise Http404
     form_version = selectors.current_form(request.tenant, service)
     if form_version is None or not _citizen(request):
         return render(request, "portal/apply.html", {"service": service, "staff": not _citizen(request)})

@@ -67,7 +67,7 @@ def service_detail(request: TenantRequest, slug: str) -> HttpResponse:
 
 def apply(request: TenantRequest, slug: str) -> HttpResponse:
     """»Online beantragen«: login at the service's trust level, then the online form (applications module)."""
-    return applications.start(request, slug)
+    return applications.start(request, slug=slug)
 
 
 def life_situation(request: TenantRequest, slug: str) -> HttpResponse:
