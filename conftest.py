@@ -28,6 +28,13 @@ def _fresh_search_index() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Any) -> Any:
+    """Uploaded files of a test land in its own temporary directory, never in the developer's ``var/``."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> Any:
     """The Django cache (rate-limit counters, discovery documents) starts empty in every test."""
     from django.core.cache import cache

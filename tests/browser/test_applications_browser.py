@@ -69,9 +69,8 @@ PDF: FilePayload = {"name": "bescheid.pdf", "mimeType": "application/pdf", "buff
 
 
 @pytest.fixture
-def hund_portal(portal: dict[str, Any], settings: Any, tmp_path: Any, clamav: Any) -> dict[str, Any]:
+def hund_portal(portal: dict[str, Any], clamav: Any) -> dict[str, Any]:
     """The service »Hund anmelden« of the Ordnungsamt with the demo form; uploads go to the real clamd."""
-    settings.MEDIA_ROOT = tmp_path / "media"
     tenant = portal["tenant"]
     unit = OrgUnitFactory(tenant=tenant, key="FB32", name="Ordnungsamt")
     service = ServiceFactory(

@@ -13,13 +13,7 @@ from rathaus.applications.models import Application
 
 from .conftest import pdf_upload
 
-pytestmark = pytest.mark.usefixtures("fake_scanner", "media")
-
-
-@pytest.fixture
-def media(settings: Any, tmp_path: Any) -> Any:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+pytestmark = pytest.mark.usefixtures("fake_scanner")
 
 
 def test_form_schema_is_public_json_schema(tclient: Client, hund_form: Any) -> None:

@@ -14,13 +14,7 @@ from rathaus.attachments import storage
 
 from .conftest import STEP_HALTER, STEP_HUNDE, pdf_upload
 
-pytestmark = pytest.mark.usefixtures("fake_scanner", "media")
-
-
-@pytest.fixture
-def media(settings: Any, tmp_path: Any) -> Any:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+pytestmark = pytest.mark.usefixtures("fake_scanner")
 
 
 def _start(client: Client) -> str:

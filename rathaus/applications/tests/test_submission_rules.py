@@ -15,18 +15,12 @@ from rathaus.applications.models import Application, Attachment, Draft, NumberSe
 from rathaus.core.errors import ValidationFailed
 from rathaus.core.testing import StaffFactory, login_staff
 
-pytestmark = pytest.mark.usefixtures("fake_scanner", "media")
+pytestmark = pytest.mark.usefixtures("fake_scanner")
 
 ANSWERS = {
     "halter": {"person": {"vorname": "Mia", "nachname": "Mustermann"}},
     "hunde": {"hund": [{"name": "Bello"}], "nachweis": {"datei": None}},
 }
-
-
-@pytest.fixture
-def media(settings: Any, tmp_path: Any) -> Any:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 def _draft(tenant: Any, citizen: Any, hund_form: Any, answers: Any = None) -> Draft:
