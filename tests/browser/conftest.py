@@ -16,7 +16,6 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from conftest import require_tool
-from rathaus.catalog import search
 from rathaus.core.testing import (
     CitizenFactory,
     FeeFactory,
@@ -51,9 +50,6 @@ def chromium() -> Iterator[Browser]:
 @pytest.fixture
 def portal(live_server: Any) -> dict[str, Any]:
     """A municipality served on ``localhost`` (the live server's host) with a small catalogue."""
-    # The search index is cached per process by (tenant pk, catalog version); in a test database both can
-    # repeat after a rollback, so a stale index from an earlier test would answer the search.
-    search._cache.clear()
     tenant = MunicipalityFactory(slug="musterstadt", name="Stadt Musterstadt", host="localhost")
     umzug = LifeSituationFactory(tenant=tenant, slug="umzug", name="Umzug")
     perso = ServiceFactory(

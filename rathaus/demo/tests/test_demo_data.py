@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from rathaus.catalog import search, selectors
+from rathaus.catalog import selectors
 from rathaus.catalog.models import Fee, LifeSituation, Service
 from rathaus.demo.loader import load_demo, load_json
 from rathaus.identity.models import IdentityProvider, StaffRole, User
@@ -41,9 +41,7 @@ TOPIC_GROUPS = {
 
 @pytest.fixture
 def musterstadt() -> Municipality:
-    load_demo()
-    # The search index is cached per tenant id and catalog version; ids repeat across rolled-back tests.
-    search.reset_cache()
+    load_demo()  # the root conftest resets the in-process search index before every test
     return Municipality.objects.get(slug="musterstadt")
 
 
