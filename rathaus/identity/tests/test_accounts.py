@@ -93,7 +93,10 @@ def test_same_address_may_register_in_another_municipality(tclient: Client, tena
     assert User.objects.filter(tenant=tenant, email="erika@example.org").exists()
 
 
-@pytest.mark.parametrize("token", ["kaputt", signing.dumps({"u": 1, "e": "x"}, salt="falsch")])
+# Fixed ids: the signed token carries a timestamp, and xdist workers must collect the same test names.
+@pytest.mark.parametrize(
+    "token", ["kaputt", signing.dumps({"u": 1, "e": "x"}, salt="falsch")], ids=["garbage", "wrong-salt"]
+)
 def test_forged_verification_link_is_refused(tclient: Client, token: str) -> None:
     response = tclient.get(f"/konto/bestaetigen/{token}/")
     assert response.status_code == 400
