@@ -298,7 +298,10 @@ def _create_application(*, draft: Draft, tenant: Municipality, actor: User, trus
         )
     referenced = _referenced_files(draft.answers)
     files = {path: ref for path, ref in draft.files.items() if path in referenced}
-    check_total(f["size"] for f in files.values())
+    try:
+        check_total(f["size"] for f in files.values())
+    except UploadRejected as exc:  # the limit was lowered since the uploads, or two uploads raced
+        raise ValidationFailed(exc.message, errors=[{"field": "files", "code": exc.code}]) from None
     lines = formengine.compute_fees(definition, draft.answers)
     total = formengine.total(lines)
     now = timezone.now()

@@ -166,8 +166,10 @@ def _submit(request: TenantRequest, draft_uuid: Any) -> HttpResponse:
         application = services.submit(
             draft_uuid=draft_uuid, tenant=request.tenant, actor=request.user, trust_level=session_trust_level(request)
         )
-    except ValidationFailed:
-        messages.error(request, _("Bitte ergänzen Sie die markierten Angaben."))
+    except ValidationFailed as exc:
+        # Missing answers are marked on the summary page; anything else (files too large together) is said here.
+        incomplete = any("messages" in error for error in exc.errors)
+        messages.error(request, _("Bitte ergänzen Sie die markierten Angaben.") if incomplete else str(exc.detail))
         return redirect("applications:summary", draft_uuid=draft_uuid)
     except NotFound:
         raise Http404 from None
