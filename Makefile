@@ -9,7 +9,7 @@ DEMO_IDP_PORT ?= 8001
 export RATHAUS_DEMO_IDP_SECRET ?= demo-idp-secret-only-for-the-embedded-demo
 SYSTEM_PACKAGES := chromium fonts-dejavu-core gettext clamav clamav-daemon
 
-.PHONY: demo test venv install install-test system-deps lint typecheck pytest migrate loaddemo serve clean assets messages
+.PHONY: demo test venv install install-test system-deps lint typecheck pytest migrate loaddemo serve clean assets messages mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,9 +66,24 @@ lint: install-test
 typecheck: install-test
 	$(BIN)/mypy rathaus
 
+# The suite runs on all cores (pytest-xdist, one test module per worker so module fixtures are built once);
+# the crash test kills a server of its own and measures nothing, but it runs alone afterwards so that the
+# other workers' load cannot starve its burst. PYTEST_MARKS narrows the parallel part (CI's PostgreSQL lane).
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider
+XDIST ?= -n auto --dist loadfile
+PYTEST_MARKS ?=
+
 pytest: install-test system-deps
 	$(BIN)/rathaus compilemessages -v 0 --ignore '.venv' 2>/dev/null || true
-	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(PYTEST) $(XDIST) --ignore=tests/durability $(if $(PYTEST_MARKS),-m "$(PYTEST_MARKS)") $(PYTEST_ARGS)
+	$(PYTEST) tests/durability $(PYTEST_ARGS)
+
+# Mutation testing of the security- and durability-critical modules (see docs/testing.md); not in every CI run.
+mutation: install-test
+	$(BIN)/pip install --quiet -e '.[test,mutation]'
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $$(nproc)
+	$(BIN)/python scripts/mutation_report.py
 
 test: lint typecheck pytest
 
@@ -79,4 +94,4 @@ assets:
 	frontend/build.sh
 
 clean:
-	rm -rf $(VENV) $(DATA) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DATA) .pytest_cache .mypy_cache .ruff_cache mutants
