@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.http import Http404
@@ -19,13 +19,15 @@ from ninja.security import SessionAuth
 
 from rathaus.catalog import selectors as catalog
 from rathaus.core.errors import TrustLevelTooLow, ValidationFailed
-from rathaus.identity.models import User
 from rathaus.identity.services import session_trust_level
 from rathaus.identity.trust import satisfies
 from rathaus.tenants.http import TenantRequest
 
 from . import selectors, services
 from .models import Application, Draft
+
+if TYPE_CHECKING:
+    from rathaus.identity.models import User
 
 router = Router(tags=["Anträge"])
 

@@ -18,13 +18,13 @@ from rathaus.catalog import selectors as catalog
 from rathaus.core.errors import ValidationFailed
 from rathaus.formengine import DefinitionError
 from rathaus.identity.decorators import staff_required
-from rathaus.identity.models import StaffRole
+from rathaus.identity.permissions import Role
 from rathaus.tenants.http import TenantRequest
 
 from . import selectors, services
 from .models import FormVersion
 
-ROLES = (StaffRole.Role.DIGITALISATION, StaffRole.Role.TENANT_ADMIN)
+ROLES = (Role.DIGITALISATION, Role.TENANT_ADMIN)
 
 
 class PublishForm(forms.Form):

@@ -11,21 +11,15 @@ from typing import TYPE_CHECKING
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from rathaus.identity.models import Profile
+from rathaus.identity.selectors import notifies_by_email
 from rathaus.identity.tasks import send_account_mail
 
 if TYPE_CHECKING:
     from .models import Application, Message, StatusEvent
 
 
-def _wants_email(application: Application) -> bool:
-    profile = Profile.objects.for_tenant(application.tenant_id).filter(user_id=application.applicant_id).first()
-    channel = profile.preferred_channel if profile else Profile.Channel.EMAIL
-    return channel == Profile.Channel.EMAIL and bool(application.applicant.email)
-
-
 def _mail(application: Application, subject: str, text: str) -> None:
-    if not _wants_email(application):
+    if not notifies_by_email(application.applicant):
         return
     with translation.override("de"):
         body = "\n\n".join(

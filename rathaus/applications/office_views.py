@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from rathaus import formengine
 from rathaus.core.errors import ValidationFailed
 from rathaus.identity.decorators import staff_required
-from rathaus.identity.models import StaffRole
+from rathaus.identity.permissions import Role
 from rathaus.tenants.http import TenantRequest
 
 from . import selectors, services
@@ -22,7 +22,7 @@ from .models import Application
 from .receipt import receipt_response
 from .views import file_response, post_message
 
-ROLES = (*selectors.OFFICE_ROLES, StaffRole.Role.TENANT_ADMIN)
+ROLES = (*selectors.OFFICE_ROLES, Role.TENANT_ADMIN)
 
 
 @staff_required(*ROLES)

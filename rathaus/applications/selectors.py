@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from rathaus.catalog.models import Service
-from rathaus.identity.models import StaffRole, User
+from rathaus.identity.permissions import Role, visible
 from rathaus.identity.trust import TrustLevel, rank
 from rathaus.tenants.models import Municipality
 
 from .models import Application, Draft, FormVersion, Message
 
-OFFICE_ROLES = (StaffRole.Role.CASEWORKER, StaffRole.Role.UNIT_LEAD, StaffRole.Role.CITIZENS_OFFICE)
+if TYPE_CHECKING:
+    from rathaus.identity.models import User
+
+# Who works on the applications of a unit (and of the units below it); the administration sees all.
+OFFICE_ROLES = (Role.CASEWORKER, Role.UNIT_LEAD, Role.CITIZENS_OFFICE)
 
 
 def current_form(tenant: Municipality, service: Service) -> FormVersion | None:
@@ -67,20 +71,10 @@ def application_of(tenant: Municipality, user: User, number: str) -> Application
     )
 
 
-def office_units(tenant: Municipality, user: User) -> QuerySet[Any] | None:
-    """Organisation unit ids whose applications ``user`` handles; None means all (tenant admin)."""
-    roles = StaffRole.objects.for_tenant(tenant).filter(user=user)
-    if roles.filter(role=StaffRole.Role.TENANT_ADMIN).exists():
-        return None
-    return roles.filter(role__in=OFFICE_ROLES).values("org_unit_id")
-
-
 def applications_for_office(tenant: Municipality, user: User) -> QuerySet[Application]:
-    """Forwarded applications of the units the staff member works in (not those still waiting for payment)."""
+    """Forwarded applications of the staff member's units and the units below (not those awaiting payment)."""
     qs = Application.objects.for_tenant(tenant).filter(forwarded_at__isnull=False)
-    units = office_units(tenant, user)
-    if units is not None:
-        qs = qs.filter(org_unit_id__in=units)
+    qs = visible(user, tenant, qs, *OFFICE_ROLES)
     unread = Count("messages", filter=Q(messages__from_office=False, messages__read_at__isnull=True))
     return qs.select_related("service", "org_unit", "applicant").annotate(unread=unread).order_by("-submitted_at")
 

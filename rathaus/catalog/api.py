@@ -7,10 +7,9 @@ from typing import Any
 
 from django.http import Http404
 from ninja import Field, Query, Router, Schema
-from ninja.security import SessionAuth
 
-from rathaus.core.errors import PermissionDenied
-from rathaus.identity.models import StaffRole
+from rathaus.identity.api_auth import StaffSessionAuth
+from rathaus.identity.permissions import Role
 from rathaus.tenants.http import TenantRequest
 
 from . import selectors, services
@@ -18,21 +17,14 @@ from .models import Service
 
 router = Router(tags=["Leistungskatalog"])
 
-CATALOG_ADMIN_ROLES = (StaffRole.Role.DIGITALISATION, StaffRole.Role.TENANT_ADMIN)
+CATALOG_ADMIN_ROLES = (Role.DIGITALISATION, Role.TENANT_ADMIN)
 
 
-class CatalogAdminAuth(SessionAuth):
+class CatalogAdminAuth(StaffSessionAuth):
     """Session of a staff member of this municipality with a verified second factor (CSRF checked)."""
 
-    def authenticate(self, request: TenantRequest, key: str | None) -> Any:  # type: ignore[override]
-        user = super().authenticate(request, key)
-        if user is None or not getattr(user, "is_employee", False) or not user.is_verified():
-            return None
-        if not StaffRole.objects.for_tenant(request.tenant).filter(user=user, role__in=CATALOG_ADMIN_ROLES).exists():
-            raise PermissionDenied(
-                "Nur die Digitalisierung und die Administration der Kommune dürfen den Katalog ändern."
-            )
-        return user
+    roles = CATALOG_ADMIN_ROLES
+    denied = "Nur die Digitalisierung und die Administration der Kommune dürfen den Katalog ändern."
 
 
 class FeeOut(Schema):

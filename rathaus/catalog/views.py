@@ -13,14 +13,14 @@ from django.utils.translation import gettext_lazy
 
 from rathaus.core.errors import ImportRejected
 from rathaus.identity.decorators import staff_required
-from rathaus.identity.models import StaffRole
+from rathaus.identity.permissions import Role
 from rathaus.tenants.http import TenantRequest
 from rathaus.tenants.models import Municipality, OrgUnit
 
 from . import services
 from .uploads import MAX_IMPORT_BYTES, read_upload
 
-ROLES = (StaffRole.Role.DIGITALISATION, StaffRole.Role.TENANT_ADMIN)
+ROLES = (Role.DIGITALISATION, Role.TENANT_ADMIN)
 
 
 class ImportForm(forms.Form):

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from rathaus.tenants.http import TenantRequest
 
-from .models import StaffRole
+from . import permissions
 from .trust import TrustLevel, satisfies
 
 View = Callable[..., HttpResponse]
@@ -43,7 +43,13 @@ def trust_level_required(level: str | Callable[..., str]) -> Callable[[View], Vi
 
 
 def staff_required(*roles: str) -> Callable[[View], View]:
-    """Staff of this municipality, logged in with password *and* second factor, holding one of ``roles``."""
+    """Staff of this municipality, logged in with password *and* second factor, holding one of ``roles``.
+
+    No ``roles``: any staff member. Which roles count is ``permissions.has_role`` (the administration of the
+    municipality passes every check).
+    """
+    if roles:
+        permissions.known_roles(*roles)  # a misspelt role fails at import time, not on the first request
 
     def decorator(view: View) -> View:
         @wraps(view)
@@ -53,7 +59,7 @@ def staff_required(*roles: str) -> Callable[[View], View]:
                 return redirect(f"{reverse('staff:login')}?{urlencode({'next': request.get_full_path()})}")
             if not user.is_verified():  # type: ignore[attr-defined]  # set by django_otp's middleware
                 return redirect(f"{reverse('staff:otp')}?{urlencode({'next': request.get_full_path()})}")
-            if roles and not StaffRole.objects.for_tenant(request.tenant).filter(user=user, role__in=roles).exists():
+            if roles and not permissions.has_role(user, request.tenant, *roles):
                 from django.template.response import TemplateResponse
 
                 return TemplateResponse(request, "staff/forbidden.html", status=403)

@@ -26,12 +26,21 @@ def profile_of(user: User) -> Profile:
     return profile
 
 
+def notifies_by_email(user: User) -> bool:
+    """Whether news for this account (status, messages) go out by e-mail as well as to the portal mailbox.
+
+    The profile's choice; an account without a profile gets e-mail, an account without an address none.
+    """
+    if not user.email or user.tenant_id is None:
+        return False
+    profiles = Profile.objects.for_tenant(user.tenant_id).filter(user=user)
+    channel = profiles.values_list("preferred_channel", flat=True).first() or Profile.Channel.EMAIL
+    return channel == Profile.Channel.EMAIL
+
+
 def roles_of(user: User) -> QuerySet[StaffRole]:
+    """The account's role assignments, for showing them; whether a role counts is ``permissions.has_role``."""
     return StaffRole.objects.for_tenant(user.tenant_id).filter(user=user).select_related("org_unit")
-
-
-def has_role(user: User, *roles: str) -> bool:
-    return roles_of(user).filter(role__in=roles).exists()
 
 
 def webauthn_credentials_of(user: User) -> QuerySet[WebAuthnCredential]:

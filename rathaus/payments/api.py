@@ -11,8 +11,8 @@ from django.http import Http404
 from ninja import Field, Query, Router, Schema
 from ninja.security import SessionAuth
 
-from rathaus.core.errors import PermissionDenied
-from rathaus.identity.models import StaffRole
+from rathaus.identity.api_auth import StaffSessionAuth
+from rathaus.identity.permissions import Role
 from rathaus.tenants.http import TenantRequest
 
 from . import selectors
@@ -20,7 +20,7 @@ from .models import Payment
 
 router = Router(tags=["Zahlungen"])
 
-TREASURY_ROLES = (StaffRole.Role.TREASURY, StaffRole.Role.TENANT_ADMIN)
+TREASURY_ROLES = (Role.TREASURY, Role.TENANT_ADMIN)
 
 
 class PayerAuth(SessionAuth):
@@ -33,18 +33,11 @@ class PayerAuth(SessionAuth):
         return user
 
 
-class TreasuryAuth(SessionAuth):
+class TreasuryAuth(StaffSessionAuth):
     """Staff of this municipality with a verified second factor and the Stadtkasse or admin role."""
 
-    def authenticate(self, request: TenantRequest, key: str | None) -> Any:  # type: ignore[override]
-        user = super().authenticate(request, key)
-        if user is None or request.tenant is None or not getattr(user, "is_employee", False):
-            return None
-        if not user.is_verified():
-            return None
-        if not StaffRole.objects.for_tenant(request.tenant).filter(user=user, role__in=TREASURY_ROLES).exists():
-            raise PermissionDenied("Nur die Stadtkasse und die Administration der Kommune sehen alle Zahlungen.")
-        return user
+    roles = TREASURY_ROLES
+    denied = "Nur die Stadtkasse und die Administration der Kommune sehen alle Zahlungen."
 
 
 class LineOut(Schema):

@@ -1,0 +1,129 @@
+"""Which staff member holds which role where: the one place every view, API auth class and selector asks.
+
+The rules:
+
+- Only an active staff account of the municipality asked about holds anything there. Citizens, operators,
+  anonymous visitors and staff of another municipality hold nothing, whatever rows exist.
+- A role held on an organisation unit covers that unit and every unit below it (the ``OrgUnit.parent``
+  tree), never its parent or its siblings.
+- ``tenant_admin`` is the municipality's administration: it passes every role check and covers every unit
+  of its municipality (and nothing in another one).
+
+Answers are querysets, so callers filter and count in SQL: ``units_with_role`` and ``visible`` add one
+subquery to the caller's query, whatever the number of units, objects or tree levels. The subtree is a
+recursive common table expression (``WITH RECURSIVE``, SQLite and PostgreSQL alike) that starts at the
+units where the role is held and follows ``parent_id`` downwards; ``UNION`` drops rows already found, so
+even a cycle in the tree (which ``OrgUnit.clean`` refuses, but a database does not) ends the recursion.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db import connection
+from django.db.models import Exists, Field, Model, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from rathaus.core.tenancy import TenantQuerySet
+from rathaus.tenants.models import Municipality, OrgUnit
+
+from .models import StaffRole
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from .models import User
+
+Role = StaffRole.Role
+ADMIN_ROLE = Role.TENANT_ADMIN
+
+M = TypeVar("M", bound=Model)
+
+
+def has_role(user: User | AnonymousUser, tenant: Municipality, *roles: str, unit: OrgUnit | int | None = None) -> bool:
+    """Whether ``user`` holds one of ``roles`` in ``tenant`` — on ``unit`` or a unit above it, if given.
+
+    Without ``unit``, a role held on any unit of the municipality counts. One query.
+    """
+    roles = known_roles(*roles)
+    if not _is_staff_of(user, tenant):
+        return False
+    if unit is None:
+        held = StaffRole.objects.for_tenant(tenant).filter(user_id=user.pk)
+        return held.filter(role__in=(*roles, ADMIN_ROLE.value)).exists()
+    unit_id = unit if isinstance(unit, int) else unit.pk
+    return units_with_role(user, tenant, *roles).filter(pk=unit_id).exists()
+
+
+def units_with_role(user: User | AnonymousUser, tenant: Municipality, *roles: str) -> QuerySet[OrgUnit]:
+    """The units of ``tenant`` where ``user`` holds one of ``roles``: where it is held and every unit below."""
+    roles = known_roles(*roles)
+    units = OrgUnit.objects.for_tenant(tenant)
+    if not _is_staff_of(user, tenant):
+        return units.none()
+    return units.filter(Q(_is_admin(user, tenant)) | Q(pk__in=_subtrees(user, tenant, roles)))
+
+
+def visible(
+    user: User | AnonymousUser, tenant: Municipality, queryset: QuerySet[M], *roles: str, unit_field: str = "org_unit"
+) -> QuerySet[M]:
+    """``queryset`` narrowed to the objects of ``tenant`` whose ``unit_field`` lies in ``units_with_role``.
+
+    The administration of the municipality sees all of them, including objects without a unit.
+    """
+    roles = known_roles(*roles)
+    if isinstance(queryset, TenantQuerySet):
+        queryset = queryset.for_tenant(tenant)
+    else:
+        queryset = queryset.filter(tenant_id=tenant.pk)
+    if not _is_staff_of(user, tenant):
+        return queryset.none()
+    units = OrgUnit.objects.for_tenant(tenant).filter(pk__in=_subtrees(user, tenant, roles)).values("pk")
+    return queryset.filter(Q(_is_admin(user, tenant)) | Q(**{f"{unit_field}__in": units}))
+
+
+def known_roles(*roles: str) -> tuple[str, ...]:
+    """``roles`` as plain strings; ValueError for none or a misspelt one (which would quietly grant nothing)."""
+    if not roles:
+        raise ValueError("name at least one role")
+    return tuple(Role(role).value for role in roles)  # ValueError: 'chef' is not a valid StaffRole.Role
+
+
+def _is_staff_of(user: Any, tenant: Municipality) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and getattr(user, "is_employee", False)
+        and user.is_active
+        and tenant.pk is not None
+        and user.tenant_id == tenant.pk
+    )
+
+
+def _is_admin(user: Any, tenant: Municipality) -> Exists:
+    return Exists(StaffRole.objects.for_tenant(tenant).filter(user_id=user.pk, role=ADMIN_ROLE))
+
+
+def _subtrees(user: Any, tenant: Municipality, roles: tuple[str, ...]) -> RawSQL:
+    """Ids of the units where one of ``roles`` is held and of all units below them (recursive CTE)."""
+    q = connection.ops.quote_name
+
+    def column(model: type[Model], name: str) -> str:
+        field = model._meta.get_field(name)
+        assert isinstance(field, Field) and field.column
+        return q(field.column)
+
+    role_table, unit_table = q(StaffRole._meta.db_table), q(OrgUnit._meta.db_table)
+    role_unit, role_user = column(StaffRole, "org_unit"), column(StaffRole, "user")
+    role_name, role_tenant = column(StaffRole, "role"), column(StaffRole, "tenant")
+    unit_id, unit_parent, unit_tenant = column(OrgUnit, "id"), column(OrgUnit, "parent"), column(OrgUnit, "tenant")
+    placeholders = ", ".join(["%s"] * len(roles))
+    # Only quoted names from the models' own metadata go into the text; every value is a parameter.
+    sql = f"""
+        WITH RECURSIVE covered(unit_id) AS (
+            SELECT r.{role_unit} FROM {role_table} r
+             WHERE r.{role_tenant} = %s AND r.{role_user} = %s AND r.{role_name} IN ({placeholders})
+            UNION
+            SELECT u.{unit_id} FROM {unit_table} u JOIN covered c ON u.{unit_parent} = c.unit_id
+             WHERE u.{unit_tenant} = %s
+        ) SELECT unit_id FROM covered"""  # noqa: S608
+    return RawSQL(sql, (tenant.pk, user.pk, *roles, tenant.pk))  # noqa: S611 - see above
