@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from pydantic import ValidationError
 
+from rathaus.core.csv_cells import neutralise_formula, restore_formula
 from rathaus.core.errors import ImportRejected
 from rathaus.core.validation import german_errors
 from rathaus.tenants.models import Municipality, OrgUnit
@@ -209,7 +210,8 @@ def export_service(service: Service) -> dict[str, Any]:
 
 def export_csv(tenant: Municipality) -> str:
     """Services as CSV (semicolon, UTF-8): lists one item per line in the cell, fees as
-    ``Bezeichnung | von | bis | Rechtsgrundlage`` one per line."""
+    ``Bezeichnung | von | bis | Rechtsgrundlage`` one per line. A cell a spreadsheet would run as a formula
+    gets an apostrophe in front, which :func:`parse_csv` takes off again."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, delimiter=";", lineterminator="\r\n")
     writer.writeheader()
@@ -223,7 +225,7 @@ def export_csv(tenant: Municipality) -> str:
         row["processing_days"] = "" if row["processing_days"] is None else row["processing_days"]
         row["is_top"] = "ja" if row["is_top"] else "nein"
         row["is_published"] = "ja" if row["is_published"] else "nein"
-        writer.writerow(row)
+        writer.writerow({k: neutralise_formula(v) if isinstance(v, str) else v for k, v in row.items()})
     return out.getvalue()
 
 
@@ -241,7 +243,7 @@ def parse_csv(text: str) -> tuple[dict[str, Any], list[str]]:
     for number, row in enumerate(reader, start=2):
         # Spreadsheet rows: the header is row 1; cells with line breaks still count as one row.
         labels.append(f"Zeile {number}")
-        item: dict[str, Any] = {k: (v or "").strip() for k, v in row.items() if k in CSV_COLUMNS}
+        item: dict[str, Any] = {k: restore_formula(v or "").strip() for k, v in row.items() if k in CSV_COLUMNS}
         for column in _LIST_COLUMNS:
             item[column] = [v.strip() for v in item.get(column, "").splitlines() if v.strip()]
         item["fees"] = [_parse_fee(line) for line in item.get("fees", "").splitlines() if line.strip()]

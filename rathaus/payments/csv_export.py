@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from rathaus.core.csv_cells import neutralise_formula
+
 from .models import Payment
 from .providers import registry
 
@@ -25,16 +27,10 @@ HEADER = [
     "Bezahlt am",
     "Zahlungs-ID",
 ]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def german_decimal(amount: Decimal) -> str:
     return f"{amount:.2f}".replace(".", ",")
-
-
-def _text(value: str) -> str:
-    # Spreadsheets run cells that start like a formula: neutralise them (CSV injection).
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
 
 
 def _when(value: datetime | None) -> str:
@@ -50,13 +46,13 @@ def payments_csv(payments: Iterable[Payment]) -> str:
     for p in payments:
         writer.writerow(
             [
-                _text(p.reference),
-                _text(p.purpose),
+                neutralise_formula(p.reference),
+                neutralise_formula(p.purpose),
                 german_decimal(p.amount),
-                p.currency,
+                neutralise_formula(p.currency),
                 p.get_status_display(),
-                _text(labels.get(p.provider, p.provider)),
-                _text(p.provider_reference),
+                neutralise_formula(labels.get(p.provider, p.provider)),
+                neutralise_formula(p.provider_reference),
                 _when(p.created_at),
                 _when(p.paid_at),
                 str(p.uuid),

@@ -54,6 +54,10 @@ def _back(request: TenantRequest, payment: Payment) -> HttpResponse:
 @require_GET
 def reconciliation(request: TenantRequest) -> HttpResponse:
     form, payments = _filtered(request)
+    return _list(request, form, payments)
+
+
+def _list(request: TenantRequest, form: ReconciliationFilterForm, payments: Any) -> HttpResponse:
     page = Paginator(payments, PAGE_SIZE).get_page(request.GET.get("seite"))
     query = request.GET.copy()
     query.pop("seite", None)
@@ -73,7 +77,10 @@ def reconciliation(request: TenantRequest) -> HttpResponse:
 @staff_required(*ROLES)
 @require_GET
 def export_csv(request: TenantRequest) -> HttpResponse:
-    _form, payments = _filtered(request)
+    form, payments = _filtered(request)
+    if form.errors:
+        # A mistyped filter must not quietly export every payment: show the list with the error instead.
+        return _list(request, form, payments)
     response = HttpResponse(payments_csv(payments.iterator()), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="zahlungen-{request.tenant.slug}.csv"'
     return response

