@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import structlog
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
@@ -17,8 +19,67 @@ from rathaus.core.validation import german_errors
 from rathaus.payments.api import router as payments_router
 
 log = structlog.get_logger("rathaus.api")
+PROBLEM_JSON = "application/problem+json"
 
-api = NinjaAPI(
+_PROBLEM = {
+    "title": "Problem",
+    "description": "RFC 9457 Problem Details; »errors« nennt bei ungültigen Eingaben die Felder.",
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+}
+_UNSAFE_METHODS = {"post", "put", "patch", "delete"}
+
+
+def _layer_errors(method: str, operation: dict[str, Any], cookie_schemes: set[str]) -> dict[str, str]:
+    """The error answers the API layer gives an operation whatever its handler declares (the exception
+    handlers below, ninja's parsing and auth, rathaus.core.middleware): status → description."""
+    errors: dict[str, str] = {}
+    has_body = "requestBody" in operation
+    if has_body:
+        errors["400"] = "Der Inhalt der Anfrage ist nicht lesbar"
+        errors["413"] = "Die Anfrage ist zu groß"
+    if has_body or operation.get("parameters"):
+        errors["422"] = "Die Eingaben sind nicht gültig"
+    schemes = {name for requirement in operation.get("security", []) for name in requirement}
+    if schemes:
+        errors["401"] = "Anmeldung erforderlich"
+    if method in _UNSAFE_METHODS and schemes & cookie_schemes:
+        errors["403"] = "Keine Berechtigung (auch: CSRF-Prüfung fehlgeschlagen)"
+    return errors
+
+
+class RathausAPI(NinjaAPI):
+    """The OpenAPI document says what the handlers below make true: every error answer is problem details,
+    and the errors of the API layer itself (unreadable body, invalid input, login, CSRF) are declared."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {})
+        components.setdefault("schemas", {})["Problem"] = _PROBLEM
+        cookie_schemes = {
+            name for name, scheme in components.get("securitySchemes", {}).items() if scheme.get("in") == "cookie"
+        }
+        problem_ref = {"schema": {"$ref": "#/components/schemas/Problem"}}
+        for operations in schema["paths"].values():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                for status, description in _layer_errors(method, operation, cookie_schemes).items():
+                    responses.setdefault(status, {"description": description, "content": {PROBLEM_JSON: problem_ref}})
+                for status, response in responses.items():
+                    content = response.get("content", {})
+                    if str(status)[:1] in "45" and "application/json" in content:
+                        response["content"] = {PROBLEM_JSON: content["application/json"]}
+        return schema
+
+
+api = RathausAPI(
     title="Rathaus API",
     version="1",
     description="Programmierschnittstelle des digitalen Rathauses. Fehler als RFC 9457 Problem Details.",
@@ -31,7 +92,7 @@ def _problem(
     request: HttpRequest, status: int, code: str, title: str, detail: str = "", **extra: object
 ) -> HttpResponse:
     response = api.create_response(request, problem(status, code, title, detail, **extra), status=status)
-    response["Content-Type"] = "application/problem+json"
+    response["Content-Type"] = PROBLEM_JSON
     return response
 
 
