@@ -9,6 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import Image
+from pypdf import PdfReader
 
 from rathaus.attachments.checks import CheckedFile, UploadRejected, check_total, check_upload, sanitise_name
 from rathaus.attachments.tests import samples
@@ -274,11 +276,26 @@ _VALID = [samples.pdf(), samples.png(), samples.jpeg()]
 @given(magic=_MAGIC, body=st.binary(max_size=2048), eof=st.booleans())
 def test_random_bytes_only_ever_raise_upload_rejected(fake_scanner, magic, body, eof):
     data = magic + body + (b"\n%%EOF\n" if eof else b"")
+    allowed = ["application/pdf", "image/jpeg", "image/png", "image/webp"]
     try:
-        check_upload(("x.pdf", data), allowed_types=["application/pdf", "image/jpeg", "image/png", "image/webp"])
+        checked = check_upload(("x.pdf", data), allowed_types=allowed)
     except UploadRejected as exc:
         assert exc.message
         assert exc.code in {"corrupt", "type_not_allowed", "empty", "too_large"}
+    else:
+        _assert_well_formed(checked, allowed)
+
+
+def _assert_well_formed(checked, allowed) -> None:
+    """What is accepted is what it claims to be: an allowed type that its own parser opens, hashed right."""
+    assert checked.content_type in allowed
+    assert checked.size == len(checked.data) and checked.sha256 == hashlib.sha256(checked.data).hexdigest()
+    if checked.content_type == "application/pdf":
+        assert len(PdfReader(io.BytesIO(checked.data)).pages) >= 1
+    else:
+        with Image.open(io.BytesIO(checked.data)) as image:
+            image.load()
+            assert Image.MIME[image.format] == checked.content_type
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -288,11 +305,19 @@ def test_damaged_valid_files_only_ever_raise_upload_rejected(fake_scanner, which
     flips = data.draw(st.lists(st.tuples(st.integers(0, len(original) - 1), st.integers(1, 255)), max_size=8))
     for position, mask in flips:
         original[position] ^= mask
-    cut = data.draw(st.integers(0, len(original)))
+    # Half of the examples keep the whole file, so that untouched and lightly damaged files (the accept
+    # branch) are reached, not only cut-off ones.
+    cut = len(original) if data.draw(st.booleans()) else data.draw(st.integers(0, len(original)))
     try:
-        check_upload(("x", bytes(original[:cut])))
+        checked: CheckedFile | None = check_upload(("x", bytes(original[:cut])))
     except UploadRejected as exc:
         assert exc.message
+        checked = None
+    else:
+        _assert_well_formed(checked, ["application/pdf", "image/jpeg", "image/png", "image/webp"])
+    if not flips and cut == len(original):
+        assert checked is not None, "an intact file must pass"
+        assert checked.content_type in {"application/pdf", "image/png", "image/jpeg"}
 
 
 def test_truncated_jpeg_is_refused_even_after_weasyprint_was_imported(fake_scanner) -> None:
