@@ -20,6 +20,7 @@ urlpatterns = [
     path("intern/", include("rathaus.identity.staff_urls")),
     path("intern/leistungen/", include("rathaus.catalog.urls")),
     path("intern/kasse/", include("rathaus.payments.staff_urls")),
+    path("intern/anbindungen/", include("rathaus.identity.integration_urls")),
     path("intern/antraege/", include("rathaus.applications.office_urls")),
     path("intern/formulare/", include("rathaus.applications.form_urls")),
     path("zahlung/", include("rathaus.payments.urls")),

@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rathaus.catalog.services import import_catalog
 from rathaus.identity.models import IdentityProvider, Profile, StaffRole, User
 from rathaus.tenants.models import Domain, Municipality, OrgUnit
+from rathaus.tenants.services import save_plugin_config
 
 DATA = Path(__file__).parent / "data"
 DEMO_PASSWORD = "Musterstadt-Demo-2026"  # noqa: S105 - embedded demo only; loaddemo refuses production
@@ -58,6 +59,8 @@ def load_demo(*, idp_url: str = DEMO_IDP_URL) -> list[DemoLogin]:
     logins += _staff(tenant, units)
     logins += _citizens(tenant)
     _identity_provider(tenant, idp_url)
+    # Musterstadt pays through the demo provider by its own configuration (Interner Bereich → Anbindungen).
+    save_plugin_config(tenant=tenant, kind="payment", plugin_id="demo", options={}, enabled=True, actor=None)
 
     # A second, small municipality shows that one installation serves several, strictly apart.
     second = _municipality(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from rathaus.core.csv_cells import neutralise_formula
 
 from .models import Payment
-from .providers import registry
+from .providers.registry import payment_providers
 
 HEADER = [
     "Vorgangsnummer",
@@ -42,7 +42,7 @@ def payments_csv(payments: Iterable[Payment]) -> str:
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(HEADER)
-    labels = dict(registry.active().choices())
+    labels = dict(payment_providers.choices())
     for p in payments:
         writer.writerow(
             [

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Payment
-from .providers import registry
+from .providers.registry import payment_providers
 
 
 class ReconciliationFilterForm(forms.Form):
@@ -23,7 +23,7 @@ class ReconciliationFilterForm(forms.Form):
         provider = self.fields["provider"]
         assert isinstance(status, forms.ChoiceField) and isinstance(provider, forms.ChoiceField)
         status.choices = [("", _("alle")), *Payment.Status.choices]
-        provider.choices = [("", _("alle")), *registry.active().choices()]
+        provider.choices = [("", _("alle")), *payment_providers.choices()]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

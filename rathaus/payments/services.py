@@ -119,8 +119,8 @@ def start_payment(
     purpose = purpose if len(purpose) <= 140 else purpose[:139] + "…"
     clean_lines = _validate_lines(lines, amount)
     return_url = _validate_return_url(return_url)
-    identifier = provider or registry.provider_for(tenant.slug)
-    if identifier not in registry.active():
+    identifier = provider or registry.configured_identifier(tenant)
+    if identifier not in registry.payment_providers:
         raise ValidationFailed(_("Unbekannter Zahlungsanbieter: %(p)s") % {"p": identifier})
     if payer is not None and payer.tenant_id != tenant.pk:
         raise ValidationFailed(_("Die zahlende Person gehört zu einer anderen Kommune."))
@@ -289,8 +289,9 @@ def _next_status(current: str, answer: ProviderStatus) -> str | None:
 
 
 def _provider(payment: Payment) -> PaymentProvider:
+    """The payment's provider with its municipality's options. Raises :class:`ProviderError`."""
     try:
-        return registry.get(payment.provider)
+        return registry.provider_for(tenant=payment.tenant, identifier=payment.provider)
     except LookupError:
         log.error("payment_provider_unknown payment=%s provider=%s", payment.uuid, payment.provider)
         raise ProviderError(_("Der Zahlungsanbieter dieser Zahlung ist nicht mehr eingerichtet.")) from None

@@ -234,17 +234,9 @@ RATHAUS_MAX_REQUEST_BYTES = int(os.environ.get("RATHAUS_MAX_REQUEST_BYTES", str(
 RATHAUS_CLAMD_SOCKET = os.environ.get("CLAMD_SOCKET", "/var/run/clamav/clamd.ctl")
 RATHAUS_CLAMD_TCP = os.environ.get("CLAMD_TCP", "")
 RATHAUS_CLAMD_TIMEOUT = int(os.environ.get("CLAMD_TIMEOUT", "30"))
-# Payments: "demo" (test payments served by the app) or "epaybl".
+# Payments: the provider of a municipality that has not chosen one under "Anbindungen" (its plugin
+# configuration, docs/operators/payments.md): "demo" (test payments served by the app) or "epaybl".
 RATHAUS_PAYMENT_PROVIDER = os.environ.get("RATHAUS_PAYMENT_PROVIDER", "demo")
-RATHAUS_PAYMENT_PROVIDERS_BY_TENANT: dict[str, str] = {}  # municipality slug → provider, overrides the default
-# ePayBL-style platform (docs/operators/payments.md); the secret itself stays in the variable named here.
-RATHAUS_EPAYBL_URL = os.environ.get("RATHAUS_EPAYBL_URL", "")
-RATHAUS_EPAYBL_MERCHANT_ID = os.environ.get("RATHAUS_EPAYBL_MERCHANT_ID", "")
-RATHAUS_EPAYBL_SECRET_ENV = os.environ.get("RATHAUS_EPAYBL_SECRET_ENV", "RATHAUS_EPAYBL_SECRET")
-RATHAUS_EPAYBL_BEWIRTSCHAFTER = os.environ.get("RATHAUS_EPAYBL_BEWIRTSCHAFTER", "")
-RATHAUS_EPAYBL_HAUSHALTSSTELLE = os.environ.get("RATHAUS_EPAYBL_HAUSHALTSSTELLE", "")
-RATHAUS_EPAYBL_OBJEKTNUMMER = os.environ.get("RATHAUS_EPAYBL_OBJEKTNUMMER", "")
-RATHAUS_EPAYBL_TIMEOUT = int(os.environ.get("RATHAUS_EPAYBL_TIMEOUT", "10"))
 
 # Citizen OIDC login: outgoing calls to the identity provider.
 OIDC_VERIFY_SSL = env_bool("OIDC_VERIFY_SSL", True)

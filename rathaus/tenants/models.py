@@ -1,7 +1,8 @@
-"""Municipalities (Mandanten), their host names and their organisation units."""
+"""Municipalities (Mandanten), their host names, their organisation units and their plugin configuration."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -106,3 +107,37 @@ class OrgUnit(TenantOwned):
             chain.append(node)
             node = node.parent
         return chain
+
+
+class PluginConfig(TenantOwned):
+    """A municipality's configuration of one plugin (``rathaus.core.plugins``): its options and whether it is on.
+
+    ``options`` holds what the plugin's options schema accepted, as JSON, never a secret (secrets are named
+    by environment variable). Only ``rathaus.tenants.services.save_plugin_config`` writes these rows, so a row
+    always passed the schema when it was saved.
+    """
+
+    kind = models.CharField(_("Art"), max_length=40)
+    plugin_id = models.CharField(_("Anbindung"), max_length=40)
+    options = models.JSONField(_("Einstellungen"), default=dict, blank=True)
+    enabled = models.BooleanField(_("aktiv"), default=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("geändert von"),
+    )
+    updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Anbindung")
+        verbose_name_plural = _("Anbindungen")
+        ordering = ["kind", "plugin_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "kind", "plugin_id"], name="pluginconfig_unique_per_tenant")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.plugin_id}"

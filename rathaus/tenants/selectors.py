@@ -1,10 +1,10 @@
-"""Reads of municipalities and their organisation units."""
+"""Reads of municipalities, their organisation units and their plugin configuration."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import Municipality, OrgUnit
+from .models import Municipality, OrgUnit, PluginConfig
 
 
 def active_municipalities() -> QuerySet[Municipality]:
@@ -46,3 +46,19 @@ def descendants_of(unit: OrgUnit) -> set[int]:
                 found.add(child)
                 stack.append(child)
     return found
+
+
+def plugin_configs(tenant: Municipality, kind: str | None = None) -> QuerySet[PluginConfig]:
+    """The municipality's plugin configuration rows (of one ``kind``, if given)."""
+    rows = PluginConfig.objects.for_tenant(tenant)
+    return rows.filter(kind=kind) if kind is not None else rows
+
+
+def plugin_config(tenant: Municipality | int, kind: str, plugin_id: str) -> PluginConfig | None:
+    """The municipality's row for one plugin, enabled or not; ``None`` when it never configured it."""
+    return PluginConfig.objects.for_tenant(tenant).filter(kind=kind, plugin_id=plugin_id).first()
+
+
+def enabled_plugin_config(tenant: Municipality | int, kind: str) -> PluginConfig | None:
+    """The plugin of ``kind`` the municipality switched on (for exclusive kinds there is at most one)."""
+    return PluginConfig.objects.for_tenant(tenant).filter(kind=kind, enabled=True).order_by("plugin_id").first()

@@ -11,7 +11,7 @@ from rathaus.catalog import selectors
 from rathaus.catalog.models import Fee, LifeSituation, Service
 from rathaus.demo.loader import load_demo, load_json
 from rathaus.identity.models import IdentityProvider, StaffRole, User
-from rathaus.tenants.models import Domain, Municipality, OrgUnit
+from rathaus.tenants.models import Domain, Municipality, OrgUnit, PluginConfig
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +57,7 @@ def _counts() -> dict[str, int]:
         "roles": StaffRole.all_tenants.count(),
         "devices": TOTPDevice.objects.count(),
         "idps": IdentityProvider.all_tenants.count(),
+        "plugin_configs": PluginConfig.all_tenants.count(),
     }
 
 
@@ -144,3 +145,14 @@ def test_second_municipality_is_kept_apart(musterstadt: Municipality) -> None:
     assert selectors.published_services(other).count() == 12
     assert Domain.objects.get(host="beispielheim.localhost").municipality == other
     assert Domain.objects.get(host="musterstadt.localhost").municipality == musterstadt
+
+
+def test_musterstadt_pays_through_its_own_demo_provider_configuration(musterstadt: Municipality, settings: Any) -> None:
+    from rathaus.payments.providers.registry import configured_identifier
+
+    config = PluginConfig.objects.for_tenant(musterstadt).get(kind="payment")
+    assert (config.plugin_id, config.enabled, config.options) == ("demo", True, {})
+    settings.RATHAUS_PAYMENT_PROVIDER = "epaybl"  # the installation default does not override the row
+    assert configured_identifier(musterstadt) == "demo"
+    load_demo()  # loading again keeps one row
+    assert PluginConfig.objects.for_tenant(musterstadt).filter(kind="payment").count() == 1

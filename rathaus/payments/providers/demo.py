@@ -14,13 +14,11 @@ from typing import TYPE_CHECKING
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .base import PaymentProvider, ProviderStatus, with_token
+from .base import PaymentData, PaymentProvider, PaymentState, ProviderStatus, with_token
 from .registry import register
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
-
-    from rathaus.payments.models import Payment
 
 OUTCOME_PAID = "paid"
 OUTCOME_CANCELLED = "cancelled"
@@ -30,27 +28,25 @@ OUTCOME_CANCELLED = "cancelled"
 class DemoProvider(PaymentProvider):
     identifier = "demo"
     label = _("Testzahlung – es fließt kein Geld")
-    is_test = True
+    is_demo = True
 
-    def start(self, payment: Payment, *, request: HttpRequest) -> str:
+    def start(self, payment: PaymentData, *, request: HttpRequest) -> str:
         if not payment.provider_reference:
             payment.provider_reference = f"TEST-{payment.uuid.hex[:12].upper()}"
         return with_token(reverse("payments:demo", args=[payment.uuid]), payment)
 
-    def check_status(self, payment: Payment) -> ProviderStatus:
-        from rathaus.payments.models import Payment
-
+    def check_status(self, payment: PaymentData) -> ProviderStatus:
         outcome = payment.provider_data.get("demo")
         if outcome == OUTCOME_PAID:
             paid_at = payment.provider_data.get("demo_at")
             return ProviderStatus(
-                Payment.Status.PAID,
+                PaymentState.PAID,
                 provider_reference=payment.provider_reference,
                 paid_at=datetime.fromisoformat(paid_at) if paid_at else None,
                 detail={"test": True},
             )
         if outcome == OUTCOME_CANCELLED:
-            return ProviderStatus(Payment.Status.CANCELLED, payment.provider_reference, detail={"test": True})
+            return ProviderStatus(PaymentState.CANCELLED, payment.provider_reference, detail={"test": True})
         if not payment.provider_reference:  # never sent to the demo page
-            return ProviderStatus(Payment.Status.OPEN, detail={"test": True})
-        return ProviderStatus(Payment.Status.PENDING, payment.provider_reference, detail={"test": True})
+            return ProviderStatus(PaymentState.OPEN, detail={"test": True})
+        return ProviderStatus(PaymentState.PENDING, payment.provider_reference, detail={"test": True})

@@ -21,17 +21,19 @@ What we found (public sources only; the ePayBL interface specification itself is
 
 What this adapter therefore assumes (one small, replaceable transport; see :class:`EpayblTransport`):
 
-* a JSON-over-HTTPS facade at ``RATHAUS_EPAYBL_URL`` with two calls modelled on the SOAP operations:
+* a JSON-over-HTTPS facade at the configured ``url`` with two calls modelled on the SOAP operations:
   ``POST {url}/kassenzeichen`` (≈ anlegenKassenzeichen…) → ``{"kassenzeichen", "paypageUrl"}`` and
   ``GET {url}/kassenzeichen/{kassenzeichen}`` (≈ lesenKassenzeichenInfo) →
   ``{"kassenzeichen", "status", "betrag", "bezahltAm"}`` with status ``OFFEN``/``BEZAHLT``/``ABGEBROCHEN``/
   ``FEHLGESCHLAGEN``;
-* authentication with HTTP Basic: Mandant/merchant id ``RATHAUS_EPAYBL_MERCHANT_ID`` and a secret read from
-  the environment variable that ``RATHAUS_EPAYBL_SECRET_ENV`` names (the secret itself is never a setting
-  and never stored in the database);
-* Bewirtschafter, Haushaltsstelle and Objektnummer from ``RATHAUS_EPAYBL_BEWIRTSCHAFTER``,
-  ``RATHAUS_EPAYBL_HAUSHALTSSTELLE``, ``RATHAUS_EPAYBL_OBJEKTNUMMER`` (one booking for the whole fee, like
-  pretix' "Kontierung pro Zahlvorgang"); positions are sent for the citizen's receipt.
+* authentication with HTTP Basic: the municipality's Mandant/merchant id and a secret read from the
+  environment variable its configuration names (``secret_env``; the secret itself is never an option and
+  never stored in the database);
+* Bewirtschafter, Haushaltsstelle and Objektnummer from the municipality's configuration (one booking for
+  the whole fee, like pretix' "Kontierung pro Zahlvorgang"); positions are sent for the citizen's receipt.
+
+Every value comes from the municipality's plugin configuration (:class:`EpayblOptions`, edited under
+*Interner Bereich → Anbindungen*), so each municipality of an installation talks to its own Mandant.
 
 Whatever the browser brings back from the Paypage is ignored: the status is always read server to server,
 and a "paid" answer counts only when the amount the platform reports equals ours. A platform that speaks SOAP
@@ -41,28 +43,27 @@ directly gets a SOAP transport implementing the same two methods; nothing else c
 from __future__ import annotations
 
 import logging
-import os
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 from urllib.parse import quote, urlsplit
 
 import requests
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from pydantic import AfterValidator
 
-from .base import PaymentProvider, ProviderError, ProviderStatus, browser_return_url
+from rathaus.core.plugins import EnvRef, PluginConfigurationError, PluginOptions, option, resolve_secret
+
+from .base import PaymentData, PaymentProvider, PaymentState, ProviderError, ProviderStatus, browser_return_url
 from .registry import register
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from rathaus.payments.models import Payment
-
 log = logging.getLogger("rathaus.payments.epaybl")
 
-# Platform status words → Payment.Status values. Anything unknown counts as "still at the provider".
+# Platform status words → PaymentState values. Anything unknown counts as "still at the provider".
 _STATUS_MAP = {
     "OFFEN": "pending",
     "ANGELEGT": "pending",
@@ -76,12 +77,50 @@ _STATUS_MAP = {
 }
 
 
-def _setting(name: str, default: str = "") -> str:
-    """A setting, else the environment variable of the same name (operators configure through env)."""
-    value = getattr(settings, name, None)
-    if value in (None, ""):
-        value = os.environ.get(name, default)
-    return str(value)
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _endpoint(value: str) -> str:
+    parts = urlsplit(value)
+    secure = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK)
+    if not secure or not parts.hostname or parts.username or parts.password or parts.query or parts.fragment:
+        # Plain http only to this machine (a test platform); never credentials in the address.
+        raise ValueError(_("Bitte eine HTTPS-Adresse ohne Zugangsdaten angeben, z. B. https://epay.example.de/api/v1."))
+    return value.rstrip("/")
+
+
+class EpayblOptions(PluginOptions):
+    """A municipality's connection to its ePayBL platform (all but ``url``, ``merchant_id``, ``secret_env``
+    may stay empty while the data centre has not assigned them)."""
+
+    url: Annotated[str, AfterValidator(_endpoint)] = option(
+        label=gettext_lazy("Adresse der Schnittstelle"),
+        help=gettext_lazy("HTTPS-Adresse beim Rechenzentrum, z. B. https://epay.example.de/api/v1"),
+        max_length=300,
+    )
+    merchant_id: str = option(
+        label=gettext_lazy("Mandantenkennung"),
+        help=gettext_lazy("Kennung des Zahlungsmandanten Ihrer Kommune bei der Plattform"),
+        min_length=1,
+        max_length=100,
+    )
+    secret_env: EnvRef = option(
+        label=gettext_lazy("Umgebungsvariable mit dem Passwort"),
+        help=gettext_lazy(
+            "Name der Umgebungsvariable auf dem Server, die das Passwort enthält (vom Betrieb gesetzt), "
+            "z. B. RATHAUS_EPAYBL_KEY_MUSTERSTADT – nie das Passwort selbst."
+        ),
+        max_length=100,
+    )
+    bewirtschafter: str = option("", label=gettext_lazy("Bewirtschafter-Nummer"), max_length=100)
+    haushaltsstelle: str = option(
+        "",
+        label=gettext_lazy("Haushaltsstelle"),
+        help=gettext_lazy("auf die die Gebühren gebucht werden"),
+        max_length=100,
+    )
+    objektnummer: str = option("", label=gettext_lazy("Objektnummer"), max_length=100)
+    timeout: float = option(10.0, label=gettext_lazy("Zeitlimit je Anfrage (Sekunden)"), gt=0, le=60)
 
 
 class EpayblTransport(Protocol):
@@ -133,33 +172,36 @@ class JsonHttpTransport:
         return body
 
 
-def default_transport() -> EpayblTransport:
-    url = _setting("RATHAUS_EPAYBL_URL")
-    merchant_id = _setting("RATHAUS_EPAYBL_MERCHANT_ID")
-    secret_env = _setting("RATHAUS_EPAYBL_SECRET_ENV", "RATHAUS_EPAYBL_SECRET")
-    secret = os.environ.get(secret_env, "")
-    if not (url and merchant_id and secret):
-        log.error("epaybl_not_configured url=%s merchant=%s secret_env=%s", bool(url), bool(merchant_id), secret_env)
-        raise ProviderError(_("Die Online-Bezahlung ist für diese Kommune noch nicht eingerichtet."))
-    return JsonHttpTransport(url, merchant_id, secret, float(_setting("RATHAUS_EPAYBL_TIMEOUT", "10")))
+def default_transport(options: EpayblOptions) -> EpayblTransport:
+    """JSON over HTTP(S) with the municipality's options; the secret is read from the environment now."""
+    try:
+        secret = resolve_secret(options.secret_env)
+    except PluginConfigurationError as exc:
+        log.error("epaybl_secret_missing secret_env=%s", options.secret_env)
+        raise ProviderError(
+            _("Die Online-Bezahlung ist für diese Kommune noch nicht eingerichtet."), detail=exc.message
+        ) from None
+    return JsonHttpTransport(options.url, options.merchant_id, secret, options.timeout)
 
 
 @register
 class EpayblProvider(PaymentProvider):
     identifier = "epaybl"
     label = gettext_lazy("ePayBL (Zahlungsverkehrsplattform)")
-    is_test = False
+    options_model = EpayblOptions
+    options: EpayblOptions
 
-    def __init__(self, transport: EpayblTransport | None = None) -> None:
+    def __init__(self, options: PluginOptions | None = None, transport: EpayblTransport | None = None) -> None:
+        super().__init__(options)
         self._transport = transport
 
     @property
     def transport(self) -> EpayblTransport:
         if self._transport is None:
-            self._transport = default_transport()
+            self._transport = default_transport(self.options)
         return self._transport
 
-    def start(self, payment: Payment, *, request: HttpRequest) -> str:
+    def start(self, payment: PaymentData, *, request: HttpRequest) -> str:
         if not payment.provider_reference:
             answer = self.transport.create(self._payload(payment, browser_return_url(payment, request)))
             kassenzeichen = str(answer.get("kassenzeichen") or "")
@@ -172,36 +214,31 @@ class EpayblProvider(PaymentProvider):
         self._check_paypage(paypage)
         return paypage
 
-    def check_status(self, payment: Payment) -> ProviderStatus:
-        from rathaus.payments.models import Payment as PaymentModel
-
+    def check_status(self, payment: PaymentData) -> ProviderStatus:
         if not payment.provider_reference:  # never reached the platform
-            return ProviderStatus(PaymentModel.Status.OPEN)
+            return ProviderStatus(PaymentState.OPEN)
         answer = self.transport.read(payment.provider_reference)
         word = str(answer.get("status", "")).upper()
-        status = _STATUS_MAP.get(word, PaymentModel.Status.PENDING)
+        status = _STATUS_MAP.get(word, PaymentState.PENDING)
         detail: dict[str, Any] = {"plattform_status": word[:40]}
         paid_at = None
-        if status == PaymentModel.Status.PAID:
+        if status == PaymentState.PAID:
             reported = _decimal(answer.get("betrag"))
             if reported != payment.amount:
                 # A paid amount that does not match is a case for the Stadtkasse, not an automatic "paid".
                 log.warning("epaybl_amount_mismatch payment=%s", payment.uuid)
                 return ProviderStatus(
-                    PaymentModel.Status.PENDING,
+                    PaymentState.PENDING,
                     payment.provider_reference,
                     detail={**detail, "abweichender_betrag": str(reported) if reported is not None else None},
                 )
             paid_at = _datetime(answer.get("bezahltAm"))
         return ProviderStatus(status, payment.provider_reference, paid_at=paid_at, detail=detail)
 
-    def _payload(self, payment: Payment, return_url: str) -> dict[str, Any]:
-        booking = {
-            "haushaltsstelle": _setting("RATHAUS_EPAYBL_HAUSHALTSSTELLE"),
-            "objektnummer": _setting("RATHAUS_EPAYBL_OBJEKTNUMMER"),
-        }
+    def _payload(self, payment: PaymentData, return_url: str) -> dict[str, Any]:
+        booking = {"haushaltsstelle": self.options.haushaltsstelle, "objektnummer": self.options.objektnummer}
         return {
-            "bewirtschafter": _setting("RATHAUS_EPAYBL_BEWIRTSCHAFTER"),
+            "bewirtschafter": self.options.bewirtschafter,
             "fremdreferenz": str(payment.uuid),
             "vorgangsnummer": payment.reference,
             "verwendungszweck": payment.purpose,
@@ -214,7 +251,7 @@ class EpayblProvider(PaymentProvider):
 
     def _check_paypage(self, url: str) -> None:
         parts = urlsplit(url)
-        api_scheme = urlsplit(_setting("RATHAUS_EPAYBL_URL")).scheme
+        api_scheme = urlsplit(self.options.url).scheme
         allowed = {"https"} if api_scheme == "https" else {"https", "http"}
         if parts.scheme not in allowed or not parts.netloc:
             raise ProviderError(_("Die Bezahlplattform hat eine ungültige Adresse geliefert."), detail="paypage url")

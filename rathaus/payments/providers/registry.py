@@ -1,84 +1,63 @@
-"""Registry of payment providers by identifier (like Open Forms' ``payments/registry.py``).
+"""The payment providers (plugin kind ``"payment"``) and which one a municipality uses.
 
-Providers register on import (``rathaus.payments.apps`` imports the built-in ones). Tests swap in an empty
-registry with :func:`fresh_registry` and register fakes there.
+Providers register on import (``rathaus.payments.apps`` imports the built-in ones). Which provider new
+payments of a municipality use, and with which options, is its ``tenants.PluginConfig`` row of kind
+``"payment"`` (edited under *Interner Bereich → Anbindungen*); a municipality without an enabled row uses
+the installation default ``RATHAUS_PAYMENT_PROVIDER``. Tests swap in an empty registry with
+``rathaus.core.plugins.fresh_registry(payment_providers, FakeProvider)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TypeVar
+import logging
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from .base import PaymentProvider
+from rathaus.core.plugins import PluginConfigurationError, Registry
+from rathaus.tenants import selectors as tenant_selectors
 
-P = TypeVar("P", bound=type[PaymentProvider])
+from .base import PaymentProvider, ProviderError
 
+if TYPE_CHECKING:
+    from rathaus.tenants.models import Municipality
+
+log = logging.getLogger("rathaus.payments")
+
+KIND = "payment"
 DEFAULT_PROVIDER = "demo"
 
-
-class Registry:
-    def __init__(self) -> None:
-        self._providers: dict[str, type[PaymentProvider]] = {}
-
-    def register(self, provider_cls: P) -> P:
-        identifier = provider_cls.identifier
-        if identifier in self._providers and self._providers[identifier] is not provider_cls:
-            raise ValueError(f"payment provider {identifier!r} is already registered")
-        self._providers[identifier] = provider_cls
-        return provider_cls
-
-    def get(self, identifier: str) -> PaymentProvider:
-        try:
-            return self._providers[identifier]()
-        except KeyError:
-            raise LookupError(f"unknown payment provider {identifier!r}") from None
-
-    def __contains__(self, identifier: object) -> bool:
-        return identifier in self._providers
-
-    def __iter__(self) -> Iterator[type[PaymentProvider]]:
-        return iter(self._providers.values())
-
-    def choices(self) -> list[tuple[str, str]]:
-        return [(cls.identifier, str(cls.label)) for cls in self._providers.values()]
+payment_providers: Registry[PaymentProvider] = Registry(
+    KIND, label=gettext_lazy("Zahlungsanbieter"), base=PaymentProvider, exclusive=True
+)
+register = payment_providers.register
 
 
-registry = Registry()
-_active: list[Registry] = [registry]
+def configured_identifier(tenant: Municipality) -> str:
+    """The provider new payments of ``tenant`` use: its enabled row, else ``RATHAUS_PAYMENT_PROVIDER``."""
+    config = tenant_selectors.enabled_plugin_config(tenant, KIND)
+    if config is not None:
+        return config.plugin_id
+    return str(getattr(settings, "RATHAUS_PAYMENT_PROVIDER", "") or DEFAULT_PROVIDER)
 
 
-def active() -> Registry:
-    return _active[-1]
+def provider_for(*, tenant: Municipality, identifier: str) -> PaymentProvider:
+    """``identifier`` with ``tenant``'s options, ready to talk to the provider.
 
-
-def register(provider_cls: P) -> P:
-    """Class decorator: make ``provider_cls`` available under its ``identifier``."""
-    return active().register(provider_cls)
-
-
-def get(identifier: str) -> PaymentProvider:
-    """A provider instance; :class:`LookupError` for unknown identifiers."""
-    return active().get(identifier)
-
-
-def provider_for(tenant_slug: str) -> str:
-    """Which provider a municipality uses: ``RATHAUS_PAYMENT_PROVIDERS_BY_TENANT[slug]`` if set, else
-    ``RATHAUS_PAYMENT_PROVIDER`` (default ``"demo"``)."""
-    per_tenant: dict[str, str] = getattr(settings, "RATHAUS_PAYMENT_PROVIDERS_BY_TENANT", {}) or {}
-    return str(per_tenant.get(tenant_slug) or getattr(settings, "RATHAUS_PAYMENT_PROVIDER", "") or DEFAULT_PROVIDER)
-
-
-@contextmanager
-def fresh_registry(*providers: type[PaymentProvider]) -> Iterator[Registry]:
-    """Tests: an empty registry (plus ``providers``) is active inside the ``with`` block."""
-    fresh = Registry()
-    for cls in providers:
-        fresh.register(cls)
-    _active.append(fresh)
+    The options come from the municipality's row of that provider, enabled or not, so payments started
+    before a switch finish at the provider they began with; without a row the provider's defaults apply (a
+    provider that needs options then is "not set up"). Raises :class:`LookupError` for an unknown provider
+    and :class:`ProviderError` (German, safe to show) when the stored options are no longer usable.
+    """
+    config = tenant_selectors.plugin_config(tenant, KIND, identifier)
     try:
-        yield fresh
-    finally:
-        _active.remove(fresh)
+        return payment_providers.create(
+            identifier, config.options if config is not None else None, tenant_slug=tenant.slug
+        )
+    except PluginConfigurationError as exc:
+        log.error("payment_provider_not_configured tenant=%s provider=%s detail=%s", tenant.slug, identifier, exc)
+        raise ProviderError(
+            _("Die Online-Bezahlung ist für diese Kommune noch nicht eingerichtet."), detail=exc.message
+        ) from None

@@ -8,7 +8,7 @@ import pytest
 
 from rathaus.core.testing import CitizenFactory
 
-from .fake_epaybl import MERCHANT, SECRET, FakePlatform
+from .fake_epaybl import SECRET, SECRET_ENV, FakePlatform, epaybl_options
 
 
 @pytest.fixture
@@ -42,17 +42,16 @@ def make_payment(tenant: Any, citizen: Any) -> Any:
 
 
 @pytest.fixture
-def platform(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePlatform]:
+def platform(tenant: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePlatform]:
+    """A fake ePayBL platform, configured (and switched on) as municipality alpha's payment provider."""
+    from rathaus.tenants.services import save_plugin_config
+
     fake = FakePlatform().start()
-    settings.RATHAUS_PAYMENT_PROVIDER = "epaybl"
-    settings.RATHAUS_EPAYBL_URL = fake.url
-    settings.RATHAUS_EPAYBL_MERCHANT_ID = MERCHANT
-    settings.RATHAUS_EPAYBL_SECRET_ENV = "TEST_EPAYBL_SECRET"
-    settings.RATHAUS_EPAYBL_TIMEOUT = 0.5
-    settings.RATHAUS_EPAYBL_HAUSHALTSSTELLE = "1.1100.100"
-    settings.RATHAUS_EPAYBL_OBJEKTNUMMER = "4711"
-    monkeypatch.setenv("TEST_EPAYBL_SECRET", SECRET)
+    monkeypatch.setenv(SECRET_ENV, SECRET)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    save_plugin_config(
+        tenant=tenant, kind="payment", plugin_id="epaybl", options=epaybl_options(fake.url), enabled=True, actor=None
+    )
     yield fake
     fake.stop()

@@ -17,6 +17,21 @@ from typing import Any
 
 MERCHANT = "MANDANT-4711"
 SECRET = "geheim-nur-im-test"
+# Municipality "alpha" (the ``tenant`` fixture) names the variable that holds its secret; never the secret.
+SECRET_ENV = "RATHAUS_EPAYBL_KEY_ALPHA"
+
+
+def epaybl_options(url: str, **overrides: Any) -> dict[str, Any]:
+    """Options of the ePayBL provider for municipality "alpha" talking to the fake platform at ``url``."""
+    return {
+        "url": url,
+        "merchant_id": MERCHANT,
+        "secret_env": SECRET_ENV,
+        "timeout": "0.5",
+        "haushaltsstelle": "1.1100.100",
+        "objektnummer": "4711",
+        **overrides,
+    }
 
 
 @dataclass

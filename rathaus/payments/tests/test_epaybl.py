@@ -12,7 +12,7 @@ from rathaus.payments import services
 from rathaus.payments.errors import PaymentProviderUnavailable
 from rathaus.payments.models import Payment, PaymentEvent
 
-from .fake_epaybl import FakePlatform
+from .fake_epaybl import SECRET_ENV, FakePlatform
 
 
 def _messages(response: Any) -> list[str]:
@@ -136,16 +136,15 @@ def test_unreachable_platform_at_start_shows_the_pay_page_again(
 def test_wrong_secret_is_treated_as_unavailable(
     platform: FakePlatform, make_payment: Any, rf: Any, monkeypatch: Any
 ) -> None:
-    monkeypatch.setenv("TEST_EPAYBL_SECRET", "falsch")
+    monkeypatch.setenv(SECRET_ENV, "falsch")
     payment = make_payment()
     with pytest.raises(PaymentProviderUnavailable) as caught:
         services.begin_redirect(payment=payment, request=rf.get("/", HTTP_HOST="alpha.testserver"))
     assert "nicht erreichbar" in str(caught.value.detail)
 
 
-def test_missing_configuration_gives_a_clear_message(make_payment: Any, rf: Any, settings: Any) -> None:
-    settings.RATHAUS_EPAYBL_URL = ""
-    payment = make_payment(provider="epaybl")
+def test_missing_configuration_gives_a_clear_message(make_payment: Any, rf: Any) -> None:
+    payment = make_payment(provider="epaybl")  # the municipality never configured ePayBL
     with pytest.raises(PaymentProviderUnavailable) as caught:
         services.begin_redirect(payment=payment, request=rf.get("/"))
     assert "noch nicht eingerichtet" in str(caught.value.detail)

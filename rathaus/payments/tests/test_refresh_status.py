@@ -7,13 +7,14 @@ from typing import Any
 import pytest
 
 from rathaus.core.errors import ValidationFailed
+from rathaus.core.plugins import fresh_registry
 from rathaus.core.testing import StaffFactory
 from rathaus.identity.models import StaffRole
 from rathaus.payments import services
 from rathaus.payments.errors import PaymentProviderUnavailable
 from rathaus.payments.models import Payment, PaymentEvent
 from rathaus.payments.providers.base import PaymentProvider, ProviderError, ProviderStatus
-from rathaus.payments.providers.registry import fresh_registry
+from rathaus.payments.providers.registry import payment_providers
 from rathaus.payments.signals import payment_status_changed
 
 
@@ -40,7 +41,7 @@ class Scripted(PaymentProvider):
 def scripted() -> Any:
     Scripted.answer = ProviderStatus("pending", "T-1")
     Scripted.calls = 0
-    with fresh_registry(Scripted):
+    with fresh_registry(payment_providers, Scripted):
         yield Scripted
 
 
@@ -165,12 +166,10 @@ def test_refresh_pending_checks_citizens_who_never_came_back(scripted: Any, make
 
 
 def test_fresh_registry_hides_builtin_providers(scripted: Any) -> None:
-    from rathaus.payments.providers import registry
-
-    assert "demo" not in registry.active()
-    assert registry.get("scripted").label == "Skript"
+    assert "demo" not in payment_providers
+    assert payment_providers.get("scripted").label == "Skript"
     with pytest.raises(LookupError):
-        registry.get("demo")
+        payment_providers.get("demo")
 
 
 def test_periodic_task_refreshes_pending_payments_of_every_municipality(

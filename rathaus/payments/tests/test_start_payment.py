@@ -91,11 +91,17 @@ def test_cancelled_payment_does_not_block_a_new_attempt(make_payment: Any, tenan
     assert again.pk != first.pk
 
 
-def test_provider_follows_setting(make_payment: Any, settings: Any) -> None:
+def test_provider_is_the_municipality_s_enabled_one_else_the_installation_default(
+    make_payment: Any, tenant: Any, settings: Any
+) -> None:
+    from rathaus.tenants.services import save_plugin_config
+
     settings.RATHAUS_PAYMENT_PROVIDER = "epaybl"
-    assert make_payment().provider == "epaybl"
-    settings.RATHAUS_PAYMENT_PROVIDERS_BY_TENANT = {"alpha": "demo"}
+    assert make_payment().provider == "epaybl"  # no row: the installation default
+    save_plugin_config(tenant=tenant, kind="payment", plugin_id="demo", options={}, enabled=True, actor=None)
     assert make_payment().provider == "demo"
+    save_plugin_config(tenant=tenant, kind="payment", plugin_id="demo", options={}, enabled=False, actor=None)
+    assert make_payment().provider == "epaybl"  # a disabled row does not count
 
 
 def test_amount_must_be_positive_in_the_database_too(tenant: Any) -> None:
