@@ -19,6 +19,7 @@ from ninja.security import SessionAuth
 
 from rathaus.catalog import selectors as catalog
 from rathaus.core.errors import TrustLevelTooLow, ValidationFailed
+from rathaus.formengine import json_schema
 from rathaus.identity.services import session_trust_level
 from rathaus.identity.trust import satisfies
 from rathaus.tenants.http import TenantRequest
@@ -176,13 +177,12 @@ def get_form(request: TenantRequest, slug: str) -> dict[str, Any]:
     form_version = selectors.current_form(request.tenant, service) if service else None
     if service is None or form_version is None:
         raise Http404
-    definition = form_version.parsed()
     return {
         "service": service.slug,
         "version": form_version.version,
         "trust_level": selectors.needed_level(service),
         "definition": form_version.definition,
-        "jsonschema": definition.json_schema(),
+        "jsonschema": json_schema(form_version.parsed()),
     }
 
 

@@ -17,11 +17,12 @@ from .definition import (
     Repeat,
     Rule,
     Step,
-    parse_definition,
 )
 from .demo import demo_form_slugs, load_demo_form
 from .fees import FeeLine, compute_fees, total
+from .parsing import parse_definition
 from .presentation import SummaryGroup, SummaryRow, SummaryStep, display_value, prefill, summary
+from .schema import json_schema
 from .validation import FileRef, RepeatAction, StepResult, clean_all, move_files, validate_all, validate_step
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "compute_fees",
     "demo_form_slugs",
     "display_value",
+    "json_schema",
     "load_demo_form",
     "move_files",
     "parse_condition",

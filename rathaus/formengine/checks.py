@@ -17,7 +17,7 @@ from .conditions import (
     parse_date_spec,
     references,
 )
-from .definition import Field, FormDefinition
+from .definition import Field, FormDefinition, rule_step
 
 Problems = list[tuple[str, str]]
 
@@ -224,13 +224,6 @@ def _check_rules(definition: FormDefinition) -> Problems:
                     (f"{where}.fields", f"„{path}“ liegt nicht im Schritt „{step}“, in dem die Regel geprüft wird.")
                 )
     return problems
-
-
-def rule_step(definition: FormDefinition, check: Condition, fields: tuple[str, ...]) -> str:
-    """A rule is checked in the latest step any of its fields belongs to."""
-    paths = [*references(check), *fields]
-    index = max(definition.step_index(path.split(".")[0]) for path in paths)
-    return definition.steps[index].id
 
 
 def _check_fees(definition: FormDefinition) -> Problems:

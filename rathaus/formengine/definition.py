@@ -1,8 +1,11 @@
 """Form definitions: strict, immutable models of the JSON format (close to FIM Datenfelder).
 
 A definition is data: ``steps → groups → fields`` plus cross-field ``rules`` and ``fees``. It is parsed once
-with ``parse_definition`` (structure by pydantic, meaning by ``checks.check_definition``) and then never
-changes: a published version stays as it is; a change is a new version.
+with ``parsing.parse_definition`` (structure by these models, meaning by ``checks.check_definition``) and then
+never changes: a published version stays as it is; a change is a new version.
+
+The bottom of the form engine, above ``conditions`` only: every other module of the engine imports this one,
+and this one imports none of them (docs/developers/architecture.md, "Schichten").
 """
 
 from __future__ import annotations
@@ -13,11 +16,8 @@ from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, PrivateAttr
 from pydantic import Field as PydanticField
-from pydantic import ValidationError as PydanticValidationError
 
-from rathaus.core.validation import german_errors
-
-from .conditions import Condition, dump_condition, parse_condition
+from .conditions import Condition, dump_condition, parse_condition, references
 
 FIELD_TYPES = (
     "text",
@@ -229,57 +229,15 @@ class FormDefinition(_Model):
     def all_fields(self) -> list[FieldEntry]:
         return list(self._fields.values())
 
-    # --- exports ---------------------------------------------------------------------------------
-
-    def json_schema(self) -> dict[str, Any]:
-        """JSON Schema (2020-12) of the complete answers object."""
-        from .schema import json_schema
-
-        return json_schema(self)
+    # --- exports (the JSON Schema of the answers: ``schema.json_schema(definition)``) ---------------
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form; ``parse_definition(d.to_dict())`` gives an equal definition."""
         return self.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
 
 
-def parse_definition(data: dict[str, Any]) -> FormDefinition:
-    """Validate a JSON definition strictly and return an immutable FormDefinition.
-
-    Raises DefinitionError listing every problem by path (structure first; meaning only once the structure
-    is sound): unknown types or keys, duplicate ids, options that do not fit the field type, conditions that
-    reference unknown or later fields, rules and fees that point nowhere.
-    """
-    from .checks import check_definition
-
-    if not isinstance(data, dict):
-        raise DefinitionError([("", "Die Definition muss ein JSON-Objekt sein.")])
-    try:
-        definition = FormDefinition.model_validate(data)
-    except PydanticValidationError as exc:
-        raise DefinitionError(_structure_problems(exc)) from None
-    problems = check_definition(definition)
-    if problems:
-        raise DefinitionError(problems)
-    return definition
-
-
-def _structure_problems(exc: PydanticValidationError) -> list[tuple[str, str]]:
-    errors = exc.errors()
-    locs = [tuple(str(p) for p in e["loc"]) for e in errors]
-    problems = []
-    for error, loc, translated in zip(errors, locs, german_errors(errors), strict=True):
-        kind = error["type"]
-        # A list whose items failed is reported as too short as well; the item errors say it better.
-        if kind == "too_short" and any(other[: len(loc)] == loc and other != loc for other in locs):
-            continue
-        message = translated["message"]
-        if kind == "too_short":
-            message = f"Mindestens {error.get('ctx', {}).get('min_length', 1)} Eintrag/Einträge erforderlich."
-        elif kind == "literal_error" and loc[-1] == "type":
-            message = f"Unbekannter Feldtyp „{error.get('input')}“; erlaubt: {', '.join(FIELD_TYPES)}."
-        elif kind == "string_pattern_mismatch" and loc[-1] == "id":
-            message = (
-                f"Ungültige ID „{error.get('input')}“: Kleinbuchstaben, Ziffern und _, beginnend mit einem Buchstaben."
-            )
-        problems.append((".".join(loc), message))
-    return problems
+def rule_step(definition: FormDefinition, check: Condition, fields: tuple[str, ...]) -> str:
+    """A rule is checked in the latest step any of its fields belongs to."""
+    paths = [*references(check), *fields]
+    index = max(definition.step_index(path.split(".")[0]) for path in paths)
+    return definition.steps[index].id

@@ -27,9 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .checks import rule_step
 from .conditions import is_empty, references
-from .definition import ADDRESS_PARTS, Field, FormDefinition, Group, Step
+from .definition import ADDRESS_PARTS, Field, FormDefinition, Group, Step, rule_step
 from .scope import Scope, prune_invisible
 from .validators import (
     FieldInvalid,

@@ -28,7 +28,8 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeElementTree
 
-from .definition import DefinitionError, parse_definition
+from .definition import DefinitionError
+from .parsing import parse_definition
 
 NAMESPACES = {
     "urn:xoev-de:fim:standard:xdatenfelder_2": "2",

@@ -3,7 +3,7 @@ from __future__ import annotations
 import jsonschema_rs
 import pytest
 
-from rathaus.formengine import demo_form_slugs, load_demo_form, parse_definition
+from rathaus.formengine import demo_form_slugs, json_schema, load_demo_form, parse_definition
 
 from .demo_answers import DEMO_ANSWERS
 from .helpers import sample, valid_answers
@@ -14,13 +14,13 @@ def _validator(schema: dict) -> jsonschema_rs.Draft202012Validator:
 
 
 def test_sample_answers_match_the_json_schema():
-    schema = sample().json_schema()
+    schema = json_schema(sample())
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     _validator(schema).validate(valid_answers())
 
 
 def test_schema_has_german_titles_formats_enums_and_arrays():
-    schema = sample().json_schema()
+    schema = json_schema(sample())
     name = schema["properties"]["person"]["properties"]["name"]
     assert name["properties"]["geburt"] == {
         "title": "Geburtsdatum",
@@ -51,10 +51,10 @@ def test_schema_has_german_titles_formats_enums_and_arrays():
 def test_schema_rejects_broken_answers(breakage):
     answers = valid_answers()
     breakage(answers)
-    assert not _validator(sample().json_schema()).is_valid(answers)
+    assert not _validator(json_schema(sample())).is_valid(answers)
 
 
 @pytest.mark.parametrize("slug", demo_form_slugs())
 def test_demo_answers_match_the_demo_form_schema(slug: str):
-    schema = parse_definition(load_demo_form(slug)).json_schema()
+    schema = json_schema(parse_definition(load_demo_form(slug)))
     _validator(schema).validate(DEMO_ANSWERS[slug]["answers"])
