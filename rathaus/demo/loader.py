@@ -15,6 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from rathaus import formengine
+from rathaus.applications.services import publish_form
+from rathaus.catalog.models import Service
 from rathaus.catalog.services import import_catalog
 from rathaus.identity.models import IdentityProvider, Profile, StaffRole, User
 from rathaus.tenants.models import Domain, Municipality, OrgUnit
@@ -162,10 +165,6 @@ def _staff(
 
 def _forms(tenant: Municipality) -> None:
     """The demo's online forms, published for the services they belong to (a new version only on change)."""
-    from rathaus import formengine
-    from rathaus.applications.services import publish_form
-    from rathaus.catalog.models import Service
-
     for slug in formengine.demo_form_slugs():
         service = Service.objects.for_tenant(tenant).filter(slug=slug).first()
         if service is None:

@@ -9,11 +9,13 @@ from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from rathaus.tenants.http import TenantRequest
 
 from . import permissions
+from .services import session_trust_level
 from .trust import TrustLevel, satisfies
 
 View = Callable[..., HttpResponse]
@@ -29,8 +31,6 @@ def trust_level_required(level: str | Callable[..., str]) -> Callable[[View], Vi
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            from .services import session_trust_level
-
             needed = level(request, **kwargs) if callable(level) else level
             if needed == TrustLevel.NONE or satisfies(session_trust_level(request), needed):
                 return view(request, *args, **kwargs)
@@ -60,8 +60,6 @@ def staff_required(*roles: str) -> Callable[[View], View]:
             if not user.is_verified():  # type: ignore[attr-defined]  # set by django_otp's middleware
                 return redirect(f"{reverse('staff:otp')}?{urlencode({'next': request.get_full_path()})}")
             if roles and not permissions.has_role(user, request.tenant, *roles):
-                from django.template.response import TemplateResponse
-
                 return TemplateResponse(request, "staff/forbidden.html", status=403)
             return view(request, *args, **kwargs)
 

@@ -7,6 +7,8 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from .models import Profile, User
+
 
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(label=_("E-Mail-Adresse"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
@@ -57,8 +59,6 @@ class RegistrationForm(forms.Form):
         if password and repeat and password != repeat:
             self.add_error("password_repeat", _("Die beiden Passwörter stimmen nicht überein."))
         elif password:
-            from .models import User
-
             probe = User(
                 email=data.get("email", ""), first_name=data.get("first_name", ""), last_name=data.get("last_name", "")
             )
@@ -102,8 +102,6 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from .models import Profile
-
         channel = self.fields["preferred_channel"]
         assert isinstance(channel, forms.ChoiceField)
         channel.choices = Profile.Channel.choices

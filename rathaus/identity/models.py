@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from rathaus.core.tenancy import TenantOwned
 from rathaus.tenants.models import Municipality, OrgUnit
 
-from .trust import TrustLevel
+from .trust import TrustLevel, rank
 
 
 class UserManager(BaseUserManager["User"]):
@@ -185,8 +185,6 @@ class IdentityProvider(TenantOwned):
         return self.name
 
     def max_trust_level(self) -> str:
-        from .trust import rank
-
         levels = [lvl for lvl in self.acr_mapping.values() if lvl in TrustLevel.values] or [TrustLevel.LOW]
         return max(levels, key=rank)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import F, QuerySet
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from rathaus.tenants.models import Municipality
@@ -50,8 +51,12 @@ def webauthn_credentials_of(user: User) -> QuerySet[WebAuthnCredential]:
     )
 
 
+def totp_device(user: User, *, confirmed: bool | None = None) -> TOTPDevice | None:
+    """The account's authenticator app (Rathaus keeps one, named ``rathaus``); ``confirmed`` filters on its state."""
+    devices = TOTPDevice.objects.devices_for_user(user, confirmed=confirmed)
+    return devices.filter(name="rathaus").first()
+
+
 def staff_second_factor_count(user: User) -> int:
     """How many ways the staff login's second step accepts: the confirmed TOTP app plus every key."""
-    from .services import totp_device
-
     return int(totp_device(user, confirmed=True) is not None) + webauthn_credentials_of(user).count()

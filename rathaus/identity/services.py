@@ -18,6 +18,8 @@ from rathaus.core.errors import NotFound, PermissionDenied, ValidationFailed
 from rathaus.tenants.models import Municipality
 
 from .models import ExternalIdentity, IdentityProvider, Profile, User
+from .selectors import staff_second_factor_count, totp_device, webauthn_credentials_of
+from .tasks import send_account_mail
 from .trust import SESSION_KEY, TrustLevel, rank
 
 _VERIFY_SALT = "rathaus.identity.verify-email"
@@ -59,8 +61,6 @@ def verification_token(user: User) -> str:
 def send_verification_mail(request: HttpRequest, user: User) -> None:
     link = request.build_absolute_uri(reverse("identity:verify_email", args=[verification_token(user)]))
     tenant = user.tenant
-    from .tasks import send_account_mail
-
     subject = _("Bitte bestätigen Sie Ihre E-Mail-Adresse – %(name)s") % {"name": tenant.name if tenant else ""}
     body = _(
         "Guten Tag,\n\nbitte bestätigen Sie Ihre E-Mail-Adresse mit diesem Link (3 Tage gültig):\n%(link)s\n\n"
@@ -108,11 +108,6 @@ def session_trust_level(request: HttpRequest) -> str:
     return request.session.get(SESSION_KEY, TrustLevel.NONE)
 
 
-def totp_device(user: User, *, confirmed: bool | None = None) -> TOTPDevice | None:
-    devices = TOTPDevice.objects.devices_for_user(user, confirmed=confirmed)
-    return devices.filter(name="rathaus").first()
-
-
 def begin_totp_enrolment(user: User) -> TOTPDevice:
     """An unconfirmed TOTP device for the staff member (re-used until confirmed)."""
     device = totp_device(user, confirmed=False)
@@ -124,8 +119,6 @@ def begin_totp_enrolment(user: User) -> TOTPDevice:
 def remove_webauthn_credential(*, user: User, credential_id: int) -> None:
     """Delete one of ``user``'s security keys. Raises NotFound for a key of anyone else, ValidationFailed if it
     is the last second factor left (the staff member could not log in any more)."""
-    from .selectors import staff_second_factor_count, webauthn_credentials_of
-
     with transaction.atomic():
         # The account row serialises removals, so two at once cannot both take "the other" key.
         User.objects.select_for_update().filter(pk=user.pk).first()

@@ -57,7 +57,7 @@ def staff_otp_view(request: TenantRequest) -> HttpResponse:
     if not user.is_authenticated or not getattr(user, "is_employee", False):
         return redirect("staff:login")
     has_keys = selectors.webauthn_credentials_of(user).exists()
-    confirmed = services.totp_device(user, confirmed=True)
+    confirmed = selectors.totp_device(user, confirmed=True)
     # Enrolling an app needs only the password, so it is offered only to accounts without any second factor:
     # someone who knows the password of an account with a key must not get around the key this way.
     enrolling = confirmed is None and not has_keys

@@ -32,6 +32,8 @@ from django_otp_webauthn.views import (
 )
 from webauthn.helpers.structs import UserVerificationRequirement
 
+from .views import _safe_next
+
 # --- relying party: per request (settings OTP_WEBAUTHN_RP_ID_CALLABLE, OTP_WEBAUTHN_RP_NAME_CALLABLE) --------
 
 
@@ -149,8 +151,6 @@ class BeginAuthenticationView(_JsonOnly, _AuthenticationRules, BeginCredentialAu
 
 class CompleteAuthenticationView(_JsonOnly, _AuthenticationRules, CompleteCredentialAuthenticationView):
     def get_success_url(self) -> str:
-        from .views import _safe_next
-
         return _safe_next(self.request, "staff:dashboard")  # type: ignore[arg-type]
 
 

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from rathaus.applications.services import publish_form, read_form_file
 from rathaus.catalog.models import Service
 from rathaus.core.errors import ValidationFailed
-from rathaus.formengine import DefinitionError
+from rathaus.formengine import DefinitionError, parse_definition
 from rathaus.tenants.models import Municipality
 
 
@@ -35,8 +35,6 @@ class Command(BaseCommand):
         definition = self._read(file)
         try:
             if check:
-                from rathaus.formengine import parse_definition
-
                 parse_definition(definition)
                 self.stdout.write("Die Definition ist gültig (nicht veröffentlicht).")
                 return
