@@ -40,14 +40,14 @@ def _fresh_cache() -> Any:
 
 @pytest.fixture
 def tenant(db: Any) -> Any:
-    from rathaus.core.testing import MunicipalityFactory
+    from rathaus.tenants.tests.factories import MunicipalityFactory
 
     return MunicipalityFactory(slug="alpha", name="Stadt Alpha", ags="05111000")
 
 
 @pytest.fixture
 def other_tenant(db: Any) -> Any:
-    from rathaus.core.testing import MunicipalityFactory
+    from rathaus.tenants.tests.factories import MunicipalityFactory
 
     return MunicipalityFactory(slug="beta", name="Gemeinde Beta", ags="05222000")
 

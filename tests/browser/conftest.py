@@ -16,13 +16,9 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from conftest import require_tool
-from rathaus.core.testing import (
-    CitizenFactory,
-    FeeFactory,
-    LifeSituationFactory,
-    MunicipalityFactory,
-    ServiceFactory,
-)
+from rathaus.catalog.tests.factories import FeeFactory, LifeSituationFactory, ServiceFactory
+from rathaus.identity.tests.factories import CitizenFactory
+from rathaus.tenants.tests.factories import MunicipalityFactory
 
 # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse the ORM calls the
 # tests make to build their data.

@@ -21,10 +21,12 @@ from playwright.sync_api import FilePayload, Page, expect
 
 from rathaus.applications import services
 from rathaus.applications.models import Application, Draft
-from rathaus.core.testing import PASSWORD, OrgUnitFactory, ServiceFactory, StaffFactory
+from rathaus.catalog.tests.factories import ServiceFactory
 from rathaus.formengine import load_demo_form
 from rathaus.identity import trust
 from rathaus.identity.models import StaffRole, User
+from rathaus.identity.tests.factories import PASSWORD, StaffFactory
+from rathaus.tenants.tests.factories import OrgUnitFactory
 
 from .conftest import axe_violations, describe_violations
 
@@ -115,7 +117,7 @@ def sign_in_citizen(page: Page, user: User, level: str = "low") -> None:
 
 
 def sign_in_staff(page: Page, user: User) -> None:
-    """Password and second factor done, as after the TOTP step (see rathaus.core.testing.login_staff)."""
+    """Password and second factor done, as after the TOTP step (see rathaus.identity.tests.factories.login_staff)."""
     device = TOTPDevice.objects.get(user=user, name="rathaus")
     sign_in(page, user, **{DEVICE_ID_SESSION_KEY: device.persistent_id})
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from rathaus.core.testing import PASSWORD
+from rathaus.identity.tests.factories import PASSWORD
 
 from .conftest import axe_violations, describe_violations
 

@@ -18,8 +18,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from rathaus.core.testing import PASSWORD, StaffFactory
 from rathaus.identity.models import StaffRole, User
+from rathaus.identity.tests.factories import PASSWORD, StaffFactory
 
 from .conftest import axe_violations, describe_violations
 

@@ -24,7 +24,9 @@ def seed(drafts: int) -> list[tuple[Any, Any, Any]]:
 
     from rathaus.applications import services
     from rathaus.applications.models import Draft
-    from rathaus.core.testing import CitizenFactory, MunicipalityFactory, ServiceFactory
+    from rathaus.catalog.tests.factories import ServiceFactory
+    from rathaus.identity.tests.factories import CitizenFactory
+    from rathaus.tenants.tests.factories import MunicipalityFactory
 
     from .conftest import HUND_FORM
     from .test_submission_rules import ANSWERS

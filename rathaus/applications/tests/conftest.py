@@ -10,7 +10,8 @@ from django.test import Client
 
 from rathaus.applications import services
 from rathaus.applications.models import FormVersion
-from rathaus.core.testing import CitizenFactory, ServiceFactory, login_citizen
+from rathaus.catalog.tests.factories import ServiceFactory
+from rathaus.identity.tests.factories import CitizenFactory, login_citizen
 
 HUND_FORM: dict[str, Any] = {
     "id": "hund-test",

@@ -10,7 +10,7 @@ from django.test import Client
 from rathaus import formengine
 from rathaus.applications import services
 from rathaus.applications.models import Draft
-from rathaus.core.testing import ServiceFactory
+from rathaus.catalog.tests.factories import ServiceFactory
 from rathaus.formengine.tests.demo_answers import DEMO_ANSWERS
 
 

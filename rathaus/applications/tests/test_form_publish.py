@@ -73,7 +73,7 @@ def test_command_does_not_reach_another_municipality(tmp_path: Path, other_tenan
 def _staff_client(tenant: Any, role: str) -> Any:
     from django.test import Client
 
-    from rathaus.core.testing import StaffFactory, login_staff
+    from rathaus.identity.tests.factories import StaffFactory, login_staff
 
     client = Client(HTTP_HOST=f"{tenant.slug}.testserver")
     login_staff(client, StaffFactory(tenant=tenant, email=f"{role}@alpha.example", roles=[role]))

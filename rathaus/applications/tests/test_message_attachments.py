@@ -14,8 +14,9 @@ from rathaus.applications import services
 from rathaus.applications.models import Application, Draft, Message
 from rathaus.attachments import storage, testing
 from rathaus.attachments.tests import samples
-from rathaus.core.testing import CitizenFactory, OrgUnitFactory, StaffFactory, login_citizen, login_staff
 from rathaus.identity.models import StaffRole
+from rathaus.identity.tests.factories import CitizenFactory, StaffFactory, login_citizen, login_staff
+from rathaus.tenants.tests.factories import OrgUnitFactory
 
 from .conftest import PDF
 

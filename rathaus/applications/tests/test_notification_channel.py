@@ -9,9 +9,9 @@ from django.core import mail
 
 from rathaus.applications import notifications, services
 from rathaus.applications.models import Application, Draft
-from rathaus.core.testing import CitizenFactory, StaffFactory
 from rathaus.identity.models import Profile, User
 from rathaus.identity.selectors import notifies_by_email
+from rathaus.identity.tests.factories import CitizenFactory, StaffFactory
 
 pytestmark = pytest.mark.usefixtures("fake_scanner")
 

@@ -18,7 +18,8 @@ from django.test import Client
 
 from rathaus.applications import services
 from rathaus.applications.models import Application, Draft, NumberSequence
-from rathaus.core.testing import CitizenFactory, ServiceFactory, login_citizen
+from rathaus.catalog.tests.factories import ServiceFactory
+from rathaus.identity.tests.factories import CitizenFactory, login_citizen
 
 from .conftest import HUND_FORM
 

@@ -9,9 +9,10 @@ from django.test import Client
 
 from rathaus.applications import selectors, services
 from rathaus.applications.models import Application, Draft
-from rathaus.core.testing import OrgUnitFactory, StaffFactory, login_staff
 from rathaus.identity.models import StaffRole
 from rathaus.identity.permissions import Role
+from rathaus.identity.tests.factories import StaffFactory, login_staff
+from rathaus.tenants.tests.factories import OrgUnitFactory
 
 pytestmark = pytest.mark.usefixtures("fake_scanner")
 

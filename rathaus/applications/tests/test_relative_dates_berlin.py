@@ -17,7 +17,8 @@ from django.test import Client
 
 from rathaus.applications import services
 from rathaus.applications.models import Application, Draft
-from rathaus.core.testing import ServiceFactory, login_citizen
+from rathaus.catalog.tests.factories import ServiceFactory
+from rathaus.identity.tests.factories import login_citizen
 
 UTC = dt.UTC
 BERLIN_NYE_2330 = dt.datetime(2026, 12, 31, 22, 30, tzinfo=UTC)  # still 31 Dec in Berlin

@@ -16,7 +16,7 @@ from rathaus.applications import services
 from rathaus.applications.models import Application, Attachment, Draft, FormVersion
 from rathaus.attachments import storage, testing
 from rathaus.attachments.tests import samples
-from rathaus.core.testing import ServiceFactory
+from rathaus.catalog.tests.factories import ServiceFactory
 
 from .conftest import PDF, pdf_upload, png_bytes
 

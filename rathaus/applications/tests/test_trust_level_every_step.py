@@ -18,7 +18,7 @@ from django.test import Client
 
 from rathaus.applications.models import Application, Draft
 from rathaus.attachments import storage
-from rathaus.core.testing import login_citizen
+from rathaus.identity.tests.factories import login_citizen
 
 from .conftest import STEP_HALTER, pdf_upload
 

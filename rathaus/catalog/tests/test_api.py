@@ -15,8 +15,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from rathaus.core.testing import FeeFactory, LifeSituationFactory, ServiceFactory, StaffFactory, login_staff
+from rathaus.catalog.tests.factories import FeeFactory, LifeSituationFactory, ServiceFactory
 from rathaus.identity.models import StaffRole
+from rathaus.identity.tests.factories import StaffFactory, login_staff
 
 
 @pytest.fixture

@@ -14,9 +14,11 @@ from django.test import Client
 
 from rathaus.catalog.models import Fee, LifeSituation, Service
 from rathaus.catalog.services import export_catalog, export_csv, import_catalog, parse_csv
+from rathaus.catalog.tests.factories import ServiceFactory
 from rathaus.core.errors import ImportRejected
-from rathaus.core.testing import OrgUnitFactory, ServiceFactory, StaffFactory, login_staff
 from rathaus.identity.models import StaffRole
+from rathaus.identity.tests.factories import StaffFactory, login_staff
+from rathaus.tenants.tests.factories import OrgUnitFactory
 
 
 def _service(n: int, **over: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from rathaus.catalog import selectors
 from rathaus.catalog.search import CatalogIndex, SearchDocument, normalize, tokenize
-from rathaus.core.testing import ServiceFactory
+from rathaus.catalog.tests.factories import ServiceFactory
 
 DOCS = [
     SearchDocument(1, "Personalausweis beantragen", ("Ausweis", "eID"), ("Ausweise und Dokumente",)),

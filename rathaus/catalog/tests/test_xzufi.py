@@ -14,10 +14,12 @@ from django.test import Client
 from rathaus.catalog import xzufi
 from rathaus.catalog.models import Service
 from rathaus.catalog.services import import_catalog
+from rathaus.catalog.tests.factories import ServiceFactory
 from rathaus.catalog.uploads import read_upload
 from rathaus.core.errors import ImportRejected
-from rathaus.core.testing import OrgUnitFactory, ServiceFactory, StaffFactory, login_staff
 from rathaus.identity.models import StaffRole
+from rathaus.identity.tests.factories import StaffFactory, login_staff
+from rathaus.tenants.tests.factories import OrgUnitFactory
 
 SAMPLE = Path(__file__).parent / "data" / "xzufi-2.2-beispiel.xml"
 

@@ -83,7 +83,8 @@ def test_production_starts_with_secure_configuration(production: dict[str, Any])
 
 @pytest.mark.django_db
 def test_production_answers_carry_secure_cookies_and_security_headers(production: dict[str, Any]) -> None:
-    from rathaus.core.testing import PASSWORD, CitizenFactory, MunicipalityFactory
+    from rathaus.identity.tests.factories import PASSWORD, CitizenFactory
+    from rathaus.tenants.tests.factories import MunicipalityFactory
 
     tenant = MunicipalityFactory(slug="musterstadt", host="portal.musterstadt.de")
     CitizenFactory(tenant=tenant, email="mia@example.org")

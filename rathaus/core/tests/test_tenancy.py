@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from rathaus.catalog.models import Service
+from rathaus.catalog.tests.factories import ServiceFactory
 from rathaus.core.tenancy import TenantScopeError
-from rathaus.core.testing import ServiceFactory
 
 
 @pytest.mark.parametrize(

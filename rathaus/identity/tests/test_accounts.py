@@ -9,8 +9,8 @@ import pytest
 from django.core import mail, signing
 from django.test import Client
 
-from rathaus.core.testing import PASSWORD, CitizenFactory, StaffFactory
 from rathaus.identity.models import Profile, User
+from rathaus.identity.tests.factories import PASSWORD, CitizenFactory, StaffFactory, login_citizen
 from rathaus.identity.trust import SESSION_KEY
 
 FORM = {
@@ -164,8 +164,6 @@ def test_account_page_requires_login(tclient: Client) -> None:
 
 
 def test_profile_update_keeps_provider_confirmed_fields(tclient: Client, tenant: Any) -> None:
-    from rathaus.core.testing import login_citizen
-
     user = CitizenFactory(tenant=tenant)
     profile = Profile.objects.for_tenant(tenant).get(user=user)
     profile.city, profile.verified_fields = "Köln", ["city"]
@@ -184,16 +182,12 @@ def test_profile_update_keeps_provider_confirmed_fields(tclient: Client, tenant:
 
 
 def test_profile_update_rejects_bad_postal_code(tclient: Client, tenant: Any) -> None:
-    from rathaus.core.testing import login_citizen
-
     login_citizen(tclient, CitizenFactory(tenant=tenant))
     response = tclient.post("/konto/", {"postal_code": "1234", "preferred_channel": "email"})
     assert response.status_code == 200 and "fünf Ziffern" in response.content.decode()
 
 
 def test_logout_requires_post(tclient: Client, tenant: Any) -> None:
-    from rathaus.core.testing import login_citizen
-
     login_citizen(tclient, CitizenFactory(tenant=tenant))
     assert tclient.get("/konto/abmelden/").status_code == 405
     assert tclient.post("/konto/abmelden/").status_code == 302

@@ -8,8 +8,8 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from rathaus.core.testing import UserFactory
 from rathaus.identity.models import User
+from rathaus.identity.tests.factories import UserFactory
 
 
 def _operator() -> User:

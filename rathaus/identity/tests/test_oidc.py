@@ -28,10 +28,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from rathaus.core.testing import CitizenFactory, IdentityProviderFactory, MunicipalityFactory, ServiceFactory
+from rathaus.catalog.tests.factories import ServiceFactory
 from rathaus.identity import oidc
 from rathaus.identity.models import ExternalIdentity, IdentityProvider, Profile, User
+from rathaus.identity.tests.factories import CitizenFactory, IdentityProviderFactory
 from rathaus.identity.trust import TrustLevel
+from rathaus.tenants.tests.factories import MunicipalityFactory
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEMO_PASSWORD = "Musterstadt-Demo-2026"

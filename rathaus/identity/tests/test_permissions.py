@@ -9,13 +9,15 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
 from rathaus.catalog.models import Service
-from rathaus.core.testing import CitizenFactory, OrgUnitFactory, ServiceFactory, StaffFactory, login_staff
+from rathaus.catalog.tests.factories import ServiceFactory
 from rathaus.identity import permissions
 from rathaus.identity.api_auth import StaffSessionAuth
 from rathaus.identity.decorators import staff_required
 from rathaus.identity.models import StaffRole
 from rathaus.identity.permissions import Role, has_role, units_with_role, visible
+from rathaus.identity.tests.factories import CitizenFactory, StaffFactory, login_staff
 from rathaus.tenants.models import OrgUnit
+from rathaus.tenants.tests.factories import OrgUnitFactory
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ from django.test import Client
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from rathaus.core.testing import PASSWORD, CitizenFactory, ServiceFactory, StaffFactory, login_citizen, login_staff
+from rathaus.catalog.tests.factories import ServiceFactory
 from rathaus.identity.models import StaffRole, User
+from rathaus.identity.tests.factories import PASSWORD, CitizenFactory, StaffFactory, login_citizen, login_staff
 
 
 def _code(device: TOTPDevice, offset: int = 0) -> str:

@@ -22,8 +22,8 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from rathaus.core.testing import PASSWORD, CitizenFactory, StaffFactory, login_citizen, login_staff
 from rathaus.identity.models import StaffRole, User
+from rathaus.identity.tests.factories import PASSWORD, CitizenFactory, StaffFactory, login_citizen, login_staff
 from rathaus.tenants.models import Domain
 
 REGISTER_BEGIN = "/intern/webauthn/registrierung/beginnen/"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from rathaus.core.testing import CitizenFactory
+from rathaus.identity.tests.factories import CitizenFactory
 
 from .fake_epaybl import SECRET, SECRET_ENV, FakePlatform, epaybl_options
 

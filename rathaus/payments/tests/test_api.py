@@ -11,8 +11,8 @@ from django.urls import include, path
 from ninja import NinjaAPI
 
 from rathaus.api import api as main_api
-from rathaus.core.testing import CitizenFactory, StaffFactory, login_citizen, login_staff
 from rathaus.identity.models import StaffRole
+from rathaus.identity.tests.factories import CitizenFactory, StaffFactory, login_citizen, login_staff
 from rathaus.payments.api import router
 
 # Until the router is mounted in rathaus/api.py, mount it on a test API with the same error handlers.

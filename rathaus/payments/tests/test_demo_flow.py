@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.messages import get_messages
 
-from rathaus.core.testing import CitizenFactory, login_citizen
+from rathaus.identity.tests.factories import CitizenFactory, login_citizen
 from rathaus.payments import selectors
 from rathaus.payments.models import Payment
 from rathaus.payments.providers.base import payer_token

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.contrib.messages import get_messages
 
-from rathaus.core.testing import login_citizen
+from rathaus.identity.tests.factories import login_citizen
 from rathaus.payments import services
 from rathaus.payments.errors import PaymentProviderUnavailable
 from rathaus.payments.models import Payment, PaymentEvent

@@ -14,8 +14,8 @@ from django.test import Client
 
 from rathaus.core.errors import NotFound, ValidationFailed
 from rathaus.core.plugins import InvalidPluginOptions, PluginOptions, fresh_registry, option
-from rathaus.core.testing import CitizenFactory, StaffFactory, login_citizen, login_staff
 from rathaus.identity.models import StaffRole
+from rathaus.identity.tests.factories import CitizenFactory, StaffFactory, login_citizen, login_staff
 from rathaus.payments import services
 from rathaus.payments.errors import PaymentProviderUnavailable
 from rathaus.payments.models import Payment

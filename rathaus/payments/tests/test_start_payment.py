@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from rathaus.core.errors import ValidationFailed
-from rathaus.core.testing import CitizenFactory
+from rathaus.identity.tests.factories import CitizenFactory
 from rathaus.payments.models import Payment, PaymentEvent
 
 

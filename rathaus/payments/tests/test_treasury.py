@@ -13,8 +13,8 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from rathaus.core.testing import CitizenFactory, StaffFactory, login_citizen, login_staff
 from rathaus.identity.models import StaffRole
+from rathaus.identity.tests.factories import CitizenFactory, StaffFactory, login_citizen, login_staff
 from rathaus.payments import services
 from rathaus.payments.csv_export import HEADER, payments_csv
 from rathaus.payments.models import Payment, PaymentEvent

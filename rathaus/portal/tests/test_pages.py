@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from rathaus.core.testing import FeeFactory, LifeSituationFactory, ServiceFactory
+from rathaus.catalog.tests.factories import FeeFactory, LifeSituationFactory, ServiceFactory
 
 
 @pytest.fixture

@@ -27,8 +27,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from rathaus.catalog.models import Service
-from rathaus.core.testing import login_citizen, login_staff
 from rathaus.identity.services import verification_token
+from rathaus.identity.tests.factories import PASSWORD, login_citizen, login_staff
 from rathaus.identity.trust import SESSION_KEY as TRUST_SESSION_KEY
 
 from .world import MARKER, build_town, changes, owned_rows, owned_tables, owner_lookup, pdf_with, readable
@@ -361,8 +361,6 @@ def test_staff_session_of_one_municipality_is_not_valid_in_another(world: dict[s
 
 
 def test_password_login_only_finds_accounts_of_this_municipality(world: dict[str, Any]) -> None:
-    from rathaus.core.testing import PASSWORD
-
     client = Client(HTTP_HOST="alpha.testserver")
     response = client.post("/konto/anmelden/", {"username": f"buerger@{MARKER}.example", "password": PASSWORD})
     assert response.status_code == 200

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from rathaus.core.testing import ServiceFactory
+from rathaus.catalog.tests.factories import ServiceFactory
 
 
 def test_host_name_selects_the_municipality(tenant: Any, other_tenant: Any) -> None:

@@ -17,7 +17,7 @@ from django.test import Client, TestCase
 
 from rathaus.applications import services as applications
 from rathaus.applications.models import Application, Message
-from rathaus.core.testing import login_citizen, login_staff
+from rathaus.identity.tests.factories import login_citizen, login_staff
 from rathaus.payments.models import Payment
 
 from .world import MARKER, build_town, changes, owned_rows, pdf_with, readable

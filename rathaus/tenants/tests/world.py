@@ -27,21 +27,15 @@ from rathaus.applications import services as applications
 from rathaus.applications.models import Application, Attachment, Draft, Message
 from rathaus.applications.tests.conftest import HUND_FORM
 from rathaus.attachments import storage
-from rathaus.core.testing import (
-    CitizenFactory,
-    FeeFactory,
-    IdentityProviderFactory,
-    LifeSituationFactory,
-    OrgUnitFactory,
-    ServiceFactory,
-    StaffFactory,
-)
+from rathaus.catalog.tests.factories import FeeFactory, LifeSituationFactory, ServiceFactory
 from rathaus.identity.models import StaffRole
+from rathaus.identity.tests.factories import CitizenFactory, IdentityProviderFactory, StaffFactory
 from rathaus.payments import services as payments
 from rathaus.payments.models import Payment
 from rathaus.payments.providers.base import payer_token
 from rathaus.payments.providers.demo import OUTCOME_PAID
 from rathaus.tenants.models import Municipality
+from rathaus.tenants.tests.factories import OrgUnitFactory
 
 MARKER = "betageheim"
 ALL_ROLES = [r.value for r in StaffRole.Role]
