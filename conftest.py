@@ -29,6 +29,19 @@ def _media_in_tmp(settings: Any, tmp_path: Any) -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _german_by_default() -> Any:
+    """Every test starts in the installation's language. A request in English leaves English active in the
+    thread (LocaleMiddleware does not switch back), which made German messages of later tests depend on the
+    order the tests ran in."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> Any:
     """The Django cache (rate-limit counters, discovery documents) starts empty in every test."""
     from django.core.cache import cache
