@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rathaus import formengine
 from rathaus.core.tenancy import TenantOwned
 
 _PARSED: dict[tuple[int, Any], Any] = {}
@@ -40,8 +41,6 @@ class FormVersion(TenantOwned):
 
     def parsed(self) -> Any:
         """The definition as form-engine objects; published versions never change, so each is parsed once."""
-        from rathaus import formengine
-
         if self.published_at is None or self.pk is None:
             return formengine.parse_definition(self.definition)
         key = (self.pk, self.created_at)  # primary keys repeat after a rolled-back test; the timestamp does not
@@ -184,19 +183,6 @@ class Message(TenantOwned):
 
     class Meta:
         ordering = ["created_at", "pk"]
-
-
-class OutboxEvent(TenantOwned):
-    """Transactional outbox: events written with the change they describe, consumed by case handling."""
-
-    kind = models.CharField(max_length=60)
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="outbox")
-    payload = models.JSONField(default=dict)
-    created_at = models.DateTimeField(default=timezone.now)
-    consumed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["pk"]
 
 
 class NumberSequence(TenantOwned):

@@ -1,8 +1,9 @@
 """Every write of online applications: drafts, uploads, the atomic submission, status, messages, forwarding.
 
 Durability contract of :func:`submit`: when it returns, the application, its attachments (rows pointing to
-blobs that were fsynced when they were uploaded), its first status event and its outbox event are
-committed together; if it raises, nothing of them exists. A second call for the same draft returns the
+blobs that were fsynced when they were uploaded), its first status event and its events
+(``application.submitted`` and, when no fee must be paid first, ``application.forwardable``; see events.py)
+are committed together; if it raises, nothing of them exists. A second call for the same draft returns the
 application the first call created (idempotent), never a second one.
 """
 
@@ -23,9 +24,10 @@ from rathaus import formengine
 from rathaus.attachments import storage
 from rathaus.attachments.checks import CheckedFile, UploadRejected, check_total, check_upload
 from rathaus.catalog.models import Service
-from rathaus.core import ratelimit
+from rathaus.core import events, ratelimit
 from rathaus.core.errors import NotFound, ValidationFailed
 from rathaus.formengine import FileSpec
+from rathaus.formengine.xdatenfelder import XDatenfelderError, read_xdatenfelder
 from rathaus.identity.models import User
 from rathaus.payments import selectors as payment_selectors
 from rathaus.payments import services as payments
@@ -39,7 +41,6 @@ from .models import (
     FormVersion,
     Message,
     NumberSequence,
-    OutboxEvent,
     StatusEvent,
     _draft_expiry,
 )
@@ -337,12 +338,16 @@ def _create_application(*, draft: Draft, tenant: Municipality, actor: User, trus
         for path, ref in sorted(files.items())
     )
     StatusEvent.objects.create(tenant=tenant, application=application, status=Application.Status.SUBMITTED, at=now)
-    OutboxEvent.objects.create(
-        tenant=tenant,
-        application=application,
-        kind="application.submitted",
-        payload={"number": application.number, "service": service.leika_key, "forwardable": not required_first},
+    events.publish(
+        tenant,
+        "application.submitted",
+        application.number,
+        {"number": application.number, "service": service.leika_key, "forwardable": not required_first},
     )
+    if not required_first:
+        events.publish(
+            tenant, "application.forwardable", application.number, {"number": application.number, "reason": "submitted"}
+        )
     draft.delete()
     return application
 
@@ -379,7 +384,11 @@ def _referenced_files(answers: Any) -> set[str]:
 
 
 def record_payment(*, tenant_id: int, number: str, paid: bool, failed: bool = False) -> Application | None:
-    """Payment state from the payment module; a paid application that waited for its fee is forwarded now."""
+    """Payment state from the payment module; a paid application that waited for its fee is forwarded now.
+
+    Idempotent (it consumes ``payment.paid``/``payment.failed``, delivered at least once): a second *paid*
+    changes nothing and publishes nothing; *failed* only turns an open fee into a failed one, never a paid one.
+    """
     with transaction.atomic():
         application = Application.objects.for_tenant(tenant_id).select_for_update().filter(number=number).first()
         if application is None:
@@ -388,17 +397,30 @@ def record_payment(*, tenant_id: int, number: str, paid: bool, failed: bool = Fa
             application.payment_state = Application.PaymentState.PAID
             if application.forwarded_at is None:
                 application.forwarded_at = timezone.now()
-                OutboxEvent.objects.create(
-                    tenant_id=tenant_id,
-                    application=application,
-                    kind="application.forwardable",
-                    payload={"number": application.number, "reason": "paid"},
+                events.publish(
+                    tenant_id, "application.forwardable", number, {"number": application.number, "reason": "paid"}
                 )
             application.save(update_fields=["payment_state", "forwarded_at"])
         elif failed and application.payment_state == Application.PaymentState.OPEN:
             application.payment_state = Application.PaymentState.FAILED
             application.save(update_fields=["payment_state"])
         return application
+
+
+def mark_forwarded(*, tenant_id: int, number: str, at: dt.datetime) -> bool:
+    """The office inbox takes an ``application.forwardable`` application: it is listed from now on.
+
+    Today ``forwarded_at`` is set in the very transaction that publishes the event (submit, record_payment),
+    so the list behaves exactly as before and this only confirms it; it sets the time where it is missing,
+    so the inbox stays right for a publisher that relies on the event alone. Idempotent. Returns whether it
+    changed the application.
+    """
+    changed = (
+        Application.objects.for_tenant(tenant_id)
+        .filter(number=number, forwarded_at__isnull=True)
+        .update(forwarded_at=at)
+    )
+    return bool(changed)
 
 
 # --------------------------------------------------------------------------- status and messages
@@ -538,8 +560,6 @@ def read_form_file(data: bytes) -> tuple[dict[str, Any], list[str]]:
     ``ValidationFailed`` with a German message for anything unreadable; the definition itself is
     checked when it is published.
     """
-    from rathaus.formengine.xdatenfelder import XDatenfelderError, read_xdatenfelder
-
     if len(data) > MAX_FORM_FILE_BYTES:
         raise ValidationFailed(_("Die Datei ist größer als 5 MB."))
     if data.lstrip().startswith(b"<"):

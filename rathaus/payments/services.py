@@ -1,4 +1,8 @@
-"""Every write of the payments app. Keyword-only, transactional; side effects after commit."""
+"""Every write of the payments app. Keyword-only, transactional; side effects after commit.
+
+A change to *paid*, *failed* or *cancelled* publishes ``payment.paid`` / ``payment.failed`` (see events.py) in the
+same transaction: the change and its announcement commit together or not at all.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rathaus.core import events
 from rathaus.core.errors import NotFound, ValidationFailed
 
 from .errors import PaymentNotPayable, PaymentProviderUnavailable
+from .events import PaymentFailed, PaymentPaid
 from .models import Payment, PaymentEvent
 from .providers import registry
 from .providers.base import PaymentProvider, ProviderError, ProviderStatus
 from .providers.demo import OUTCOME_CANCELLED, OUTCOME_PAID
-from .signals import payment_status_changed
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -175,7 +180,7 @@ def begin_redirect(*, payment: Payment, request: HttpRequest) -> str:
         locked.save(update_fields=["provider_reference", "provider_data", "status", "updated_at"])
         if old != locked.status:
             _record(locked, PaymentEvent.Source.REDIRECT, {"provider": payment.provider})
-            _announce(locked, old)
+            _announce(locked)
     _copy(locked, payment)
     return url
 
@@ -185,7 +190,7 @@ def refresh_status(*, payment: Payment, source: str = PaymentEvent.Source.STATUS
 
     Idempotent and safe when run concurrently: the provider is asked outside the transaction, the row is
     then locked and the answer applied only if it changes the stored status, so two refreshes give one event
-    and one ``payment_status_changed`` signal (sent after commit). *Paid* is final for providers: only the
+    and at most one ``payment.paid``/``payment.failed`` event. *Paid* is final for providers: only the
     Stadtkasse (:func:`mark_by_treasury`) changes it. An unreachable provider raises
     :class:`PaymentProviderUnavailable`; the payment stays as it was.
     """
@@ -200,14 +205,13 @@ def refresh_status(*, payment: Payment, source: str = PaymentEvent.Source.STATUS
         locked = _locked(payment)
         new = _next_status(locked.status, answer)
         if new is not None:
-            old = locked.status
             locked.status = new
             if answer.provider_reference and not locked.provider_reference:
                 locked.provider_reference = answer.provider_reference
             locked.paid_at = (_aware(answer.paid_at) or timezone.now()) if new == Payment.Status.PAID else None
             locked.save(update_fields=["status", "provider_reference", "paid_at", "updated_at"])
             _record(locked, source, answer.detail)
-            _announce(locked, old)
+            _announce(locked)
     _copy(locked, payment)
     return payment
 
@@ -242,7 +246,7 @@ def mark_by_treasury(*, payment: Payment, status: str, actor: User, note: str) -
             {"note": note, "actor_id": actor.pk, "actor": actor.get_full_name() or actor.email, "old_status": old},
         )
         if old != status:
-            _announce(locked, old)
+            _announce(locked)
     _copy(locked, payment)
     return payment
 
@@ -314,14 +318,18 @@ def _record(payment: Payment, source: str, detail: dict[str, Any]) -> PaymentEve
     )
 
 
-def _announce(payment: Payment, old_status: str) -> None:
-    pk, tenant_id = payment.pk, payment.tenant_id
-
-    def send() -> None:
-        fresh = Payment.objects.for_tenant(tenant_id).get(pk=pk)
-        payment_status_changed.send(sender=Payment, payment=fresh, old_status=old_status)
-
-    transaction.on_commit(send)
+def _announce(payment: Payment) -> None:
+    """Publish the new status, inside the caller's transaction (only *paid* and *failed*/*cancelled* are events)."""
+    if payment.status == Payment.Status.PAID:
+        paid_at = payment.paid_at or timezone.now()  # always set with *paid*; the fallback is for the type
+        paid = PaymentPaid(payment=payment.uuid, reference=payment.reference, amount=payment.amount, paid_at=paid_at)
+        events.publish(payment.tenant_id, "payment.paid", str(payment.uuid), paid)
+    elif payment.status in (Payment.Status.FAILED, Payment.Status.CANCELLED):
+        cancelled = payment.status == Payment.Status.CANCELLED
+        failed = PaymentFailed(
+            payment=payment.uuid, reference=payment.reference, status="cancelled" if cancelled else "failed"
+        )
+        events.publish(payment.tenant_id, "payment.failed", str(payment.uuid), failed)
 
 
 def _aware(value: Any) -> Any:

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "rathaus.formengine",
     "rathaus.payments",
     "rathaus.applications",
+    "rathaus.demo",  # no models: the demo data and its commands (loaddemo, demo_otp)
 ]
 
 MIDDLEWARE = [
@@ -218,11 +219,18 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "rathaus@localhost")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not os.environ.get("CELERY_BROKER_URL"))
 CELERY_TASK_EAGER_PROPAGATES = True
-# Periodic work for `celery beat` in production; the embedded default runs `rathaus applications_sweep` by cron.
+# Periodic work for `celery beat` in production; the embedded default runs `rathaus applications_sweep` and
+# `rathaus events --sweep` by cron.
 CELERY_BEAT_SCHEDULE = {
+    "events-sweep": {"task": "rathaus.core.tasks.sweep_events", "schedule": 60},
     "payments-refresh-pending": {"task": "rathaus.payments.tasks.refresh_pending_payments", "schedule": 15 * 60},
     "applications-sweep": {"task": "rathaus.applications.tasks.sweep", "schedule": 24 * 60 * 60},
 }
+# Durable events (rathaus/core/events.py): a failed delivery is tried again after 30 s, 1, 2, 4, … min (never
+# more than the maximum apart) and given up after this many attempts (with the defaults: about an hour).
+RATHAUS_EVENTS_MAX_ATTEMPTS = int(os.environ.get("RATHAUS_EVENTS_MAX_ATTEMPTS", "8"))
+RATHAUS_EVENTS_BACKOFF_SECONDS = int(os.environ.get("RATHAUS_EVENTS_BACKOFF_SECONDS", "30"))
+RATHAUS_EVENTS_MAX_BACKOFF_SECONDS = int(os.environ.get("RATHAUS_EVENTS_MAX_BACKOFF_SECONDS", "3600"))
 
 # Online applications: drafts are deleted this many days after their last change.
 RATHAUS_DRAFT_DAYS = int(os.environ.get("RATHAUS_DRAFT_DAYS", "30"))

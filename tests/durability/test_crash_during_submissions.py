@@ -4,9 +4,11 @@ A real gunicorn (2 sync workers) in its own database (SQLite file, or a dedicate
 the suite runs on PostgreSQL), with a real clamd scanning every upload. Eight citizens submit the three-step
 form with a PDF again and again; some submit buttons are "double-clicked" (two concurrent POSTs). While
 submissions are acknowledged and others are in flight, the whole server process group gets SIGKILL. Then,
-reading the database directly: every acknowledged number exists exactly once with its status event, outbox
-event and attachment, whose blob exists and hashes to its key; no application lacks any of these; numbers
-have no gap; after the housekeeping sweep no blob is referenced by nobody and no temporary file is left.
+reading the database directly: every acknowledged number exists exactly once with its status event, its
+durable events (``application.submitted`` and ``.forwardable``, with one delivery to the office inbox) and
+attachment, whose blob exists and hashes to its key; no application lacks any of these; numbers have no gap;
+after the housekeeping sweep no blob is referenced by nobody and no temporary file is left; after the event
+sweep (``rathaus events --sweep``) every delivery the kill interrupted is done, each exactly once.
 Finally the server is started again and the submits are retried: acknowledged ones answer the same number,
 in-flight ones the number committed before the kill or one new submission — never two for one draft.
 
@@ -212,12 +214,17 @@ def applications(db: ServerDatabase) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for pk, number, draft_uuid in rows:
         assert number not in found, f"number {number} exists twice"
-        found[number] = {"id": pk, "draft": _uuid(draft_uuid), "events": [], "outbox": [], "attachments": []}
+        found[number] = {
+            "id": pk, "draft": _uuid(draft_uuid), "events": [], "published": [], "deliveries": [], "attachments": []
+        }  # fmt: skip
     by_id = {a["id"]: a for a in found.values()}
     for app_id, status in db.query("SELECT application_id, status FROM applications_statusevent"):
         by_id[app_id]["events"].append(status)
-    for app_id, kind in db.query("SELECT application_id, kind FROM applications_outboxevent"):
-        by_id[app_id]["outbox"].append(kind)
+    for number, kind in db.query("SELECT subject, kind FROM core_event WHERE kind LIKE 'application.%%' ORDER BY id"):
+        found[number]["published"].append(kind)
+    deliveries = "SELECT e.subject, d.consumer, d.state FROM core_delivery d JOIN core_event e ON e.id = d.event_id"
+    for number, consumer, state in db.query(deliveries):
+        found[number]["deliveries"].append((consumer, state))
     for app_id, key, sha, size in db.query("SELECT application_id, key, sha256, size FROM applications_attachment"):
         by_id[app_id]["attachments"].append({"key": key, "sha256": sha, "size": size})
     return found
@@ -253,7 +260,9 @@ def check_committed_state(db: ServerDatabase, outcome: Outcome) -> dict[str, dic
         assert [a["sha256"] for a in app["attachments"]] == [ack["sha256"]], f"{ack['number']}: wrong attachment"
     for number, app in apps.items():
         assert app["events"] == ["submitted"], f"half submission {number}: status events {app['events']}"
-        assert app["outbox"] == ["application.submitted"], f"half submission {number}: outbox {app['outbox']}"
+        published = ["application.submitted", "application.forwardable"]  # the form has no fee
+        assert app["published"] == published, f"half submission {number}: events {app['published']}"
+        assert [c for c, _state in app["deliveries"]] == ["applications.office_inbox"], app["deliveries"]
         assert len(app["attachments"]) == 1, f"half submission {number}: attachments {app['attachments']}"
         key, sha = app["attachments"][0]["key"], app["attachments"][0]["sha256"]
         assert key == f"attachments/{sha[:2]}/{sha}", f"{number}: key {key} is not named by the content hash"
@@ -300,6 +309,10 @@ def test_killed_server_leaves_every_acknowledged_submission_whole_and_nothing_el
     blobs_before, temps_before = blob_files(world["data_dir"])
     swept = manage(world["env"], "applications_sweep", "--min-age", "0")
     checked_blobs = check_blobs(db, world["data_dir"])
+    undelivered = sum(state != "done" for a in apps.values() for _c, state in a["deliveries"])
+    events_swept = manage(world["env"], "events", "--sweep")
+    delivered = applications(db)
+    assert all(a["deliveries"] == [("applications.office_inbox", "done")] for a in delivered.values()), delivered
 
     # Retry after the crash: the in-flight submits, and some that were acknowledged (a client that missed
     # nothing but retries anyway).
@@ -332,7 +345,8 @@ def test_killed_server_leaves_every_acknowledged_submission_whole_and_nothing_el
         f"(committed before the kill {sum(a['draft'] in committed_before for a in outcome.submit_in_flight)}); "
         f"other requests in flight {len(outcome.other_in_flight)} {sorted(outcome.other_in_flight)}; "
         f"applications {len(apps)}; blobs on disk after the kill {len(blobs_before)}, temp files {len(temps_before)}; "
-        f"sweep: {swept.strip()}; blobs checked {checked_blobs}; new submissions from retries {new_numbers}"
+        f"sweep: {swept.strip()}; blobs checked {checked_blobs}; new submissions from retries {new_numbers}; "
+        f"deliveries the kill interrupted {undelivered} ({events_swept.strip()})"
     )
 
 

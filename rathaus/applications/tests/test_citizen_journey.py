@@ -9,8 +9,9 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from rathaus.applications.models import Application, Attachment, Draft, OutboxEvent, StatusEvent
+from rathaus.applications.models import Application, Attachment, Draft, StatusEvent
 from rathaus.attachments import storage
+from rathaus.core.models import Event
 
 from .conftest import STEP_HALTER, STEP_HUNDE, pdf_upload
 
@@ -69,7 +70,8 @@ def test_whole_application_is_submitted_with_fee_file_number_and_receipt(
     attachment = Attachment.objects.unscoped().get(application=application)
     assert attachment.name == "nachweis.pdf" and storage.open_blob(attachment.key).startswith(b"%PDF")
     assert StatusEvent.objects.unscoped().filter(application=application, status="submitted").count() == 1
-    assert OutboxEvent.objects.unscoped().filter(application=application, kind="application.submitted").count() == 1
+    events = Event.objects.for_tenant(application.tenant_id).filter(subject=application.number)
+    assert list(events.values_list("kind", flat=True)) == ["application.submitted"]  # forwardable once paid
     assert not Draft.objects.unscoped().exists()
     assert len(mail.outbox) == 1 and application.number in mail.outbox[0].subject
 
@@ -185,7 +187,7 @@ def test_anonymous_visitor_is_sent_to_login(tclient: Client, hund_form: Any) -> 
 
 def test_too_low_trust_level_is_sent_to_the_explanation(tclient: Client, citizen: Any, hund_service: Any) -> None:
     from rathaus.applications import services
-    from rathaus.core.testing import login_citizen
+    from rathaus.identity.tests.factories import login_citizen
 
     from .conftest import HUND_FORM
 

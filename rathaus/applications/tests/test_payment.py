@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 
 from rathaus.applications import services
-from rathaus.applications.models import Application, Draft, OutboxEvent
+from rathaus.applications.models import Application, Draft
+from rathaus.core.models import Delivery, Event
 
 from .test_submission_rules import ANSWERS
 
@@ -46,8 +47,12 @@ def test_demo_payment_marks_the_application_paid_and_forwards_it(
     assert back.status_code == 302 and back["Location"] == f"/antraege/{application.number}/"
     application.refresh_from_db()
     assert application.payment_state == "paid" and application.forwarded_at is not None
-    kinds = list(OutboxEvent.objects.for_tenant(tenant).filter(application=application).values_list("kind", flat=True))
+    kinds = list(Event.objects.for_tenant(tenant).filter(subject=application.number).values_list("kind", flat=True))
     assert kinds == ["application.submitted", "application.forwardable"]
+    assert set(Delivery.objects.values_list("consumer", "state")) == {
+        ("applications.record_payment", "done"),
+        ("applications.office_inbox", "done"),
+    }
     assert "Bezahlt" in mia.get(f"/antraege/{application.number}/").content.decode()
 
 

@@ -9,9 +9,10 @@ from django.core import mail
 from django.test import Client
 
 from rathaus.applications import services
-from rathaus.applications.models import Application, Attachment, Draft, NumberSequence, OutboxEvent, StatusEvent
+from rathaus.applications.models import Application, Attachment, Draft, NumberSequence, StatusEvent
 from rathaus.core.errors import ValidationFailed
-from rathaus.core.testing import StaffFactory, login_staff
+from rathaus.core.models import Delivery, Event
+from rathaus.identity.tests.factories import StaffFactory, login_staff
 
 pytestmark = pytest.mark.usefixtures("fake_scanner")
 
@@ -29,7 +30,8 @@ def _nothing_written() -> None:
     assert not Application.objects.unscoped().exists()
     assert not Attachment.objects.unscoped().exists()
     assert not StatusEvent.objects.unscoped().exists()
-    assert not OutboxEvent.objects.unscoped().exists()
+    assert not Event.objects.unscoped().exists()
+    assert not Delivery.objects.exists()
 
 
 def test_tampered_answers_are_refused_and_nothing_is_written(tenant: Any, citizen: Any, hund_form: Any) -> None:
@@ -59,7 +61,7 @@ def test_failure_in_the_middle_rolls_everything_back(
     def crash(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(OutboxEvent.objects, "create", crash)
+    monkeypatch.setattr(Event.objects, "create", crash)
     with pytest.raises(RuntimeError):
         services.submit(draft_uuid=draft.uuid, tenant=tenant, actor=citizen, trust_level="low")
     _nothing_written()
@@ -111,8 +113,8 @@ def test_office_sees_applications_of_its_unit_only_and_answers_in_the_mailbox(
     tclient: Client,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from rathaus.core.testing import OrgUnitFactory
     from rathaus.identity.models import StaffRole
+    from rathaus.tenants.tests.factories import OrgUnitFactory
 
     draft = _draft(tenant, citizen, hund_form)
     application = services.submit(draft_uuid=draft.uuid, tenant=tenant, actor=citizen, trust_level="low")
@@ -154,10 +156,10 @@ def test_unpaid_application_is_not_in_the_office_list_until_paid(
     assert application.number not in office.get("/intern/antraege/").content.decode()
     services.record_payment(tenant_id=tenant.pk, number=application.number, paid=True)
     assert application.number in office.get("/intern/antraege/").content.decode()
-    kinds = list(OutboxEvent.objects.for_tenant(tenant).values_list("kind", flat=True))
+    kinds = list(Event.objects.for_tenant(tenant).filter(subject=application.number).values_list("kind", flat=True))
     assert kinds == ["application.submitted", "application.forwardable"]
     services.record_payment(tenant_id=tenant.pk, number=application.number, paid=True)  # repeated: no new event
-    assert OutboxEvent.objects.for_tenant(tenant).count() == 2
+    assert Event.objects.for_tenant(tenant).count() == 2
 
 
 def test_expired_drafts_are_deleted(tenant: Any, citizen: Any, hund_form: Any) -> None:
