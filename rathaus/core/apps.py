@@ -14,3 +14,4 @@ class CoreConfig(AppConfig):
         # no app above it.
         autodiscover_modules("events")
         autodiscover_modules("consumers")
+        from .tasks import deliver_event  # noqa: F401 - importing installs the Celery dispatcher of the events

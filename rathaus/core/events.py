@@ -233,10 +233,20 @@ def publish(
     return event
 
 
-def _dispatch(event_id: int) -> None:
-    from .tasks import deliver_event
+# How an event is handed over for delivery after its commit. rathaus.core.tasks installs its Celery task here
+# when it is imported (CoreConfig.ready does that), so this module needs no import of the tasks module, which
+# itself calls into this one. Until then (or if nothing installs one) the sweep delivers.
+_dispatcher: Callable[[int], object] | None = None
 
-    deliver_event.delay(event_id)
+
+def set_dispatcher(dispatcher: Callable[[int], object] | None) -> None:
+    global _dispatcher
+    _dispatcher = dispatcher
+
+
+def _dispatch(event_id: int) -> None:
+    if _dispatcher is not None:
+        _dispatcher(event_id)
 
 
 # --------------------------------------------------------------------------- delivering

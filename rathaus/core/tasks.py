@@ -17,3 +17,6 @@ def deliver_event(event_id: int) -> dict[str, int]:
 def sweep_events() -> dict[str, int]:
     """Celery beat, every minute: deliver what a crash or a failing consumer left behind."""
     return events.sweep().as_dict()
+
+
+events.set_dispatcher(deliver_event.delay)
