@@ -51,14 +51,21 @@ def load_json(name: str) -> dict[str, Any]:
     return json.loads((DATA / name).read_text(encoding="utf-8"))
 
 
-@transaction.atomic
 def load_demo(*, idp_url: str = DEMO_IDP_URL) -> list[DemoLogin]:
+    """Load (or refresh) the demo municipalities. The data is one transaction; the forms are published after
+    it, each as its own durable publication (publish_form refuses to run inside another transaction)."""
+    logins, tenant = _load_data(idp_url)
+    _forms(tenant)
+    return logins
+
+
+@transaction.atomic
+def _load_data(idp_url: str) -> tuple[list[DemoLogin], Municipality]:
     data = load_json("musterstadt.json")
     logins: list[DemoLogin] = []
     tenant = _municipality(data["municipality"])
     units = _org_units(tenant, data["org_units"])
     import_catalog(tenant=tenant, document={"life_situations": data["life_situations"], "services": data["services"]})
-    _forms(tenant)
     logins += _staff(tenant, units)
     logins += _citizens(tenant)
     _identity_provider(tenant, idp_url)
@@ -83,7 +90,7 @@ def load_demo(*, idp_url: str = DEMO_IDP_URL) -> list[DemoLogin]:
     )
     logins += _staff(second, second_units, domain="beispielheim.de", only=("admin",))
     logins.append(_operator())
-    return logins
+    return logins, tenant
 
 
 def _municipality(record: dict[str, Any]) -> Municipality:

@@ -168,7 +168,7 @@ def begin_redirect(*, payment: Payment, request: HttpRequest) -> str:
         url = _provider(payment).start(payment, request=request)  # network: outside the transaction
     except ProviderError as exc:
         raise PaymentProviderUnavailable(exc.message) from exc
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = _locked(payment)
         if locked.is_paid:
             raise PaymentNotPayable(_("Diese Gebühr ist bereits bezahlt."))
@@ -201,7 +201,7 @@ def refresh_status(*, payment: Payment, source: str = PaymentEvent.Source.STATUS
     except ProviderError as exc:
         log.info("payment_status_unavailable payment=%s detail=%s", payment.uuid, exc.detail)
         raise PaymentProviderUnavailable(exc.message) from exc
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = _locked(payment)
         new = _next_status(locked.status, answer)
         if new is not None:
@@ -233,7 +233,7 @@ def mark_by_treasury(*, payment: Payment, status: str, actor: User, note: str) -
         raise ValidationFailed(_("Dieser Status kann nicht von Hand gesetzt werden."))
     if actor.tenant_id != payment.tenant_id:
         raise NotFound()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = _locked(payment)
         old = locked.status
         if old != status:
@@ -255,7 +255,7 @@ def record_demo_outcome(*, payment: Payment, outcome: str) -> Payment:
     """The citizen's choice on the demo provider's test page (the "platform side" of the demo)."""
     if payment.provider != "demo" or outcome not in (OUTCOME_PAID, OUTCOME_CANCELLED):
         raise ValidationFailed(_("Das ist keine Testzahlung."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = _locked(payment)
         if locked.is_paid:
             raise PaymentNotPayable(_("Diese Gebühr ist bereits bezahlt."))
