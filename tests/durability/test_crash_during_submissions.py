@@ -300,7 +300,7 @@ def test_killed_server_leaves_every_acknowledged_submission_whole_and_nothing_el
     server = start_server(world, servers)
     outcome, killed_after = run_burst_and_kill(server, world["sessions"])
 
-    assert not outcome.errors, outcome.errors
+    assert not outcome.errors, f"{outcome.errors}\n--- server log (tail) ---\n{server.log_tail()}"
     assert not outcome.conflicting_numbers, f"one draft, two numbers: {outcome.conflicting_numbers}"
     assert outcome.acknowledged, "nothing was acknowledged before the kill"
     assert outcome.submit_in_flight or outcome.other_in_flight, "nothing was in flight when the server died"
