@@ -45,7 +45,8 @@ def seed(users: int, host: str) -> dict[str, Any]:
             trust_level="low",
             channels=["online"],
         )
-        publish_form(service=service, definition=FORM)
+    publish_form(service=service, definition=FORM)  # durable: its own transaction
+    with transaction.atomic():
         sessions = []
         now = timezone.now()
         for i in range(users):
