@@ -22,6 +22,8 @@ from rathaus.core.errors import TrustLevelTooLow, ValidationFailed
 from rathaus.formengine import json_schema
 from rathaus.identity.services import session_trust_level
 from rathaus.identity.trust import satisfies
+from rathaus.mailbox import selectors as mailbox_selectors
+from rathaus.mailbox import services as mailbox
 from rathaus.tenants.http import TenantRequest
 
 from . import selectors, services
@@ -294,8 +296,8 @@ def get_application(request: TenantRequest, number: str) -> dict[str, Any]:
 )
 def list_messages(request: TenantRequest, number: str) -> Any:
     application = _application(request, number)
-    services.mark_read(application=application, reader_is_office=False)
-    return list(selectors.thread(application))
+    mailbox.mark_read(tenant=request.tenant, reference=application.mailbox_reference, reader_is_office=False)
+    return list(mailbox_selectors.messages(request.tenant, application.mailbox_reference))
 
 
 @router.post(

@@ -2,6 +2,8 @@
 
 A submitted :class:`Application` is the durable record: answers, attachments (content-addressed blobs),
 status, fees and payment state are written in one transaction. Drafts live until they are submitted or expire.
+The messages between applicant and office are in the citizen mailbox (rathaus.mailbox), in the thread of
+:attr:`Application.mailbox_reference`.
 """
 
 from __future__ import annotations
@@ -137,6 +139,19 @@ class Application(TenantOwned):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def mailbox_reference(self) -> str:
+        """The application's thread in the citizen mailbox (rathaus.mailbox) is keyed by this string."""
+        return mailbox_reference(self.number)
+
+
+# The messages about an application live in the citizen mailbox, in the thread "application:<number>".
+MAILBOX_KIND = "application"
+
+
+def mailbox_reference(number: str) -> str:
+    return f"{MAILBOX_KIND}:{number}"
+
 
 class Attachment(TenantOwned):
     """A file of a submitted application; the bytes live in content-addressed storage under ``key``."""
@@ -168,21 +183,6 @@ class StatusEvent(TenantOwned):
 
     class Meta:
         ordering = ["at", "pk"]
-
-
-class Message(TenantOwned):
-    """A message in the application's thread (citizen mailbox ↔ department)."""
-
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="messages")
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    from_office = models.BooleanField(default=False)
-    body = models.TextField(max_length=5000)
-    attachments = models.JSONField(default=list, blank=True)  # [{key, name, sha256, size, content_type}]
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
 
 
 class NumberSequence(TenantOwned):

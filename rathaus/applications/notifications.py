@@ -1,7 +1,8 @@
 """Tell the citizen about their application on the channel they chose (e-mail; the portal mailbox always).
 
-The mail says *that* something happened and links to the portal; contents stay in the mailbox, because
-e-mail is not a confidential channel.
+The texts are the application's; sending (only to those who chose e-mail, with the mailbox's greeting and
+footer) is ``mailbox.services.notify``. The mail says *that* something happened and links to the portal;
+contents stay in the mailbox, because e-mail is not a confidential channel. Called after the commit.
 """
 
 from __future__ import annotations
@@ -11,26 +12,18 @@ from typing import TYPE_CHECKING
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from rathaus.identity.selectors import notifies_by_email
-from rathaus.identity.tasks import send_account_mail
+from rathaus.mailbox import services as mailbox
 
 if TYPE_CHECKING:
-    from .models import Application, Message, StatusEvent
+    from rathaus.mailbox.models import Message
+
+    from .models import Application, StatusEvent
 
 
-def _mail(application: Application, subject: str, text: str) -> None:
-    if not notifies_by_email(application.applicant):
-        return
+def _notify(application: Application, subject: str, text: str) -> None:
     with translation.override("de"):
-        body = "\n\n".join(
-            [
-                _("Guten Tag,"),
-                text,
-                _("Sie finden alles unter »Meine Anträge« in Ihrem Konto beim Bürgerportal."),
-                _("Diese Nachricht wurde automatisch erstellt."),
-            ]
-        )
-    send_account_mail.delay(subject=subject, body=body, recipient=application.applicant.email)
+        where = _("Sie finden alles unter »Meine Anträge« in Ihrem Konto beim Bürgerportal.")
+    mailbox.notify(recipient=application.applicant, subject=subject, text=f"{text}\n\n{where}")
 
 
 def application_received(application: Application) -> None:
@@ -40,7 +33,7 @@ def application_received(application: Application) -> None:
             "service": application.service.name,
             "number": application.number,
         }
-    _mail(application, subject, text)
+    _notify(application, subject, text)
 
 
 def status_changed(application: Application, event: StatusEvent) -> None:
@@ -50,16 +43,15 @@ def status_changed(application: Application, event: StatusEvent) -> None:
             "number": application.number,
             "status": event.get_status_display(),
         }
-    _mail(application, subject, text)
+    _notify(application, subject, text)
 
 
-def new_message(message: Message) -> None:
+def new_message(application: Application, message: Message) -> None:
     if not message.from_office:
         return  # the department sees new messages in its list
-    application = message.application
     with translation.override("de"):
         subject = _("Neue Nachricht zu Antrag %(number)s") % {"number": application.number}
         text = _("Zu Ihrem Antrag %(number)s liegt eine neue Nachricht in Ihrem Postfach.") % {
             "number": application.number
         }
-    _mail(application, subject, text)
+    _notify(application, subject, text)

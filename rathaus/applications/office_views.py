@@ -15,6 +15,8 @@ from rathaus import formengine
 from rathaus.core.errors import ValidationFailed
 from rathaus.identity.decorators import staff_required
 from rathaus.identity.permissions import Role
+from rathaus.mailbox import selectors as mailbox_selectors
+from rathaus.mailbox import services as mailbox
 from rathaus.tenants.http import TenantRequest
 
 from . import selectors, services
@@ -70,13 +72,13 @@ def detail(request: TenantRequest, number: str) -> HttpResponse:
         if not message_errors:
             messages.success(request, _("Die Nachricht ist im Postfach der antragstellenden Person."))
             return redirect("office:detail", number=number)
-    services.mark_read(application=application, reader_is_office=True)
+    mailbox.mark_read(tenant=request.tenant, reference=application.mailbox_reference, reader_is_office=True)
     definition = application.form_version.parsed()
     context = {
         "application": application,
         "summary": formengine.summary(definition, application.answers),
         "events": application.events.all(),
-        "thread": selectors.thread(application),
+        "thread": mailbox_selectors.messages(request.tenant, application.mailbox_reference),
         "attachments": application.attachments.all().order_by("field", "pk"),
         "statuses": Application.Status.choices,
         "message_errors": message_errors,
@@ -94,7 +96,7 @@ def receipt(request: TenantRequest, number: str) -> HttpResponse:
 @staff_required(*ROLES)
 def attachment(request: TenantRequest, number: str, sha256: str) -> HttpResponse:
     application = _application_or_404(request, number)
-    ref = services.file_of(application=application, sha256=sha256)
+    ref = selectors.file_of(application, sha256)
     if ref is None:
         raise Http404
     return file_response(ref)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import CharField, OuterRef, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from rathaus.catalog.models import Service
 from rathaus.identity.permissions import Role, visible
 from rathaus.identity.trust import TrustLevel, rank
+from rathaus.mailbox import selectors as mailbox
 from rathaus.tenants.models import Municipality
 
-from .models import Application, Draft, FormVersion, Message
+from .models import MAILBOX_KIND, Application, Draft, FormVersion
 
 if TYPE_CHECKING:
     from rathaus.identity.models import User
@@ -51,8 +53,14 @@ def draft_of(tenant: Municipality, user: User, draft_uuid: Any) -> Draft | None:
     return drafts_of(tenant, user).filter(uuid=draft_uuid).first()
 
 
+def _unread(tenant: Municipality, *, for_office: bool) -> Any:
+    """Per application, the messages of its mailbox thread the other side has not read (in the same query)."""
+    reference = Concat(Value(f"{MAILBOX_KIND}:"), OuterRef("number"), output_field=CharField())
+    return mailbox.unread_subquery(tenant, reference, for_office=for_office)
+
+
 def applications_of(tenant: Municipality, user: User) -> QuerySet[Application]:
-    unread = Count("messages", filter=Q(messages__from_office=True, messages__read_at__isnull=True))
+    unread = _unread(tenant, for_office=False)
     return (
         Application.objects.for_tenant(tenant)
         .filter(applicant=user)
@@ -75,7 +83,7 @@ def applications_for_office(tenant: Municipality, user: User) -> QuerySet[Applic
     """Forwarded applications of the staff member's units and the units below (not those awaiting payment)."""
     qs = Application.objects.for_tenant(tenant).filter(forwarded_at__isnull=False)
     qs = visible(user, tenant, qs, *OFFICE_ROLES)
-    unread = Count("messages", filter=Q(messages__from_office=False, messages__read_at__isnull=True))
+    unread = _unread(tenant, for_office=True)
     return qs.select_related("service", "org_unit", "applicant").annotate(unread=unread).order_by("-submitted_at")
 
 
@@ -83,5 +91,9 @@ def application_for_office(tenant: Municipality, user: User, number: str) -> App
     return applications_for_office(tenant, user).filter(number=number).first()
 
 
-def thread(application: Application) -> QuerySet[Message]:
-    return Message.objects.for_tenant(application.tenant_id).filter(application=application).select_related("sender")
+def file_of(application: Application, sha256: str) -> dict[str, Any] | None:
+    """A file of the application or of its mailbox thread by content hash: {key, name, content_type, size}."""
+    found = application.attachments.filter(sha256=sha256).values("key", "name", "content_type", "size").first()
+    if found:
+        return dict(found)
+    return mailbox.file_of(application.tenant_id, application.mailbox_reference, sha256)

@@ -1,5 +1,8 @@
 """Every write of online applications: drafts, uploads, the atomic submission, status, messages, forwarding.
 
+Messages about an application go into its thread in the citizen mailbox (rathaus.mailbox, reference
+``application:<number>``); the callers have checked that the sender may write about the application.
+
 Durability contract of :func:`submit`: when it returns, the application, its attachments (rows pointing to
 blobs that were fsynced when they were uploaded), its first status event and its events
 (``application.submitted`` and, when no fee must be paid first, ``application.forwardable``; see events.py)
@@ -12,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from django.db import IntegrityError, transaction
@@ -29,6 +32,8 @@ from rathaus.core.errors import NotFound, ValidationFailed
 from rathaus.formengine import FileSpec
 from rathaus.formengine.xdatenfelder import XDatenfelderError, read_xdatenfelder
 from rathaus.identity.models import User
+from rathaus.mailbox import selectors as mailbox_selectors
+from rathaus.mailbox import services as mailbox
 from rathaus.payments import selectors as payment_selectors
 from rathaus.payments import services as payments
 from rathaus.tenants.models import Municipality
@@ -39,11 +44,13 @@ from .models import (
     Attachment,
     Draft,
     FormVersion,
-    Message,
     NumberSequence,
     StatusEvent,
     _draft_expiry,
 )
+
+if TYPE_CHECKING:
+    from rathaus.mailbox.models import Message
 
 log = structlog.get_logger("rathaus.applications")
 
@@ -168,7 +175,6 @@ def save_step(
 
 
 UPLOADS_PER_HOUR = 120
-MESSAGES_PER_HOUR = 30
 
 
 def _check_and_store(
@@ -439,71 +445,30 @@ def change_status(*, application: Application, status: str, actor: User, note: s
     return event
 
 
-MAX_MESSAGE_FILES = 5
-
-
 def send_message(
     *, application: Application, sender: User, body: str, from_office: bool, uploads: list[Any] | None = None
 ) -> Message:
-    """Add a message to the application's thread; files are checked and stored like application attachments."""
-    body = (body or "").strip()
-    if not body:
-        raise ValidationFailed(_("Bitte schreiben Sie eine Nachricht."), errors=[{"field": "body"}])
-    if len(body) > 5000:
-        raise ValidationFailed(_("Die Nachricht ist zu lang (höchstens 5000 Zeichen)."), errors=[{"field": "body"}])
-    if not from_office and not ratelimit.allow("message", sender.pk, limit=MESSAGES_PER_HOUR, window_seconds=3600):
-        raise ValidationFailed(
-            _("Sie haben in der letzten Stunde sehr viele Nachrichten geschrieben. Bitte versuchen Sie es später."),
-            errors=[{"field": "body", "code": "rate_limited"}],
-        )
-    uploads = [u for u in (uploads or []) if u]
-    if len(uploads) > MAX_MESSAGE_FILES:
-        raise ValidationFailed(_("Höchstens fünf Dateien je Nachricht."), errors=[{"field": "files"}])
-    refs = []
-    try:
-        checked = [check_upload(u) for u in uploads]
-        check_total(c.size for c in checked)
-    except UploadRejected as exc:
-        raise ValidationFailed(exc.message, errors=[{"field": "files", "code": exc.code}]) from None
-    for c in checked:
-        refs.append(_store(c))
-    message = Message.objects.create(
-        tenant_id=application.tenant_id,
-        application=application,
+    """Post a message in the application's mailbox thread (its applicant is the recipient, the subject the
+    service's name); files are checked and stored like application attachments (``mailbox.services.post``).
+    After the commit the applicant is notified of a message from the office."""
+    message = mailbox.post(
+        tenant=application.tenant_id,
+        recipient=application.applicant,
+        reference=application.mailbox_reference,
+        subject=application.service.name or application.number,
         sender=sender,
-        from_office=from_office,
         body=body,
-        attachments=refs,
+        from_office=from_office,
+        uploads=uploads or [],
     )
-    transaction.on_commit(lambda: notifications.new_message(message))
+    transaction.on_commit(lambda: notifications.new_message(application, message))
     return message
-
-
-def mark_read(*, application: Application, reader_is_office: bool) -> int:
-    """Mark the other side's messages as read."""
-    return (
-        Message.objects.for_tenant(application.tenant_id)
-        .filter(application=application, from_office=not reader_is_office, read_at__isnull=True)
-        .update(read_at=timezone.now())
-    )
 
 
 def remember_step(*, draft: Draft, step_id: str) -> None:
     """Where the citizen continues when they resume the draft."""
     Draft.objects.for_tenant(draft.tenant_id).filter(pk=draft.pk).update(step=step_id)
     draft.step = step_id
-
-
-def file_of(*, application: Application, sha256: str) -> dict[str, Any] | None:
-    """The reference of a file of the application or of its message thread, by content hash."""
-    found = application.attachments.filter(sha256=sha256).values("key", "name", "content_type", "size").first()
-    if found:
-        return dict(found)
-    for message in Message.objects.for_tenant(application.tenant_id).filter(application=application):
-        for ref in message.attachments:
-            if ref.get("sha256") == sha256:
-                return dict(ref)
-    return None
 
 
 def payment_redirect(*, application: Application, request: Any) -> str | None:
@@ -530,12 +495,11 @@ def payment_redirect(*, application: Application, request: Any) -> str | None:
 
 
 def referenced_blob_keys() -> set[str]:
-    """Every blob key some draft, application or message of any municipality points to."""
+    """Every blob key some draft, application or mailbox message of any municipality points to."""
     keys = set(Attachment.objects.unscoped().values_list("key", flat=True))
     for files in Draft.objects.unscoped().values_list("files", flat=True).iterator(chunk_size=500):
         keys.update(ref.get("key", "") for ref in (files or {}).values() if isinstance(ref, dict))
-    for refs in Message.objects.unscoped().exclude(attachments=[]).values_list("attachments", flat=True):
-        keys.update(ref.get("key", "") for ref in refs or [] if isinstance(ref, dict))
+    keys.update(mailbox_selectors.referenced_blob_keys())
     return keys
 
 

@@ -19,6 +19,8 @@ from rathaus.core.errors import NotFound, ValidationFailed
 from rathaus.identity.decorators import trust_level_required
 from rathaus.identity.services import session_trust_level
 from rathaus.identity.trust import satisfies
+from rathaus.mailbox import selectors as mailbox_selectors
+from rathaus.mailbox import services as mailbox
 from rathaus.tenants.http import TenantRequest
 
 from . import selectors, services
@@ -219,11 +221,11 @@ def detail(request: TenantRequest, number: str) -> HttpResponse:
         if not message_errors:
             messages.success(request, _("Ihre Nachricht ist verschickt."))
             return redirect("applications:detail", number=number)
-    services.mark_read(application=application, reader_is_office=False)
+    mailbox.mark_read(tenant=request.tenant, reference=application.mailbox_reference, reader_is_office=False)
     context = {
         "application": application,
         "events": application.events.all(),
-        "thread": selectors.thread(application),
+        "thread": mailbox_selectors.messages(request.tenant, application.mailbox_reference),
         "attachments": application.attachments.all().order_by("field", "pk"),
         "message_errors": message_errors,
         "body": body,
@@ -258,7 +260,7 @@ def attachment(request: TenantRequest, number: str, sha256: str) -> HttpResponse
     if not request.user.is_authenticated:
         return _login_redirect(request)
     application = _application_or_404(request, number)
-    ref = services.file_of(application=application, sha256=sha256)
+    ref = selectors.file_of(application, sha256)
     if ref is None:
         raise Http404
     return file_response(ref)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "rathaus.portal",
     "rathaus.formengine",
     "rathaus.payments",
+    "rathaus.mailbox",
     "rathaus.applications",
     "rathaus.demo",  # no models: the demo data and its commands (loaddemo, demo_otp)
 ]

@@ -11,11 +11,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from rathaus.applications import services
-from rathaus.applications.models import Application, Draft, Message
+from rathaus.applications.models import Application, Draft
 from rathaus.attachments import storage, testing
 from rathaus.attachments.tests import samples
 from rathaus.identity.models import StaffRole
 from rathaus.identity.tests.factories import CitizenFactory, StaffFactory, login_citizen, login_staff
+from rathaus.mailbox import selectors as mailbox
+from rathaus.mailbox.models import Message, Thread
 from rathaus.tenants.tests.factories import OrgUnitFactory
 
 from .conftest import PDF
@@ -79,6 +81,7 @@ def side(request: Any, mia: Client, office: Client, application: Application) ->
 
 def _nothing_stored() -> None:
     assert not Message.objects.unscoped().exists()
+    assert not Thread.objects.unscoped().exists()  # not even the thread a first message would open
     assert list(storage.iter_keys()) == []
 
 
@@ -296,7 +299,7 @@ def test_a_file_of_another_application_is_not_served_through_ones_own(
     services.send_message(
         application=theirs, sender=max_, body="Privat", from_office=False, uploads=[_pdf("p.pdf", secret)]
     )
-    sha = Message.objects.for_tenant(tenant).get(application=theirs).attachments[0]["sha256"]
+    sha = mailbox.messages(tenant, theirs.mailbox_reference).get().attachments[0]["sha256"]
 
     assert mia.get(f"/antraege/{application.number}/dateien/{sha}/").status_code == 404
     assert mia.get(f"/antraege/{theirs.number}/dateien/{sha}/").status_code == 404
@@ -339,12 +342,12 @@ def test_api_message_ignores_file_references_it_did_not_check(
     services.send_message(
         application=theirs, sender=max_, body="Privat", from_office=False, uploads=[_pdf("p.pdf", PDF)]
     )
-    [stolen] = Message.objects.for_tenant(tenant).get(application=theirs).attachments
+    [stolen] = mailbox.messages(tenant, theirs.mailbox_reference).get().attachments
     url = f"/api/v1/applications/applications/{application.number}/messages"
 
     response = mia.post(url, {"body": "Hallo", "attachments": [stolen]}, content_type="application/json")
 
     assert response.status_code == 201, response.content
     assert response.json()["attachments"] == []
-    assert Message.objects.for_tenant(tenant).get(application=application).attachments == []
+    assert mailbox.messages(tenant, application.mailbox_reference).get().attachments == []
     assert mia.get(f"/antraege/{application.number}/dateien/{stolen['sha256']}/").status_code == 404

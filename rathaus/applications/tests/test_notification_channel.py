@@ -63,5 +63,5 @@ def test_an_office_message_mails_only_citizens_who_chose_email(
 
     _choose(citizen, Profile.Channel.MAILBOX)
     mail.outbox.clear()
-    notifications.new_message(message)
+    notifications.new_message(application, message)
     assert mail.outbox == []

@@ -12,6 +12,7 @@ from rathaus.applications.models import Application, Draft
 from rathaus.identity.models import StaffRole
 from rathaus.identity.permissions import Role
 from rathaus.identity.tests.factories import StaffFactory, login_staff
+from rathaus.mailbox import selectors as mailbox
 from rathaus.tenants.tests.factories import OrgUnitFactory
 
 pytestmark = pytest.mark.usefixtures("fake_scanner")
@@ -73,7 +74,7 @@ def test_sibling_and_sub_units_do_not_see_the_application(tenant: Any, applicati
         assert office.get(f"/intern/antraege/{application.number}/").status_code == 404
         assert office.post(f"/intern/antraege/{application.number}/", {"body": "fremd"}).status_code == 404
         assert selectors.application_for_office(tenant, user, application.number) is None
-    assert not application.messages.exists()
+    assert not mailbox.messages(tenant, application.mailbox_reference).exists()
 
 
 def test_a_role_outside_the_office_gets_403_even_on_the_unit(tenant: Any, application: Application) -> None:

@@ -13,6 +13,9 @@ from rathaus.applications.models import Application, Attachment, Draft, NumberSe
 from rathaus.core.errors import ValidationFailed
 from rathaus.core.models import Delivery, Event
 from rathaus.identity.tests.factories import StaffFactory, login_staff
+from rathaus.mailbox import selectors as mailbox
+from rathaus.mailbox import services as mailbox_services
+from rathaus.mailbox.models import Message
 
 pytestmark = pytest.mark.usefixtures("fake_scanner")
 
@@ -102,7 +105,7 @@ def test_another_citizen_gets_404_for_application_receipt_file_and_messages(
     assert other_citizen_client.post(f"/antraege/{n}/", {"body": "eingeschleust"}).status_code == 404
     assert other_citizen_client.get(f"/api/v1/applications/applications/{n}").status_code == 404
     assert other_citizen_client.get(f"/api/v1/applications/applications/{n}/messages").status_code == 404
-    assert application.messages.count() == 1
+    assert mailbox.messages(tenant, application.mailbox_reference).count() == 1
 
 
 def test_office_sees_applications_of_its_unit_only_and_answers_in_the_mailbox(
@@ -191,6 +194,36 @@ def test_sweep_deletes_blobs_nobody_points_to(tenant: Any, citizen: Any, hund_fo
     assert set(storage.iter_keys()) == {kept_key} and orphan_key != kept_key
 
 
+def test_sweep_keeps_the_files_of_mailbox_messages(tenant: Any, citizen: Any, hund_form: Any) -> None:
+    import hashlib
+
+    from rathaus.attachments import storage
+    from rathaus.attachments.tests import samples
+    from rathaus.identity.tests.factories import CitizenFactory
+
+    from .conftest import pdf_upload
+
+    application = services.submit(
+        draft_uuid=_draft(tenant, citizen, hund_form).uuid, tenant=tenant, actor=citizen, trust_level="low"
+    )
+    services.send_message(
+        application=application, sender=citizen, body="Anbei", from_office=False, uploads=[pdf_upload()]
+    )
+    # A thread that is no application's: a document delivered to someone else.
+    other = CitizenFactory(tenant=tenant, email="max@example.org")
+    mailbox_services.deliver(
+        tenant=tenant, recipient=other, reference="case:7", subject="Bescheid", text="Anbei",
+        documents=[("bescheid.pdf", samples.pdf(pages=2))],
+    )  # fmt: skip
+    orphan = samples.pdf(pages=3)
+    storage.store(orphan, hashlib.sha256(orphan).hexdigest())
+    kept = {ref["key"] for m in Message.objects.for_tenant(tenant) for ref in m.attachments}
+    assert len(kept) == 2
+
+    assert services.sweep(min_age_seconds=0)["blobs"] == 1
+    assert set(storage.iter_keys()) == kept
+
+
 def test_uploads_and_messages_are_rate_limited_per_account(
     tenant: Any, citizen: Any, hund_form: Any, monkeypatch: Any
 ) -> None:
@@ -199,7 +232,7 @@ def test_uploads_and_messages_are_rate_limited_per_account(
     from .conftest import pdf_upload
 
     monkeypatch.setattr(services, "UPLOADS_PER_HOUR", 2)
-    monkeypatch.setattr(services, "MESSAGES_PER_HOUR", 1)
+    monkeypatch.setattr(mailbox_services, "MESSAGES_PER_HOUR", 1)
     draft = _draft(tenant, citizen, hund_form)
     for _ in range(2):
         services.upload_to_draft(draft=draft, path="hunde.nachweis.datei", upload=pdf_upload())
@@ -212,4 +245,4 @@ def test_uploads_and_messages_are_rate_limited_per_account(
     services.send_message(application=application, sender=citizen, body="Erste Frage", from_office=False)
     with pytest.raises(ValidationFailed):
         services.send_message(application=application, sender=citizen, body="Zweite Frage", from_office=False)
-    assert application.messages.count() == 1
+    assert mailbox.messages(tenant, application.mailbox_reference).count() == 1

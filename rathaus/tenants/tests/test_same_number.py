@@ -16,8 +16,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase
 
 from rathaus.applications import services as applications
-from rathaus.applications.models import Application, Message
+from rathaus.applications.models import Application
 from rathaus.identity.tests.factories import login_citizen, login_staff
+from rathaus.mailbox import selectors as mailbox
 from rathaus.payments.models import Payment
 
 from .world import MARKER, build_town, changes, owned_rows, pdf_with, readable
@@ -148,7 +149,7 @@ def test_receipts_are_of_the_own_application(towns: Any) -> None:
 def test_messages_go_to_the_own_application(towns: Any) -> None:
     for here, there in both_ways(towns):
         number = here["paid"].number
-        thread = Message.objects.for_tenant(here["tenant"]).filter(application=here["paid"])
+        thread = mailbox.messages(here["tenant"], here["paid"].mailbox_reference)
         before = thread.count()
         upload = SimpleUploadedFile("nachfrage.pdf", pdf_with("Nachfrage"), content_type="application/pdf")
         with Untouched(there):

@@ -22,14 +22,15 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from rathaus.applications import selectors as application_selectors
 from rathaus.applications import services as applications
-from rathaus.applications.models import Application, Attachment, Draft, Message
+from rathaus.applications.models import Application, Attachment, Draft
 from rathaus.applications.tests.conftest import HUND_FORM
 from rathaus.attachments import storage
 from rathaus.catalog.tests.factories import FeeFactory, LifeSituationFactory, ServiceFactory
 from rathaus.identity.models import StaffRole
 from rathaus.identity.tests.factories import CitizenFactory, IdentityProviderFactory, StaffFactory
+from rathaus.mailbox import selectors as mailbox
+from rathaus.mailbox.models import Message
 from rathaus.payments import services as payments
 from rathaus.payments.models import Payment
 from rathaus.payments.providers.base import payer_token
@@ -193,7 +194,7 @@ def _blob_refs(town: dict[str, Any]) -> set[str]:
         if application is None:
             continue
         shas.update(application.attachments.values_list("sha256", flat=True))
-        for message in application_selectors.thread(application):
+        for message in mailbox.messages(application.tenant_id, application.mailbox_reference):
             shas.update(ref["sha256"] for ref in message.attachments)
     shas.update(ref["sha256"] for ref in town["draft"].files.values())
     return shas

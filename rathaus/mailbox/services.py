@@ -1,0 +1,192 @@
+"""Every write of the mailbox: post a message, deliver documents, notify by e-mail, mark read.
+
+Who may read or write a thread is the caller's decision: the module that owns the thing a reference names
+(applications knows that an application belongs to its applicant and to an office unit) checks that before
+it calls here. The mailbox only keeps every lookup inside the municipality it is given.
+
+Files go through the same checks as every upload (rathaus.attachments: type by content, size, virus scan)
+and are stored content-addressed before the message that points to them; a refused file stores nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from rathaus.attachments import storage
+from rathaus.attachments.checks import CheckedFile, UploadRejected, check_total, check_upload
+from rathaus.core import ratelimit
+from rathaus.core.errors import ValidationFailed
+from rathaus.identity.selectors import notifies_by_email
+from rathaus.identity.tasks import send_account_mail
+
+from .models import MAX_BODY, Message, Thread
+
+if TYPE_CHECKING:
+    from rathaus.identity.models import User
+    from rathaus.tenants.models import Municipality
+
+MAX_FILES = 5
+MESSAGES_PER_HOUR = 30  # per citizen account; each message may cost a virus scan and an e-mail
+
+Document = UploadedFile | tuple[str, bytes]  # an upload, or (file name, bytes) the system produced
+
+
+def _tenant_id(tenant: Municipality | int) -> int:
+    return tenant if isinstance(tenant, int) else tenant.pk
+
+
+def _thread(*, tenant_id: int, recipient: User, reference: str, subject: str) -> Thread:
+    """The thread of ``reference`` in the municipality, created for ``recipient`` on first use."""
+    if recipient.tenant_id != tenant_id:
+        raise ValueError("The recipient's account belongs to another municipality.")
+    if not reference or ":" not in reference:
+        raise ValueError(f"A reference is '<kind>:<identifier>', not {reference!r}.")
+    found = Thread.objects.for_tenant(tenant_id).filter(reference=reference).first()
+    if found is None:
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent first message may win the unique constraint
+                found = Thread.objects.create(
+                    tenant_id=tenant_id, reference=reference, recipient=recipient, subject=subject[:200]
+                )
+        except IntegrityError:
+            found = Thread.objects.for_tenant(tenant_id).get(reference=reference)
+    if found.recipient_id != recipient.pk:
+        raise ValueError(f"The thread {reference!r} belongs to another account.")
+    return found
+
+
+def _checked_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(_("Bitte schreiben Sie eine Nachricht."), errors=[{"field": "body"}])
+    if len(body) > MAX_BODY:
+        raise ValidationFailed(_("Die Nachricht ist zu lang (höchstens 5000 Zeichen)."), errors=[{"field": "body"}])
+    return body
+
+
+def _store_files(files: Sequence[Document]) -> list[dict[str, Any]]:
+    """Check every file, then store them all; a refusal of any file stores none (``ValidationFailed``)."""
+    if len(files) > MAX_FILES:
+        raise ValidationFailed(_("Höchstens fünf Dateien je Nachricht."), errors=[{"field": "files"}])
+    try:
+        checked = [check_upload(f) for f in files]
+        check_total(c.size for c in checked)
+    except UploadRejected as exc:
+        raise ValidationFailed(exc.message, errors=[{"field": "files", "code": exc.code}]) from None
+    return [_ref(c) for c in checked]
+
+
+def _ref(checked: CheckedFile) -> dict[str, Any]:
+    key = storage.store(checked.data, checked.sha256)
+    return {
+        "key": key,
+        "name": checked.name,
+        "sha256": checked.sha256,
+        "size": checked.size,
+        "content_type": checked.content_type,
+    }
+
+
+def post(
+    *,
+    tenant: Municipality | int,
+    recipient: User,
+    reference: str,
+    subject: str,
+    sender: User,
+    body: str,
+    from_office: bool,
+    uploads: Iterable[Document | None] = (),
+) -> Message:
+    """Add a message to the thread of ``reference`` (created with ``subject`` for ``recipient`` if new).
+
+    ``from_office`` says which side writes: the administration, or the recipient. Guaranteed on return: the
+    message and its thread are saved (committed with the caller's transaction) and every file is stored;
+    ``ValidationFailed`` (empty or too long text, more than five files, a refused file, too many messages of
+    the citizen in the last hour) stores nothing. Nobody is notified: the caller knows what to tell the
+    recipient and calls :func:`notify` after the commit.
+    """
+    body = _checked_body(body)
+    if not from_office and not ratelimit.allow("message", sender.pk, limit=MESSAGES_PER_HOUR, window_seconds=3600):
+        raise ValidationFailed(
+            _("Sie haben in der letzten Stunde sehr viele Nachrichten geschrieben. Bitte versuchen Sie es später."),
+            errors=[{"field": "body", "code": "rate_limited"}],
+        )
+    if sender.tenant_id != _tenant_id(tenant) or (not from_office and sender.pk != recipient.pk):
+        raise ValueError("The sender of a message is the recipient or, from the office, staff of the municipality.")
+    refs = _store_files([u for u in uploads if u])
+    with transaction.atomic():
+        thread = _thread(tenant_id=_tenant_id(tenant), recipient=recipient, reference=reference, subject=subject)
+        return Message.objects.create(
+            tenant_id=thread.tenant_id,
+            thread=thread,
+            sender=sender,
+            from_office=from_office,
+            body=body,
+            attachments=refs,
+        )
+
+
+def deliver(
+    *,
+    tenant: Municipality | int,
+    recipient: User,
+    reference: str,
+    subject: str,
+    text: str,
+    documents: Sequence[Document],
+    sender: User | None = None,
+) -> Message:
+    """Deliver official documents (a decision, a confirmation) into the recipient's mailbox.
+
+    A message from the administration in the thread of ``reference``, carrying ``documents`` (uploads or
+    ``(name, bytes)``; checked and stored like every file, at most five). ``sender`` is the staff member who
+    sent it, or None when the system delivers on its own. After the commit the recipient is told on their
+    channel (:func:`notify`) that a document arrived — the mail names the subject, never the content.
+    Raises ``ValidationFailed`` (nothing stored) like :func:`post`; a delivery needs at least one document.
+    """
+    if not documents:
+        raise ValueError("A delivery carries at least one document; use post() for a plain message.")
+    body = _checked_body(text)
+    refs = _store_files(list(documents))
+    with transaction.atomic():
+        thread = _thread(tenant_id=_tenant_id(tenant), recipient=recipient, reference=reference, subject=subject)
+        message = Message.objects.create(
+            tenant_id=thread.tenant_id, thread=thread, sender=sender, from_office=True, body=body, attachments=refs
+        )
+    with translation.override("de"):
+        notice_subject = _("Neues Dokument in Ihrem Postfach")
+        notice = _("In Ihrem Postfach liegt ein neues Dokument zu »%(subject)s«.") % {"subject": thread.subject}
+    transaction.on_commit(lambda: notify(recipient=recipient, subject=notice_subject, text=notice))
+    return message
+
+
+def notify(*, recipient: User, subject: str, text: str) -> bool:
+    """Tell the recipient by e-mail that something is waiting for them, if e-mail is their chosen channel.
+
+    The mail says *that* something happened; the content stays in the portal, because e-mail is not a
+    confidential channel: ``text`` must not contain more than a number or a title. Sends at once, so call it
+    after the commit of what it announces (``transaction.on_commit``). Returns whether a mail was sent.
+    """
+    if not notifies_by_email(recipient):
+        return False
+    with translation.override("de"):
+        body = "\n\n".join([_("Guten Tag,"), text, _("Diese Nachricht wurde automatisch erstellt.")])
+    send_account_mail.delay(subject=subject, body=body, recipient=recipient.email)
+    return True
+
+
+def mark_read(*, tenant: Municipality | int, reference: str, reader_is_office: bool) -> int:
+    """Mark the other side's unread messages of the thread read: the office's when the recipient reads,
+    the recipient's when the office reads. Returns how many; 0 when there is no thread (yet)."""
+    return (
+        Message.objects.for_tenant(tenant)
+        .filter(thread__reference=reference, from_office=not reader_is_office, read_at__isnull=True)
+        .update(read_at=timezone.now())
+    )
