@@ -73,6 +73,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/rathaus_bench_submit")
     parser.add_argument("--results", type=Path, default=BENCH / "results.md", help="markdown file to append to")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
+    parser.add_argument(
+        "--no-event-dispatch",
+        action="store_true",
+        help="server without after-commit event delivery (only the sweep delivers): the dispatcher's cost",
+    )
     return parser.parse_args()
 
 
@@ -404,7 +409,9 @@ def main() -> int:
     try:
         (workdir / "clamd").mkdir()
         with running_clamd(workdir / "clamd") as sock:
-            env = server_env(db.url, workdir / "data", sock)
+            env = server_env(
+                db.url, workdir / "data", sock, RATHAUS_EVENTS_DISPATCH="0" if args.no_event_dispatch else "1"
+            )
             print(f"migrieren, {args.users} Bürgerinnen und Bürger anlegen …", flush=True)
             run_module(env, "tests.durability.seed", "--users", str(args.users), "--out", str(workdir / "seed.json"))
             sessions = json.loads((workdir / "seed.json").read_text())["sessions"]

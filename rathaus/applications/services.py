@@ -63,7 +63,7 @@ PROFILE_FIELDS = ("first_name", "last_name", "birth_date", "street", "postal_cod
 def publish_form(*, service: Service, definition: dict[str, Any]) -> FormVersion:
     """Store ``definition`` as the service's next published form version (the old ones stay as they were)."""
     parsed = formengine.parse_definition(definition)  # raises DefinitionError on a broken definition
-    with transaction.atomic():
+    with transaction.atomic(durable=True):  # published = committed: no caller may wrap it in its transaction
         latest = (
             FormVersion.objects.for_tenant(service.tenant_id)
             .select_for_update()
@@ -267,7 +267,7 @@ def submit(*, draft_uuid: Any, tenant: Municipality, actor: User, trust_level: s
     if existing:
         return existing
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):  # acknowledged = stored: never inside a caller's transaction
             draft = (
                 Draft.objects.for_tenant(tenant)
                 .select_for_update()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
 from . import events
 
@@ -19,4 +20,5 @@ def sweep_events() -> dict[str, int]:
     return events.sweep().as_dict()
 
 
-events.set_dispatcher(deliver_event.delay)
+if settings.RATHAUS_EVENTS_DISPATCH:
+    events.set_dispatcher(deliver_event.delay)

@@ -229,6 +229,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Durable events (rathaus/core/events.py): a failed delivery is tried again after 30 s, 1, 2, 4, … min (never
 # more than the maximum apart) and given up after this many attempts (with the defaults: about an hour).
+# Deliver an event right after the commit that published it (Celery task; in-process in the embedded mode).
+# Off: only the periodic sweep delivers (lag up to a minute) — for measuring what the dispatcher costs.
+RATHAUS_EVENTS_DISPATCH = os.environ.get("RATHAUS_EVENTS_DISPATCH", "1") == "1"
 RATHAUS_EVENTS_MAX_ATTEMPTS = int(os.environ.get("RATHAUS_EVENTS_MAX_ATTEMPTS", "8"))
 RATHAUS_EVENTS_BACKOFF_SECONDS = int(os.environ.get("RATHAUS_EVENTS_BACKOFF_SECONDS", "30"))
 RATHAUS_EVENTS_MAX_BACKOFF_SECONDS = int(os.environ.get("RATHAUS_EVENTS_MAX_BACKOFF_SECONDS", "3600"))

@@ -35,7 +35,8 @@ def seed(drafts: int) -> list[tuple[Any, Any, Any]]:
     with transaction.atomic():
         tenant = MunicipalityFactory(slug="alpha", name="Stadt Alpha", ags="05111000")
         service = ServiceFactory(tenant=tenant, slug="hund-anmelden", name="Hund anmelden", trust_level="low")
-        form = services.publish_form(service=service, definition=HUND_FORM)
+    form = services.publish_form(service=service, definition=HUND_FORM)  # durable: its own transaction
+    with transaction.atomic():
         seeded = []
         for i in range(drafts):
             citizen = CitizenFactory(tenant=tenant, email=f"buerger{i}@example.org")
