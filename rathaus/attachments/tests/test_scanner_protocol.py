@@ -104,7 +104,10 @@ def serve(socket_dir: Path) -> Iterator[Callable[[Handler], Path]]:
         return path
 
     yield start
-    for server in servers:
+    for server, thread in zip(servers, threads, strict=True):
+        if thread.is_alive():  # the client never connected: wake the accept() up so the thread ends
+            with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as wake:
+                wake.connect(server.getsockname())
         server.close()
     for thread in threads:
         thread.join(timeout=20)
@@ -337,3 +340,102 @@ def test_without_clamd_settings_the_default_socket_and_timeout_are_used(settings
         with pytest.raises(UploadRejected) as exc:
             scanner.scan(b"data")
         assert exc.value.code == code
+
+
+def test_invalid_utf8_in_a_signature_is_replaced_not_a_scan_failure(clamd):
+    clamd(_reply(b"stream: Win.Test.\xff\xfeBytes-1 FOUND\0"))
+
+    with pytest.raises(UploadRejected) as exc:
+        scanner.scan(b"data")
+
+    assert exc.value.code == "infected"
+    assert exc.value.message == scanner.infected("Win.Test.\ufffd\ufffdBytes-1").message
+
+
+@pytest.mark.parametrize("reply", [b"stream: OKX\0", b"stream: OK\0\0X\0", b"stream: OK X\0"])
+def test_only_nul_bytes_are_stripped_from_the_end_of_a_reply(clamd, reply):
+    clamd(_reply(reply))
+
+    with pytest.raises(UploadRejected) as exc:
+        scanner.scan(b"data")
+
+    assert exc.value.code == "scan_failed"
+
+
+# --- the TCP setting ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def connections(monkeypatch) -> list[tuple[object, object]]:
+    """Record what the client asks ``socket.create_connection`` for; the connection then fails."""
+    calls: list[tuple[object, object]] = []
+
+    def create_connection(address, timeout=None, *args, **kwargs):
+        calls.append((address, timeout))
+        raise ConnectionRefusedError("recorded, not connected")
+
+    monkeypatch.setattr(scanner.socket, "create_connection", create_connection)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("setting", "address"),
+    [
+        ("clamd.example:3310", ("clamd.example", 3310)),
+        ("XCLAMDX:3310", ("XCLAMDX", 3310)),
+        ("[::1]:3310", ("::1", 3310)),
+        ("[fd00::5]:1", ("fd00::5", 1)),
+    ],
+)
+def test_tcp_setting_is_split_at_the_last_colon_with_brackets_removed(settings, connections, setting, address):
+    settings.RATHAUS_CLAMD_TCP = setting
+    settings.RATHAUS_CLAMD_TIMEOUT = 7
+
+    with pytest.raises(UploadRejected) as exc:
+        scanner.scan(b"data")
+
+    assert exc.value.code == "scan_failed"
+    assert connections == [(address, 7.0)]
+
+
+@pytest.mark.parametrize("setting", [":3310", "3310", "clamd.example:", "clamd.example:port", "clamd.example"])
+def test_malformed_tcp_setting_is_refused_without_connecting(settings, connections, setting):
+    settings.RATHAUS_CLAMD_TCP = setting
+
+    with pytest.raises(UploadRejected) as exc:
+        scanner.scan(b"data")
+
+    assert exc.value.code == "scan_failed"
+    assert connections == []
+
+
+def test_tcp_connection_is_used_with_the_configured_timeout(settings):
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    release = threading.Event()
+
+    def run() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.settimeout(15)
+            with contextlib.suppress(OSError, EOFError):
+                Peer(conn).read_instream()
+                release.wait(10)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    settings.RATHAUS_CLAMD_TCP = f"127.0.0.1:{port}"
+    settings.RATHAUS_CLAMD_SOCKET = "/nonexistent/clamd.ctl"
+    settings.RATHAUS_CLAMD_TIMEOUT = 0.3
+    started = time.monotonic()
+    try:
+        with pytest.raises(UploadRejected) as exc:
+            scanner.scan(b"data")
+        elapsed = time.monotonic() - started
+    finally:
+        release.set()
+        thread.join(timeout=20)
+        server.close()
+
+    assert exc.value.code == "scan_failed"
+    assert elapsed < 5.0
