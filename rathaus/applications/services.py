@@ -31,7 +31,7 @@ from rathaus.core import events, ratelimit
 from rathaus.core.errors import NotFound, ValidationFailed
 from rathaus.formengine import FileSpec
 from rathaus.formengine.xdatenfelder import XDatenfelderError, read_xdatenfelder
-from rathaus.identity.models import User
+from rathaus.identity import selectors as identity
 from rathaus.mailbox import selectors as mailbox_selectors
 from rathaus.mailbox import services as mailbox
 from rathaus.payments import selectors as payment_selectors
@@ -50,11 +50,10 @@ from .models import (
 )
 
 if TYPE_CHECKING:
+    from rathaus.identity.models import User
     from rathaus.mailbox.models import Message
 
 log = structlog.get_logger("rathaus.applications")
-
-PROFILE_FIELDS = ("first_name", "last_name", "birth_date", "street", "postal_code", "city", "email", "phone")
 
 
 # --------------------------------------------------------------------------- form versions
@@ -85,17 +84,6 @@ def publish_form(*, service: Service, definition: dict[str, Any]) -> FormVersion
 # --------------------------------------------------------------------------- drafts
 
 
-def _profile_values(user: User) -> dict[str, Any]:
-    profile = getattr(user, "profile", None)
-    values: dict[str, Any] = {"first_name": user.first_name, "last_name": user.last_name, "email": user.email}
-    if profile is not None:
-        for name in PROFILE_FIELDS:
-            value = getattr(profile, name, None)
-            if value:
-                values[name] = value.isoformat() if isinstance(value, dt.date) else value
-    return values
-
-
 def start_draft(*, tenant: Municipality, service: Service, owner: User, form_version: FormVersion) -> Draft:
     """The owner's open draft for this service (resumed), or a new one prefilled from the account."""
     existing = (
@@ -112,7 +100,7 @@ def start_draft(*, tenant: Municipality, service: Service, owner: User, form_ver
         tenant=tenant,
         owner=owner,
         form_version=form_version,
-        answers=formengine.prefill(definition, _profile_values(owner)),
+        answers=formengine.prefill(definition, identity.prefill_values(owner)),
         step=first_step,
     )
 

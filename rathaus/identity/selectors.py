@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.db.models import F, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
@@ -25,6 +28,22 @@ def profile_of(user: User) -> Profile:
     if profile is None:
         profile = Profile.objects.create(tenant_id=user.tenant_id, user=user)
     return profile
+
+
+# What a form may prefill from the account (a field's ``prefill`` names one of these).
+PREFILL_FIELDS = ("first_name", "last_name", "birth_date", "street", "postal_code", "city", "email", "phone")
+
+
+def prefill_values(user: User) -> dict[str, Any]:
+    """The account's values a form may prefill, JSON-ready (dates as ISO strings); empty values are left out."""
+    values: dict[str, Any] = {"first_name": user.first_name, "last_name": user.last_name, "email": user.email}
+    profile = Profile.objects.for_tenant(user.tenant_id).filter(user=user).first() if user.tenant_id else None
+    if profile is not None:
+        for name in PREFILL_FIELDS:
+            value = getattr(profile, name, None)
+            if value:
+                values[name] = value.isoformat() if isinstance(value, dt.date) else value
+    return {name: value for name, value in values.items() if value}
 
 
 def notifies_by_email(user: User) -> bool:

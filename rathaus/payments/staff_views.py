@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from rathaus.core.errors import ValidationFailed
 from rathaus.identity.decorators import staff_required
-from rathaus.identity.models import StaffRole
+from rathaus.identity.permissions import Role
 from rathaus.tenants.http import TenantRequest
 
 from . import selectors, services
@@ -24,7 +24,7 @@ from .errors import PaymentProviderUnavailable
 from .forms import CorrectionForm, ReconciliationFilterForm
 from .models import Payment
 
-ROLES = (StaffRole.Role.TREASURY, StaffRole.Role.TENANT_ADMIN)
+ROLES = (Role.TREASURY, Role.TENANT_ADMIN)
 PAGE_SIZE = 50
 
 
