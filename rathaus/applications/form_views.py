@@ -17,14 +17,14 @@ from django.views.decorators.http import require_http_methods
 from rathaus.catalog import selectors as catalog
 from rathaus.core.errors import ValidationFailed
 from rathaus.formengine import DefinitionError
+from rathaus.identity import permissions
 from rathaus.identity.decorators import staff_required
-from rathaus.identity.permissions import Role
 from rathaus.tenants.http import TenantRequest
 
 from . import selectors, services
 from .models import FormVersion
 
-ROLES = (Role.DIGITALISATION, Role.TENANT_ADMIN)
+ROLES = permissions.CATALOG_EDITORS
 
 
 class PublishForm(forms.Form):

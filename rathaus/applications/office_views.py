@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from rathaus import formengine
 from rathaus.core.errors import ValidationFailed
+from rathaus.identity import permissions
 from rathaus.identity.decorators import staff_required
-from rathaus.identity.permissions import Role
 from rathaus.mailbox import selectors as mailbox_selectors
 from rathaus.mailbox import services as mailbox
 from rathaus.tenants.http import TenantRequest
@@ -24,7 +24,7 @@ from .models import Application
 from .receipt import receipt_response
 from .views import file_response, post_message
 
-ROLES = (*selectors.OFFICE_ROLES, Role.TENANT_ADMIN)
+ROLES = permissions.OFFICE
 
 
 @staff_required(*ROLES)

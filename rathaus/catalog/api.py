@@ -8,8 +8,8 @@ from typing import Any
 from django.http import Http404
 from ninja import Field, Query, Router, Schema
 
+from rathaus.identity import permissions
 from rathaus.identity.api_auth import StaffSessionAuth
-from rathaus.identity.permissions import Role
 from rathaus.tenants.http import TenantRequest
 
 from . import selectors, services
@@ -17,7 +17,7 @@ from .models import Service
 
 router = Router(tags=["Leistungskatalog"])
 
-CATALOG_ADMIN_ROLES = (Role.DIGITALISATION, Role.TENANT_ADMIN)
+CATALOG_ADMIN_ROLES = permissions.CATALOG_EDITORS
 
 
 class CatalogAdminAuth(StaffSessionAuth):

@@ -12,15 +12,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rathaus.core.errors import ImportRejected
+from rathaus.identity import permissions
 from rathaus.identity.decorators import staff_required
-from rathaus.identity.permissions import Role
 from rathaus.tenants.http import TenantRequest
 from rathaus.tenants.models import Municipality, OrgUnit
 
 from . import services
 from .uploads import MAX_IMPORT_BYTES, read_upload
 
-ROLES = (Role.DIGITALISATION, Role.TENANT_ADMIN)
+ROLES = permissions.CATALOG_EDITORS
 
 
 class ImportForm(forms.Form):

@@ -37,6 +37,20 @@ if TYPE_CHECKING:
 Role = StaffRole.Role
 ADMIN_ROLE = Role.TENANT_ADMIN
 
+# Who works in which part of the internal area; the municipality's administration (tenant_admin) in all of
+# them. The views guard themselves with these, and the staff start page shows the links by the same lists.
+CATALOG_EDITORS = (Role.DIGITALISATION, ADMIN_ROLE)  # catalog import/export, online forms
+OFFICE = (Role.CASEWORKER, Role.UNIT_LEAD, Role.CITIZENS_OFFICE, ADMIN_ROLE)  # incoming applications
+TREASURY = (Role.TREASURY, ADMIN_ROLE)  # Stadtkasse
+ADMINISTRATION = (ADMIN_ROLE,)  # integrations (plugins) of the municipality
+AREAS = {"catalog": CATALOG_EDITORS, "office": OFFICE, "treasury": TREASURY, "administration": ADMINISTRATION}
+
+
+def areas_of(user: User | AnonymousUser, tenant: Municipality) -> dict[str, bool]:
+    """For each part of the internal area, whether ``user`` may work there (one query per area)."""
+    return {area: has_role(user, tenant, *roles) for area, roles in AREAS.items()}
+
+
 M = TypeVar("M", bound=Model)
 
 

@@ -19,7 +19,7 @@ from django_otp import login as otp_login
 from rathaus.core.errors import NotFound, ValidationFailed
 from rathaus.tenants.http import TenantRequest
 
-from . import selectors, services, webauthn
+from . import permissions, selectors, services, webauthn
 from .decorators import staff_required
 from .forms import LoginForm, TokenForm
 from .models import User
@@ -101,7 +101,8 @@ def staff_logout_view(request: TenantRequest) -> HttpResponse:
 @staff_required()
 def dashboard_view(request: TenantRequest) -> HttpResponse:
     roles = selectors.roles_of(request.user)  # type: ignore[arg-type]
-    return render(request, "staff/dashboard.html", {"roles": roles})
+    areas = permissions.areas_of(request.user, request.tenant)
+    return render(request, "staff/dashboard.html", {"roles": roles, "areas": areas})
 
 
 @staff_required()

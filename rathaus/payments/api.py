@@ -11,8 +11,8 @@ from django.http import Http404
 from ninja import Field, Query, Router, Schema
 from ninja.security import SessionAuth
 
+from rathaus.identity import permissions
 from rathaus.identity.api_auth import StaffSessionAuth
-from rathaus.identity.permissions import Role
 from rathaus.tenants.http import TenantRequest
 
 from . import selectors
@@ -20,7 +20,7 @@ from .models import Payment
 
 router = Router(tags=["Zahlungen"])
 
-TREASURY_ROLES = (Role.TREASURY, Role.TENANT_ADMIN)
+TREASURY_ROLES = permissions.TREASURY
 
 
 class PayerAuth(SessionAuth):

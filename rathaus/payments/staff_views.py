@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from rathaus.core.errors import ValidationFailed
+from rathaus.identity import permissions
 from rathaus.identity.decorators import staff_required
-from rathaus.identity.permissions import Role
 from rathaus.tenants.http import TenantRequest
 
 from . import selectors, services
@@ -24,7 +24,7 @@ from .errors import PaymentProviderUnavailable
 from .forms import CorrectionForm, ReconciliationFilterForm
 from .models import Payment
 
-ROLES = (Role.TREASURY, Role.TENANT_ADMIN)
+ROLES = permissions.TREASURY
 PAGE_SIZE = 50
 
 
