@@ -54,3 +54,14 @@ def test_jpeg_with_a_non_srgb_profile_is_converted_to_srgb(fake_scanner):
     red, green, blue = cleaned.getpixel((8, 8))
     assert green > 170 and red < 70 and blue < 70
     assert "icc_profile" not in cleaned.info
+
+
+def test_png_with_alpha_and_a_non_srgb_profile_is_converted_and_keeps_its_alpha(fake_scanner):
+    original = samples.png(mode="RGBA", color=(200, 30, 30, 128), icc_profile=_profile_with_red_and_green_swapped())
+
+    cleaned = _open(check_upload(("a.png", original)).data)
+
+    red, green, blue, alpha = cleaned.getpixel((0, 0))
+    assert cleaned.mode == "RGBA"
+    assert green > 180 and red < 60 and blue < 60
+    assert alpha == 128
