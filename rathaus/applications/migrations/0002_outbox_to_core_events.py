@@ -10,9 +10,10 @@ from django.db import migrations
 
 
 def outbox_to_events(apps, schema_editor):
+    db = schema_editor.connection.alias  # the database being migrated, not always "default"
     OutboxEvent = apps.get_model("applications", "OutboxEvent")
     Event = apps.get_model("core", "Event")
-    rows = OutboxEvent._base_manager.select_related("application").order_by("pk")
+    rows = OutboxEvent._base_manager.db_manager(db).select_related("application").order_by("pk")
     batch = []
     for row in rows.iterator(chunk_size=1000):
         batch.append(
@@ -25,20 +26,21 @@ def outbox_to_events(apps, schema_editor):
             )
         )
         if len(batch) >= 1000:
-            Event._base_manager.bulk_create(batch)
+            Event._base_manager.db_manager(db).bulk_create(batch)
             batch = []
-    Event._base_manager.bulk_create(batch)
+    Event._base_manager.db_manager(db).bulk_create(batch)
 
 
 def events_to_outbox(apps, schema_editor):
+    db = schema_editor.connection.alias  # the database being migrated, not always "default"
     OutboxEvent = apps.get_model("applications", "OutboxEvent")
     Event = apps.get_model("core", "Event")
     Application = apps.get_model("applications", "Application")
-    events = Event._base_manager.filter(kind__startswith="application.").order_by("pk")
+    events = Event._base_manager.db_manager(db).filter(kind__startswith="application.").order_by("pk")
     for event in events.iterator(chunk_size=1000):
-        application = Application._base_manager.filter(tenant_id=event.tenant_id, number=event.subject).first()
+        application = Application._base_manager.db_manager(db).filter(tenant_id=event.tenant_id, number=event.subject).first()
         if application is not None:
-            OutboxEvent._base_manager.create(
+            OutboxEvent._base_manager.db_manager(db).create(
                 tenant_id=event.tenant_id,
                 application=application,
                 kind=event.kind,

@@ -20,22 +20,23 @@ BATCH = 1000
 
 
 def messages_to_mailbox(apps, schema_editor):
+    db = schema_editor.connection.alias  # the database being migrated, not always "default"
     OldMessage = apps.get_model("applications", "Message")
     Thread = apps.get_model("mailbox", "Thread")
     Message = apps.get_model("mailbox", "Message")
     first_at = dict(
-        OldMessage._base_manager.order_by().values_list("application_id").annotate(first=Min("created_at"))
+        OldMessage._base_manager.db_manager(db).order_by().values_list("application_id").annotate(first=Min("created_at"))
     )
     threads = {}  # application id -> thread id
     batch = []
-    rows = OldMessage._base_manager.select_related("application__service").order_by("pk")
+    rows = OldMessage._base_manager.db_manager(db).select_related("application__service").order_by("pk")
     for old in rows.iterator(chunk_size=BATCH):
         application = old.application
         if application.pk not in threads:
             reference = f"{PREFIX}{application.number}"
-            thread = Thread._base_manager.filter(tenant_id=application.tenant_id, reference=reference).first()
+            thread = Thread._base_manager.db_manager(db).filter(tenant_id=application.tenant_id, reference=reference).first()
             if thread is None:
-                thread = Thread._base_manager.create(
+                thread = Thread._base_manager.db_manager(db).create(
                     tenant_id=application.tenant_id,
                     reference=reference,
                     recipient_id=application.applicant_id,
@@ -56,24 +57,25 @@ def messages_to_mailbox(apps, schema_editor):
             )
         )
         if len(batch) >= BATCH:
-            Message._base_manager.bulk_create(batch)
+            Message._base_manager.db_manager(db).bulk_create(batch)
             batch = []
-    Message._base_manager.bulk_create(batch)
+    Message._base_manager.db_manager(db).bulk_create(batch)
 
 
 def mailbox_to_messages(apps, schema_editor):
+    db = schema_editor.connection.alias  # the database being migrated, not always "default"
     OldMessage = apps.get_model("applications", "Message")
     Application = apps.get_model("applications", "Application")
     Thread = apps.get_model("mailbox", "Thread")
     Message = apps.get_model("mailbox", "Message")
     applications = {}  # thread id -> application id
-    for thread in Thread._base_manager.filter(reference__startswith=PREFIX).order_by("pk").iterator():
+    for thread in Thread._base_manager.db_manager(db).filter(reference__startswith=PREFIX).order_by("pk").iterator():
         number = thread.reference[len(PREFIX) :]
-        application = Application._base_manager.filter(tenant_id=thread.tenant_id, number=number).first()
+        application = Application._base_manager.db_manager(db).filter(tenant_id=thread.tenant_id, number=number).first()
         if application is not None:
             applications[thread.pk] = application.pk
     batch = []
-    rows = Message._base_manager.filter(thread__reference__startswith=PREFIX).order_by("pk")
+    rows = Message._base_manager.db_manager(db).filter(thread__reference__startswith=PREFIX).order_by("pk")
     for message in rows.iterator(chunk_size=BATCH):
         if message.thread_id not in applications:
             continue  # no such application (any more): the thread stays in the mailbox
@@ -90,14 +92,14 @@ def mailbox_to_messages(apps, schema_editor):
             )
         )
         if len(batch) >= BATCH:
-            OldMessage._base_manager.bulk_create(batch)
+            OldMessage._base_manager.db_manager(db).bulk_create(batch)
             batch = []
-    OldMessage._base_manager.bulk_create(batch)
+    OldMessage._base_manager.db_manager(db).bulk_create(batch)
     moved = list(applications)
     for start in range(0, len(moved), 500):  # few parameters per statement, for SQLite
         chunk = moved[start : start + 500]
-        Message._base_manager.filter(thread_id__in=chunk).delete()
-        Thread._base_manager.filter(pk__in=chunk).delete()
+        Message._base_manager.db_manager(db).filter(thread_id__in=chunk).delete()
+        Thread._base_manager.db_manager(db).filter(pk__in=chunk).delete()
 
 
 class Migration(migrations.Migration):
