@@ -34,7 +34,7 @@ from typing import Annotated, Any, ClassVar, Generic, TypeVar, cast
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticUndefined
 
 from .errors import ValidationFailed
@@ -46,6 +46,8 @@ PLUGIN_ID = re.compile(r"[a-z][a-z0-9_-]{0,39}")
 ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 # Option names that say they hold a secret: such an option may only name an environment variable.
 SECRET_NAME = re.compile(r"secret|passw|kennwort|key|token|credential", re.IGNORECASE)
+# Text PostgreSQL cannot store (json/jsonb and text refuse NUL; UTF-8 has no lone surrogates).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class PluginError(Exception):
@@ -125,6 +127,14 @@ class PluginOptions(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        """Options are stored as JSON text: PostgreSQL refuses NUL characters and lone surrogates in it."""
+        if isinstance(value, str) and UNSTORABLE.search(value):
+            raise ValueError(_("Steuerzeichen wie NUL und ungültige Unicode-Zeichen sind nicht erlaubt."))
+        return value
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:

@@ -433,3 +433,24 @@ def test_providers_know_no_payment_model_only_plain_data() -> None:
                 name = ("." * node.level) + (node.module or "")
                 assert name not in ("..models", "rathaus.payments.models"), f"{module.name} imports {name}"
     assert {state.value for state in PaymentState} == set(Payment.Status.values)
+
+
+def test_a_nul_byte_is_refused_at_its_field(admin_client: Any, tenant: Any, secret_set: None) -> None:
+    """PostgreSQL refuses NUL in text; the form refuses it first, at the field, and stores nothing."""
+    _save(tenant)
+    before = _rows(tenant)
+    response = admin_client.post(EDIT, _form(bewirtschafter="Bewirt\x00schafter"))
+    assert response.status_code == 422
+    assert 'id="id_bewirtschafter-error"' in response.content.decode()
+    assert _rows(tenant) == before
+
+
+@pytest.mark.parametrize("bad", ["Bewirt\x00schafter", "Bewirt\ud800schafter"])
+def test_nul_bytes_and_lone_surrogates_never_reach_the_database(tenant: Any, secret_set: None, bad: str) -> None:
+    """A lone surrogate cannot come through a UTF-8 form body; a caller of the service must not store one."""
+    _save(tenant)
+    before = _rows(tenant)
+    with pytest.raises(InvalidPluginOptions) as refused:
+        _save(tenant, bewirtschafter=bad)
+    assert {e["field"] for e in refused.value.errors} == {"bewirtschafter"}
+    assert _rows(tenant) == before
