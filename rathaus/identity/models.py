@@ -200,3 +200,27 @@ class ExternalIdentity(TenantOwned):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["provider", "subject"], name="external_identity_unique")]
+
+
+class AccountSession(models.Model):
+    """One logged-in session of an account, for "Aktive Sitzungen" and "überall abmelden".
+
+    ``key`` is a random id kept in the session itself (not Django's session key, which changes on login and
+    may not exist yet). Deleting the row ends the session: the session middleware logs it out on its next
+    request (``account_sessions.SessionIndexMiddleware``). ``ip`` is shortened on purpose (last part dropped).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_sessions")
+    key = models.CharField(max_length=64, unique=True)
+    user_agent = models.CharField(_("Browser"), max_length=300, blank=True)
+    ip = models.CharField(_("Netz (gekürzte IP-Adresse)"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("angemeldet am"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("zuletzt aktiv"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Sitzung")
+        verbose_name_plural = _("Sitzungen")
+        indexes = [models.Index(fields=["user", "-last_seen_at"], name="accountsession_user_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.key[:8]}…"
