@@ -55,7 +55,11 @@ def register_citizen(
 
 
 def verification_token(user: User) -> str:
-    return signing.dumps({"u": user.pk, "e": user.email}, salt=_VERIFY_SALT)
+    """A link token for this account, address and municipality; signed with SECRET_KEY, valid VERIFY_MAX_AGE.
+
+    The salt scopes it to e-mail confirmation (no other signed value of the house is accepted as one).
+    """
+    return signing.dumps({"u": user.pk, "e": user.email, "t": user.tenant_id}, salt=_VERIFY_SALT)
 
 
 def send_verification_mail(request: HttpRequest, user: User) -> None:
@@ -78,6 +82,8 @@ def verify_email(*, tenant: Municipality, token: str) -> User:
         raise ValidationFailed(_("Der Bestätigungslink ist abgelaufen. Bitte fordern Sie einen neuen an.")) from None
     except signing.BadSignature:
         raise ValidationFailed(_("Der Bestätigungslink ist ungültig.")) from None
+    if not isinstance(data, dict) or data.get("t") != tenant.pk:
+        raise ValidationFailed(_("Der Bestätigungslink ist ungültig."))
     user = User.objects.filter(pk=data.get("u"), tenant=tenant, email=data.get("e")).first()
     if user is None:
         raise ValidationFailed(_("Der Bestätigungslink ist ungültig."))
