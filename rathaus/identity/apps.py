@@ -5,3 +5,11 @@ class IdentityConfig(AppConfig):
     name = "rathaus.identity"
     label = "identity"
     verbose_name = "Identität"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
+
+        from . import account_sessions
+
+        user_logged_in.connect(account_sessions.on_user_logged_in, dispatch_uid="rathaus.account_sessions.in")
+        user_logged_out.connect(account_sessions.on_user_logged_out, dispatch_uid="rathaus.account_sessions.out")
