@@ -152,22 +152,28 @@ class StaffRole(TenantOwned):
 
 
 class IdentityProvider(TenantOwned):
-    """An OpenID Connect provider a municipality accepts (Servicekonto.NRW, BundID, …).
+    """An identity provider a municipality accepts: OpenID Connect (a Keycloak broker, …) or SAML 2.0 (BundID,
+    Mein Unternehmenskonto).
 
-    The client secret never lives in the database: ``client_secret_env`` names the environment variable.
-    ``acr_mapping`` maps the provider's ``acr`` values to trust levels; unknown values count as *low*.
+    ``plugin`` names the identity plugin (``rathaus.identity.providers``) that speaks to it; ``options`` are that
+    plugin's settings (SAML: entity id, metadata, attributes), checked by its schema. The OpenID Connect
+    settings stay in their own columns. The client secret never lives in the database: ``client_secret_env``
+    names the environment variable. ``acr_mapping`` maps the provider's ``acr`` values to trust levels; unknown
+    values count as *low*.
     """
 
     slug = models.SlugField(_("Kurzname"), max_length=40)
     name = models.CharField(_("Name"), max_length=120)
-    issuer = models.URLField(_("Aussteller (issuer)"))
+    plugin = models.CharField(_("Anbindung"), max_length=40, default="oidc")
+    options = models.JSONField(_("Einstellungen der Anbindung"), default=dict, blank=True)
+    issuer = models.URLField(_("Aussteller (issuer)"), blank=True)
     # Left empty, the endpoints come from the issuer's discovery document (/.well-known/openid-configuration).
     authorization_endpoint = models.URLField(blank=True, help_text=_("leer: aus dem Discovery-Dokument"))
     token_endpoint = models.URLField(blank=True, help_text=_("leer: aus dem Discovery-Dokument"))
     userinfo_endpoint = models.URLField(blank=True, help_text=_("leer: aus dem Discovery-Dokument"))
     jwks_uri = models.URLField(blank=True, help_text=_("leer: aus dem Discovery-Dokument"))
     end_session_endpoint = models.URLField(blank=True)
-    client_id = models.CharField(max_length=200)
+    client_id = models.CharField(max_length=200, blank=True)
     client_secret_env = models.CharField(_("Umgebungsvariable mit dem Client-Secret"), max_length=100, blank=True)
     scopes = models.CharField(max_length=300, default="openid profile email address")
     sign_algo = models.CharField(max_length=10, default="RS256")
@@ -185,8 +191,15 @@ class IdentityProvider(TenantOwned):
         return self.name
 
     def max_trust_level(self) -> str:
+        if self.plugin != "oidc":
+            level = str(self.options.get("max_trust_level") or TrustLevel.HIGH)
+            return level if level in TrustLevel.values else TrustLevel.LOW
         levels = [lvl for lvl in self.acr_mapping.values() if lvl in TrustLevel.values] or [TrustLevel.LOW]
         return max(levels, key=rank)
+
+    @property
+    def is_saml(self) -> bool:
+        return self.plugin != "oidc"
 
 
 class ExternalIdentity(TenantOwned):
@@ -224,3 +237,47 @@ class AccountSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.key[:8]}…"
+
+
+class Organisation(TenantOwned):
+    """A business or other organisation confirmed by a business login (Mein Unternehmenskonto).
+
+    ``identifier`` is the provider's stable id of the organisation; people who log in for it are recorded in
+    :class:`OrganisationRepresentative`. The session names the organisation someone currently acts for
+    (``selectors.acting_organisation``).
+    """
+
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.PROTECT, related_name="organisations")
+    identifier = models.CharField(_("Kennung beim Anbieter"), max_length=255)
+    name = models.CharField(_("Name"), max_length=300)
+    legal_form = models.CharField(_("Rechtsform"), max_length=100, blank=True)
+    register_number = models.CharField(_("Registernummer"), max_length=100, blank=True)
+    street = models.CharField(_("Straße und Hausnummer"), max_length=200, blank=True)
+    postal_code = models.CharField(_("Postleitzahl"), max_length=10, blank=True)
+    city = models.CharField(_("Ort"), max_length=100, blank=True)
+    updated_at = models.DateTimeField(_("zuletzt bestätigt am"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Organisation")
+        verbose_name_plural = _("Organisationen")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "identifier"], name="organisation_unique_per_provider")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationRepresentative(TenantOwned):
+    """A person (account) who logged in to act for an organisation, and when they last did."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="representatives")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="represented_organisations")
+    last_acted_at = models.DateTimeField(_("zuletzt gehandelt am"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Vertretung einer Organisation")
+        verbose_name_plural = _("Vertretungen von Organisationen")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="organisation_representative_unique")
+        ]
