@@ -14,7 +14,7 @@ from rathaus.identity.trust import TrustLevel, rank
 from rathaus.mailbox import selectors as mailbox
 from rathaus.tenants.models import Municipality
 
-from .models import MAILBOX_KIND, Application, Draft, FormVersion
+from .models import MAILBOX_KIND, Application, Draft, FormVersion, StatusEvent
 
 if TYPE_CHECKING:
     from rathaus.identity.models import User
@@ -97,3 +97,18 @@ def file_of(application: Application, sha256: str) -> dict[str, Any] | None:
     if found:
         return dict(found)
     return mailbox.file_of(application.tenant_id, application.mailbox_reference, sha256)
+
+
+def all_drafts_of(tenant: Municipality, user: User) -> QuerySet[Draft]:
+    """Every draft of ``user``, expired ones included (for the data export), newest first."""
+    return Draft.objects.for_tenant(tenant).filter(owner=user).select_related("form_version__service").order_by("-updated_at")
+
+
+def status_history(application: Application) -> QuerySet[StatusEvent]:
+    """The application's status changes, oldest first."""
+    return StatusEvent.objects.for_tenant(application.tenant_id).filter(application=application).order_by("at", "pk")
+
+
+def attachments_of(application: Application) -> list[dict[str, Any]]:
+    """The application's files as {field, name, content_type, size, sha256}."""
+    return list(application.attachments.order_by("pk").values("field", "name", "content_type", "size", "sha256"))

@@ -232,6 +232,13 @@ def delete_expired_drafts(*, now: dt.datetime | None = None) -> int:
     return deleted
 
 
+def delete_drafts_of(*, tenant: Municipality, owner: User) -> int:
+    """Delete every draft of ``owner`` (expired or not), e.g. when the account is deleted; their blobs go with
+    the next blob sweep. Submitted applications are not drafts and stay."""
+    deleted, _detail = Draft.objects.for_tenant(tenant).filter(owner=owner).delete()
+    return deleted
+
+
 # --------------------------------------------------------------------------- submission
 
 

@@ -78,6 +78,11 @@ def payment_for_payer(tenant: Municipality, uuid: object, user: User) -> Payment
     return Payment.objects.for_tenant(tenant).filter(uuid=key, payer=user).first()
 
 
+def payments_of_payer(tenant: Municipality, user: User) -> QuerySet[Payment]:
+    """Every payment ``user`` started in this municipality, newest first (for the data export)."""
+    return Payment.objects.for_tenant(tenant).filter(payer=user).order_by("-created_at", "-pk")
+
+
 def payment_for_token(tenant: Municipality, uuid: object, token: str) -> Payment | None:
     """A payment without payer account, for the holder of its signed token; else None."""
     key = parse_uuid(uuid)
