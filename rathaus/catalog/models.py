@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rathaus.core.tenancy import TenantOwned
@@ -15,6 +16,65 @@ from rathaus.identity.trust import TrustLevel
 from rathaus.tenants.models import OrgUnit
 
 from .validators import validate_leika_key
+
+# Content languages besides German. German is the source text of every field; a translation may leave out
+# any field, which then shows in German (marked lang="de" on a page in another language, WCAG 3.1.2).
+CONTENT_LANGUAGES = ("en",)
+SERVICE_TRANSLATED_FIELDS = (
+    "name", "short_description", "description", "required_documents", "processing_time", "keywords",
+)  # fmt: skip
+SITUATION_TRANSLATED_FIELDS = ("name", "description")
+
+
+class LocalizedText(str):
+    """A text in the page's language, or its German original; ``lang`` says which ("" when it matches the page)."""
+
+    lang: str
+
+    def __new__(cls, value: str, lang: str = "") -> LocalizedText:
+        obj = super().__new__(cls, value)
+        obj.lang = lang
+        return obj
+
+
+def localized(obj: Any, field: str, language: str | None = None) -> Any:
+    """``obj.field`` in ``language`` (default: the active one), falling back to German.
+
+    Strings come back as :class:`LocalizedText`, lists as a list of them, so a template can mark the
+    German fallback with ``lang="de"``.
+    """
+    language = (language or get_language() or "de").split("-")[0]
+    value = getattr(obj, field)
+    lang = ""
+    if language != "de":
+        translated = ((getattr(obj, "translations", None) or {}).get(language) or {}).get(field)
+        if translated:
+            value = translated
+        elif value:
+            lang = "de"
+    if isinstance(value, list):
+        return [LocalizedText(str(v), lang) for v in value]
+    return LocalizedText(value or "", lang)
+
+
+def clean_translations(value: Any, fields: tuple[str, ...]) -> str | None:
+    """An error message when ``value`` is not ``{language: {field: text or list of texts}}``, else None."""
+    if not isinstance(value, dict):
+        return str(_("Übersetzungen müssen ein Objekt je Sprache sein."))
+    for language, content in value.items():
+        if language not in CONTENT_LANGUAGES:
+            return str(_("Unbekannte Sprache »%(l)s«.") % {"l": language})
+        if not isinstance(content, dict):
+            return str(_("Übersetzungen müssen ein Objekt je Sprache sein."))
+        for key, text in content.items():
+            if key not in fields:
+                return str(_("Dieses Feld kann nicht übersetzt werden: %(f)s") % {"f": key})
+            if key in ("required_documents", "keywords"):
+                if not isinstance(text, list) or not all(isinstance(t, str) for t in text):
+                    return str(_("»%(f)s« muss eine Liste von Texten sein.") % {"f": key})
+            elif not isinstance(text, str):
+                return str(_("»%(f)s« muss ein Text sein.") % {"f": key})
+    return None
 
 
 class Channel(models.TextChoices):
@@ -31,6 +91,7 @@ class LifeSituation(TenantOwned):
     name = models.CharField(_("Name"), max_length=120)
     description = models.CharField(_("Beschreibung"), max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    translations = models.JSONField(_("Übersetzungen"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("Lebenslage")
@@ -40,6 +101,11 @@ class LifeSituation(TenantOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        problem = clean_translations(self.translations, SITUATION_TRANSLATED_FIELDS)
+        if problem:
+            raise ValidationError({"translations": problem})
 
 
 class Service(TenantOwned):
@@ -73,6 +139,10 @@ class Service(TenantOwned):
     life_situations = models.ManyToManyField(LifeSituation, blank=True, related_name="services")
     is_top = models.BooleanField(_("häufig gesucht"), default=False)
     is_published = models.BooleanField(_("veröffentlicht"), default=True)
+    translations = models.JSONField(_("Übersetzungen"), default=dict, blank=True)
+    # BITV 2.0 § 4: an explanation in Leichte Sprache (Markdown) and a video in Deutscher Gebärdensprache.
+    easy_language = models.TextField(_("Erklärung in Leichter Sprache"), blank=True)
+    sign_language_video = models.URLField(_("Video in Deutscher Gebärdensprache (Adresse)"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -97,6 +167,11 @@ class Service(TenantOwned):
         docs = self.required_documents
         if not isinstance(docs, list) or not all(isinstance(d, str) for d in docs):
             errors["required_documents"] = _("Unterlagen müssen eine Liste von Texten sein.")
+        problem = clean_translations(self.translations, SERVICE_TRANSLATED_FIELDS)
+        if problem:
+            errors["translations"] = problem
+        if self.sign_language_video and not self.sign_language_video.startswith("https://"):
+            errors["sign_language_video"] = _("Die Adresse des Videos muss mit https:// beginnen.")
         if self.org_unit_id is not None and self.tenant_id is not None:
             unit_tenant = OrgUnit.all_tenants.filter(pk=self.org_unit_id).values_list("tenant_id", flat=True).first()
             if unit_tenant != self.tenant_id:

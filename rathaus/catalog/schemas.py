@@ -31,12 +31,36 @@ class FeeRecord(BaseModel):
         return self
 
 
+ContentLanguage = Literal["en"]
+
+
+class LifeSituationTranslation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=120)] | None = None
+    description: Annotated[str, Field(max_length=300)] | None = None
+
+
+class ServiceTranslation(BaseModel):
+    """The service's texts in one more language; a field left out shows in German."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    short_description: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    description: str | None = None
+    required_documents: list[Annotated[str, Field(min_length=1, max_length=500)]] | None = None
+    processing_time: Annotated[str, Field(max_length=120)] | None = None
+    keywords: list[Annotated[str, Field(min_length=1, max_length=80)]] | None = None
+
+
 class LifeSituationRecord(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     slug: Slug
     name: Annotated[str, Field(min_length=1, max_length=120)]
     description: Annotated[str, Field(max_length=300)] = ""
+    translations: dict[ContentLanguage, LifeSituationTranslation] = {}
 
 
 class ServiceRecord(BaseModel):
@@ -64,6 +88,9 @@ class ServiceRecord(BaseModel):
     life_situations: list[Slug] = []
     is_top: bool = False
     is_published: bool = True
+    translations: dict[ContentLanguage, ServiceTranslation] = {}
+    easy_language: str = ""
+    sign_language_video: Annotated[str, Field(max_length=200, pattern=r"^(https://\S+)?$")] = ""
 
     @field_validator("leika_key")
     @classmethod

@@ -144,13 +144,25 @@ def _upsert_situations(tenant: Municipality, records: list[LifeSituationRecord])
     for position, record in enumerate(records):
         situation = by_slug.get(record.slug) or LifeSituation(tenant=tenant, slug=record.slug)
         situation.name, situation.description, situation.position = record.name, record.description, position
+        if "translations" in record.model_fields_set:
+            situation.translations = record.model_dump(exclude_none=True)["translations"]
         situation.save()
         by_slug[record.slug] = situation
     return by_slug
 
 
+# Fields the CSV format does not carry: a CSV import keeps what the service has.
+_KEPT_UNLESS_GIVEN = {"translations", "easy_language", "sign_language_video"}
+
+
 def _apply(service: Service, record: ServiceRecord, unit: OrgUnit) -> None:
-    data = record.model_dump(exclude={"fees", "life_situations", "org_unit", "leika_key"})
+    skip = {"fees", "life_situations", "org_unit", "leika_key"} | (_KEPT_UNLESS_GIVEN - record.model_fields_set)
+    data = record.model_dump(exclude=skip)
+    if "translations" in data:
+        data["translations"] = {
+            language: {k: v for k, v in content.items() if v is not None}
+            for language, content in data["translations"].items()
+        }
     for key, value in data.items():
         setattr(service, key, value)
     service.org_unit = unit
@@ -168,7 +180,7 @@ def export_catalog(tenant: Municipality) -> dict[str, Any]:
         "format": "rathaus-catalog/1",
         "municipality": {"slug": tenant.slug, "name": tenant.name, "ags": tenant.ags},
         "life_situations": [
-            {"slug": s.slug, "name": s.name, "description": s.description}
+            {"slug": s.slug, "name": s.name, "description": s.description, "translations": s.translations}
             for s in LifeSituation.objects.for_tenant(tenant).order_by("position", "name")
         ],
         "services": [export_service(s) for s in services],
@@ -205,6 +217,9 @@ def export_service(service: Service) -> dict[str, Any]:
         "life_situations": sorted(s.slug for s in service.life_situations.all()),
         "is_top": service.is_top,
         "is_published": service.is_published,
+        "translations": service.translations,
+        "easy_language": service.easy_language,
+        "sign_language_video": service.sign_language_video,
     }
 
 
@@ -216,7 +231,7 @@ def export_csv(tenant: Municipality) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, delimiter=";", lineterminator="\r\n")
     writer.writeheader()
     for service in export_catalog(tenant)["services"]:
-        row = dict(service)
+        row = {k: v for k, v in service.items() if k in CSV_COLUMNS}
         for column in _LIST_COLUMNS:
             row[column] = "\n".join(row[column])
         row["fees"] = "\n".join(
