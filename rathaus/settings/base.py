@@ -250,6 +250,10 @@ RATHAUS_CLAMD_TIMEOUT = int(os.environ.get("CLAMD_TIMEOUT", "30"))
 # Payments: the provider of a municipality that has not chosen one under "Anbindungen" (its plugin
 # configuration, docs/operators/payments.md): "demo" (test payments served by the app) or "epaybl".
 RATHAUS_PAYMENT_PROVIDER = os.environ.get("RATHAUS_PAYMENT_PROVIDER", "demo")
+# Hosts of payment platforms (XBezahldienste) the municipalities may configure; empty: any HTTPS host.
+RATHAUS_PAYMENT_HOSTS = env_list("RATHAUS_PAYMENT_HOSTS", "")
+# Demo plugins (test payment without money, demo logins): embedded mode and tests; production.py forbids them.
+RATHAUS_DEMO_PLUGINS = env_bool("RATHAUS_DEMO_PLUGINS", True)
 
 # Citizen OIDC login: outgoing calls to the identity provider.
 OIDC_VERIFY_SSL = env_bool("OIDC_VERIFY_SSL", True)
