@@ -27,6 +27,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 RATHAUS_PATH_PREFIX_TENANTS = env_bool("RATHAUS_PATH_PREFIX_TENANTS", False)
+# No demo plugin and no silent fall back to the test payment: rathaus.payments.checks refuses to start with one.
+RATHAUS_DEMO_PLUGINS = False
+RATHAUS_PAYMENT_PROVIDER = os.environ.get("RATHAUS_PAYMENT_PROVIDER", "")
 
 if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
     STORAGES = {**STORAGES, "default": {"BACKEND": "storages.backends.s3.S3Storage"}}
