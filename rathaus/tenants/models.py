@@ -41,6 +41,11 @@ class Municipality(models.Model):
     imprint = models.TextField(_("Impressum"), blank=True)
     privacy = models.TextField(_("Datenschutzerklärung"), blank=True)
     accessibility = models.TextField(_("Erklärung zur Barrierefreiheit"), blank=True)
+    # Legal texts are Markdown. Other languages: {"en": {"imprint": "…", "privacy": "…", "accessibility": "…"}};
+    # a text left out shows in German (marked lang="de").
+    legal_translations = models.JSONField(_("Rechtstexte in anderen Sprachen"), default=dict, blank=True)
+    # BITV 2.0 § 4: the portal explained in Deutscher Gebärdensprache (a video the municipality publishes).
+    sign_language_video = models.URLField(_("Video in Deutscher Gebärdensprache (Adresse)"), blank=True)
     # Bumped by every catalog write; the in-process search index rebuilds when it changes.
     catalog_version = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
