@@ -23,7 +23,17 @@ from .fees import FeeLine, compute_fees, total
 from .parsing import parse_definition
 from .presentation import SummaryGroup, SummaryRow, SummaryStep, display_value, prefill, summary
 from .schema import json_schema
-from .validation import FileRef, RepeatAction, StepResult, clean_all, move_files, validate_all, validate_step
+from .validation import (
+    FileRef,
+    RepeatAction,
+    StepResult,
+    clean_all,
+    kept_as_typed,
+    move_files,
+    typed_errors,
+    validate_all,
+    validate_step,
+)
 
 __all__ = [
     "Choice",
@@ -50,6 +60,7 @@ __all__ = [
     "demo_form_slugs",
     "display_value",
     "json_schema",
+    "kept_as_typed",
     "load_demo_form",
     "move_files",
     "parse_condition",
@@ -57,6 +68,7 @@ __all__ = [
     "prefill",
     "summary",
     "total",
+    "typed_errors",
     "validate_all",
     "validate_step",
 ]

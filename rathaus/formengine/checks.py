@@ -21,7 +21,8 @@ from .definition import Field, FormDefinition, rule_step
 
 Problems = list[tuple[str, str]]
 
-# Which options each field type accepts (beyond id, fim_id, label, help, type, required, visible_if, prefill).
+# Which options each field type accepts (beyond id, fim_id, label, help, type, required, required_message,
+# visible_if, prefill).
 _OPTIONS: dict[str, set[str]] = {
     "text": {"min_length", "max_length", "pattern", "pattern_message"},
     "textarea": {"min_length", "max_length"},

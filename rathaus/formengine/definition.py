@@ -87,6 +87,7 @@ class Field(_Model):
     help: LongText | None = None
     type: FieldType
     required: bool = False
+    required_message: Text | None = None  # e.g. "Bitte geben Sie Ihren Vornamen an."
     min: int | float | None = None
     max: int | float | None = None
     decimals: Annotated[int, PydanticField(ge=0, le=6)] | None = None

@@ -76,6 +76,7 @@ class SummaryRow:
     path: str
     label: str
     value: str
+    errors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,16 @@ class SummaryStep:
     groups: list[SummaryGroup]
 
 
-def summary(definition: FormDefinition, answers: Mapping[str, Any], *, today: date | None = None) -> list[SummaryStep]:
-    """Labels and display values of every visible, answered field, step by step."""
+def summary(
+    definition: FormDefinition,
+    answers: Mapping[str, Any],
+    *,
+    today: date | None = None,
+    errors: Mapping[str, list[str]] | None = None,
+) -> list[SummaryStep]:
+    """Labels and display values of every visible, answered field, step by step; a row carries the messages
+    ``errors`` has for its path (an answer saved as typed that is not valid yet)."""
+    errors = errors or {}
     scope = Scope(definition, answers, today or timezone.localdate())
     steps = []
     for step in definition.steps:
@@ -108,10 +117,10 @@ def summary(definition: FormDefinition, answers: Mapping[str, Any], *, today: da
             if group.repeat is not None:
                 for index, item in enumerate(node if isinstance(node, list) else []):
                     title = f"{group.item_label or group.title} {index + 1}"
-                    rows = _rows(scope.at(group_path, index), group.fields, item, f"{group_path}.{index}")
+                    rows = _rows(scope.at(group_path, index), group.fields, item, f"{group_path}.{index}", errors)
                     groups.append(SummaryGroup(f"{group_path}.{index}", title, rows))
             else:
-                rows = _rows(scope, group.fields, node, group_path)
+                rows = _rows(scope, group.fields, node, group_path, errors)
                 if rows:
                     groups.append(SummaryGroup(group_path, group.title, rows))
         if groups:
@@ -119,7 +128,9 @@ def summary(definition: FormDefinition, answers: Mapping[str, Any], *, today: da
     return steps
 
 
-def _rows(scope: Scope, fields: tuple[Field, ...], item: Any, prefix: str) -> list[SummaryRow]:
+def _rows(
+    scope: Scope, fields: tuple[Field, ...], item: Any, prefix: str, errors: Mapping[str, list[str]]
+) -> list[SummaryRow]:
     if not isinstance(item, Mapping):
         return []
     rows = []
@@ -127,29 +138,35 @@ def _rows(scope: Scope, fields: tuple[Field, ...], item: Any, prefix: str) -> li
         value = item.get(field.id)
         if is_empty(value) or not scope.holds(field.visible_if):
             continue
-        rows.append(SummaryRow(f"{prefix}.{field.id}", field.label, display_value(field, value)))
+        path = f"{prefix}.{field.id}"
+        rows.append(SummaryRow(path, field.label, display_value(field, value), tuple(errors.get(path, ()))))
     return rows
 
 
 def display_value(field: Field, value: Any) -> str:
-    """A cleaned value as the citizen reads it: choices by label, dates dd.mm.yyyy, Ja/Nein, files by name."""
+    """A value as the citizen reads it: choices by label, dates dd.mm.yyyy, Ja/Nein, files by name.
+
+    A value kept as typed (a draft saved with an invalid answer) is shown as typed, never refused here."""
     kind = field.type
     if kind == "choice":
         return field.choice_label(value)
     if kind == "multichoice":
-        return ", ".join(field.choice_label(v) for v in value)
+        items = value if isinstance(value, list) else [value]
+        return ", ".join(field.choice_label(v) for v in items)
     if kind == "yesno":
-        return _("Ja") if value is True else _("Nein")
+        return _("Ja") if value is True else _("Nein") if value is False else str(value)
     if kind == "date":
         try:
             return german_date(date.fromisoformat(str(value)))
         except ValueError:
             return str(value)
     if kind == "number":
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
+            return str(value)
         return format_number(value) + (f" {field.unit}" if field.unit else "")
     if kind == "address" and isinstance(value, Mapping):
-        street = " ".join(p for p in (value.get("street", ""), value.get("house_number", "")) if p)
-        town = " ".join(p for p in (value.get("postal_code", ""), value.get("city", "")) if p)
+        street = " ".join(str(p) for p in (value.get("street", ""), value.get("house_number", "")) if p)
+        town = " ".join(str(p) for p in (value.get("postal_code", ""), value.get("city", "")) if p)
         return ", ".join(p for p in (street, town) if p)
     if kind == "file" and isinstance(value, Mapping):
         size = value.get("size")
@@ -158,6 +175,6 @@ def display_value(field: Field, value: Any) -> str:
             if isinstance(size, int)
             else str(value.get("name", ""))
         )
-    if kind == "iban":
-        return " ".join(str(value)[i : i + 4] for i in range(0, len(str(value)), 4))
+    if kind == "iban" and isinstance(value, str) and value.isalnum():
+        return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
     return str(value)

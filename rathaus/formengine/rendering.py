@@ -1,9 +1,10 @@
 """What the step templates need, computed in Python so the templates stay plain loops.
 
-Without JavaScript a field cannot appear when an answer on the same page changes. So an element whose
-condition reads a field of the SAME step is rendered with the hint "Nur ausfüllen, wenn …" (its value is
-dropped on validation when the condition is false); an element whose condition reads only EARLIER steps is
-decided now and not rendered at all when it is hidden.
+Progressive disclosure: only what applies is rendered. An element whose condition reads earlier steps is
+decided by their answers; one whose condition reads a field of the SAME step (a *follow-up*) is decided by
+what is answered on the step so far — without JavaScript, "Weiter" posts the answer and the step comes back
+with the follow-up questions revealed (``revealed``); with JavaScript the step is re-rendered by the server
+as soon as a controlling answer changes. Hidden elements are not required, not validated and not stored.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ class FieldView:
     help: str
     required: bool
     errors: list[str]
-    condition_hint: str
+    condition_hint: str  # kept empty: follow-ups are shown only when they apply
     value: str = ""
     widget: str = "input"  # input, textarea, radios, checkboxes, select, address, file
     input_type: str = "text"
@@ -94,6 +95,7 @@ class FieldView:
     options: list[Option] = dc_field(default_factory=list)
     parts: list[Part] = dc_field(default_factory=list)
     current_file: str = ""
+    follow_up: bool = False  # shown because of an answer on this step
 
     @property
     def describedby(self) -> str:
@@ -127,6 +129,27 @@ class GroupView:
     errors: list[str]
     add: str = ""
     add_label: str = ""
+    follow_up: bool = False
+
+
+def follow_ups(groups: list[GroupView]) -> set[str]:
+    """Paths of the follow-up elements among the rendered ``groups`` (groups, or fields inside items)."""
+    paths = {g.path for g in groups if g.follow_up}
+    for group in groups:
+        for item in group.items:
+            paths.update(f.path for f in item.fields if f.follow_up)
+    return paths
+
+
+def controllers(definition: FormDefinition, step_id: str) -> list[str]:
+    """Names (repeat indexes left out) of this step's fields that decide whether a follow-up is shown."""
+    step = definition.step(step_id)
+    found: set[str] = set()
+    conditions = [g.visible_if for g in step.groups] + [f.visible_if for g in step.groups for f in g.fields]
+    for cond in conditions:
+        if cond is not None:
+            found.update(p for p in references(cond) if p.split(".")[0] == step_id)
+    return sorted(found)
 
 
 def step_view(
@@ -135,16 +158,18 @@ def step_view(
     answers: Mapping[str, Any],
     errors: Mapping[str, list[str]],
     today: date,
+    visible: Mapping[str, Any] | None = None,
 ) -> list[GroupView]:
+    """``answers`` give the values shown (as typed); ``visible`` (default: ``answers``) the cleaned answers that
+    decide what is shown."""
     step = definition.step(step_id)
-    scope = Scope(definition, answers, today)
+    scope = Scope(definition, answers if visible is None else visible, today)
     step_node = answers.get(step_id)
     step_node = step_node if isinstance(step_node, Mapping) else {}
     groups = []
     for group in step.groups:
         group_path = f"{step_id}.{group.id}"
-        hint = _hint(definition, group.visible_if, step_id, scope)
-        if hint is None:
+        if not scope.holds(group.visible_if):
             continue
         node = step_node.get(group.id)
         if group.repeat is None:
@@ -164,10 +189,11 @@ def step_view(
             html_id(group_path),
             group.title,
             group.help or "",
-            hint,
+            "",
             group.repeat is not None,
             items,
             list(errors.get(group_path, [])),
+            follow_up=_same_step(group.visible_if, step_id),
         )
         if group.repeat is not None and len(items) < group.repeat.max:
             view.add = f"_add:{group_path}"
@@ -188,8 +214,7 @@ def _fields(
     values = node if isinstance(node, Mapping) else {}
     views = []
     for field in group.fields:
-        hint = _hint(definition, field.visible_if, step_id, scope)
-        if hint is None:
+        if not scope.holds(field.visible_if):
             continue
         path = f"{prefix}.{field.id}"
         view = FieldView(
@@ -200,7 +225,8 @@ def _fields(
             help=field.help or "",
             required=field.required,
             errors=list(errors.get(path, [])),
-            condition_hint=hint,
+            condition_hint="",
+            follow_up=_same_step(field.visible_if, step_id),
         )
         _widget(view, field, values.get(field.id))
         views.append(view)
@@ -290,16 +316,11 @@ def _input_value(field: Field, value: Any) -> str:
     return str(value)
 
 
-# --- "Nur ausfüllen, wenn …" -----------------------------------------------------------------------
+# --- conditions in words ---------------------------------------------------------------------------
 
 
-def _hint(definition: FormDefinition, cond: Condition | None, step_id: str, scope: Scope) -> str | None:
-    """ "" = always shown, a hint text = shown with that hint, None = hidden (decided by earlier steps)."""
-    if cond is None:
-        return ""
-    if any(path.split(".")[0] == step_id for path in references(cond)):
-        return _("Nur ausfüllen, wenn %(condition)s.") % {"condition": describe(definition, cond, scope.today)}
-    return "" if scope.holds(cond) else None
+def _same_step(cond: Condition | None, step_id: str) -> bool:
+    return cond is not None and any(path.split(".")[0] == step_id for path in references(cond))
 
 
 def describe(definition: FormDefinition, cond: Condition, today: date) -> str:
@@ -403,7 +424,10 @@ def error_links(definition: FormDefinition, errors: Mapping[str, list[str]]) -> 
         elif len(base) == 2 and definition.has_group(path):
             label = definition.group(path).title
         for message in errors[path]:
-            text = message if not label else f"{label} {message}" if label[-1] in "?:" else f"{label}: {message}"
+            if not label or label.rstrip(":?").lower() in message.lower():
+                text = message  # the message names the field already
+            else:
+                text = f"{label} {message}" if label[-1] in "?:" else f"{label}: {message}"
             links.append(ErrorLink(f"#{html_id(path)}", text))
     return links
 

@@ -27,6 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from rathaus.core.text import storable
+
 from .conditions import is_empty, references
 from .definition import ADDRESS_PARTS, Field, FormDefinition, Group, Step, rule_step
 from .scope import Scope, prune_invisible
@@ -144,6 +146,56 @@ def validate_all(
 ) -> dict[str, list[str]]:
     """Errors of a complete answers object (empty = acceptable). Call before accepting a submission."""
     return clean_all(definition, answers, files=files, today=today)[1]
+
+
+def kept_as_typed(result: StepResult) -> dict[str, Any]:
+    """The step's answers for "save and continue later": cleaned values where a field is valid, the value as
+    typed (made storable: see ``core.text.storable``) where its cleaning failed, so the citizen finds it again
+    with its error. Summary and submission check everything again (``clean_all``)."""
+    kept = copy.deepcopy(result.answers)
+    for path in result.errors:
+        parts = path.split(".")[1:]
+        if len(parts) not in (2, 3):
+            continue  # a group's error (too few items) has no typed value of its own
+        typed = _lookup(result.display, parts)
+        if typed is None or _lookup(kept, parts) is not None:
+            continue  # nothing typed, or the value is valid and only a cross-field rule failed
+        container = _lookup(kept, parts[:-1])
+        if isinstance(container, dict):
+            container[parts[-1]] = storable(typed)
+    return kept
+
+
+def _lookup(node: Any, parts: list[str]) -> Any:
+    for part in parts:
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, Mapping):
+            node = node.get(part)
+        else:
+            return None
+    return node
+
+
+def typed_errors(
+    definition: FormDefinition,
+    answers: Mapping[str, Any],
+    *,
+    files: Mapping[str, Any] | None = None,
+    step_id: str | None = None,
+    today: date | None = None,
+) -> dict[str, list[str]]:
+    """Errors of stored answers that were kept as typed (``kept_as_typed``): only fields that hold a value,
+    so a step the citizen has not reached yet shows no "Bitte … an" for its empty fields."""
+    errors = clean_all(definition, answers, files=files, today=today)[1]
+    out = {}
+    for path, messages in errors.items():
+        parts = path.split(".")
+        if step_id is not None and parts[0] != step_id:
+            continue
+        if len(parts) in (3, 4) and not is_empty(_lookup(answers, parts)):
+            out[path] = messages
+    return out
 
 
 def move_files(files: Mapping[str, Any], result: StepResult) -> dict[str, Any]:
@@ -427,16 +479,45 @@ def file_size_label(size: int) -> str:
 # --- required, counts, rules -----------------------------------------------------------------------
 
 
+_OWN_DATA_MESSAGES = {
+    "first_name": "Bitte geben Sie Ihren Vornamen an.",
+    "last_name": "Bitte geben Sie Ihren Familiennamen an.",
+    "birth_date": "Bitte geben Sie Ihr Geburtsdatum an, z. B. 31.01.1980.",
+    "email": "Bitte geben Sie Ihre E-Mail-Adresse an, z. B. name@example.de.",
+    "phone": "Bitte geben Sie Ihre Telefonnummer an, z. B. 0211 123456.",
+    "address": "Bitte geben Sie Ihre Anschrift an (Straße, Hausnummer, Postleitzahl und Ort).",
+}
+
+
 def _required_message(field: Field) -> str:
-    if field.type in ("choice", "yesno"):
-        return _("Bitte wählen Sie eine Möglichkeit aus.")
+    """What is missing, naming the field: the definition's own words if it has them, "Ihr …" for the
+    citizen's own data (fields prefilled from the account), else the field's label."""
+    if field.required_message:
+        return field.required_message
+    if field.prefill in _OWN_DATA_MESSAGES:
+        return _(_OWN_DATA_MESSAGES[field.prefill])
+    label = {"label": field.label.rstrip(":")}
+    if field.type == "yesno":
+        return _("Bitte beantworten Sie die Frage „%(label)s“ mit „Ja“ oder „Nein“.") % label
+    if field.type == "choice":
+        return _("Bitte wählen Sie bei „%(label)s“ eine Möglichkeit aus.") % label
     if field.type == "multichoice":
-        return _("Bitte wählen Sie mindestens eine Möglichkeit aus.")
+        return _("Bitte wählen Sie bei „%(label)s“ mindestens eine Möglichkeit aus.") % label
     if field.type == "file":
-        return _("Bitte laden Sie eine Datei hoch.")
+        return _("Bitte laden Sie bei „%(label)s“ eine Datei hoch.") % label
     if field.type == "address":
-        return _("Bitte geben Sie die Anschrift an.")
-    return _("Bitte füllen Sie dieses Feld aus.")
+        return _("Bitte geben Sie bei „%(label)s“ die Anschrift an (Straße, Hausnummer, Postleitzahl und Ort).") % label
+    if field.type == "iban":
+        return _("Bitte geben Sie bei „%(label)s“ die IBAN an, z. B. DE89 3704 0044 0532 0130 00.") % label
+    if field.type == "email":
+        return _("Bitte geben Sie bei „%(label)s“ die E-Mail-Adresse an, z. B. name@example.de.") % label
+    if field.type == "phone":
+        return _("Bitte geben Sie bei „%(label)s“ die Telefonnummer an, z. B. 0211 123456.") % label
+    if field.type == "date":
+        return _("Bitte geben Sie bei „%(label)s“ ein Datum an, z. B. 31.01.2026.") % label
+    if field.type == "number":
+        return _("Bitte geben Sie bei „%(label)s“ eine Zahl an.") % label
+    return _("Bitte füllen Sie das Feld „%(label)s“ aus.") % label
 
 
 def _max_items_message(group: Group) -> str:

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from rathaus.core import text
+
 from .conditions import resolve_date
 from .definition import ADDRESS_PARTS, Field
 
@@ -84,16 +86,18 @@ def clean_iban(raw: Any) -> str:
 # --- other types -----------------------------------------------------------------------------------
 
 
-def _text(raw: Any) -> str:
+def _text(raw: Any, *, multiline: bool = False) -> str:
+    """Every typed value of every field type passes here: the one text cleaning of the house (core.text)."""
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float, Decimal)):
         raise FieldInvalid(_("Bitte geben Sie einen Text an."))
-    return str(raw).replace("\x00", "").strip()
+    try:
+        return text.clean_text(str(raw), multiline=multiline)
+    except text.TextRefused as exc:
+        raise FieldInvalid(exc.message) from None
 
 
 def clean_text(field: Field, raw: Any) -> str:
-    value = _text(raw)
-    if field.type == "textarea":
-        value = value.replace("\r\n", "\n")
+    value = _text(raw, multiline=field.type == "textarea")
     limit = field.max_length or (TEXTAREA_MAX if field.type == "textarea" else TEXT_MAX)
     if len(value) > limit:
         raise FieldInvalid(
@@ -134,9 +138,16 @@ def clean_number(field: Field, raw: Any) -> int | float:
         if places == 0:
             raise FieldInvalid(_("Bitte geben Sie eine ganze Zahl an."))
         raise FieldInvalid(_("Bitte geben Sie höchstens %(n)d Nachkommastellen an.") % {"n": places})
-    if field.min is not None and number < Decimal(str(field.min)):
+    too_small = field.min is not None and number < Decimal(str(field.min))
+    too_large = field.max is not None and number > Decimal(str(field.max))
+    if (too_small or too_large) and field.min is not None and field.max is not None:
+        raise FieldInvalid(
+            _("Bitte geben Sie eine Zahl von %(min)s bis %(max)s an.")
+            % {"min": format_number(field.min), "max": format_number(field.max)}
+        )
+    if too_small:
         raise FieldInvalid(_("Bitte geben Sie eine Zahl ab %(min)s an.") % {"min": format_number(field.min)})
-    if field.max is not None and number > Decimal(str(field.max)):
+    if too_large:
         raise FieldInvalid(_("Bitte geben Sie eine Zahl bis %(max)s an.") % {"max": format_number(field.max)})
     return int(number) if places == 0 else float(number)
 
@@ -229,7 +240,7 @@ def address_problems(parts: Mapping[str, str]) -> dict[str, str]:
     if len(parts.get("house_number", "")) > 11:
         problems["house_number"] = _("Die Hausnummer ist zu lang (höchstens 11 Zeichen).")
     if not _POSTAL_CODE.match(parts.get("postal_code", "")):
-        problems["postal_code"] = _("Bitte geben Sie eine Postleitzahl mit fünf Ziffern an.")
+        problems["postal_code"] = _("Bitte geben Sie die Postleitzahl mit 5 Ziffern an, z. B. 40210.")
     if not parts.get("city"):
         problems["city"] = _("Bitte geben Sie den Ort an.")
     elif len(parts["city"]) > 100:

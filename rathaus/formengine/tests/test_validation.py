@@ -55,7 +55,7 @@ def test_every_invalid_field_gets_a_german_message_and_other_answers_are_kept():
     assert result.errors == {
         "person.name.vorname": ["Bitte geben Sie höchstens 50 Zeichen an (jetzt: 51)."],
         "person.name.geburt": ["Bitte geben Sie ein gültiges Datum an, z. B. 31.01.2026."],
-        "person.name.anschrift": ["Bitte geben Sie eine Postleitzahl mit fünf Ziffern an."],
+        "person.name.anschrift": ["Bitte geben Sie die Postleitzahl mit 5 Ziffern an, z. B. 40210."],
         "person.name.email": ["Bitte geben Sie eine gültige E-Mail-Adresse an, z. B. name@example.de."],
         "person.name.telefon": [
             "Bitte geben Sie eine gültige Telefonnummer an, z. B. 0211 123456 oder +49 211 123456."
@@ -67,10 +67,14 @@ def test_every_invalid_field_gets_a_german_message_and_other_answers_are_kept():
 
 def test_required_fields_have_type_specific_messages():
     result = validate_step(sample(), "person", {}, today=TODAY)
-    assert result.errors["person.name.vorname"] == ["Bitte füllen Sie dieses Feld aus."]
-    assert result.errors["person.name.anschrift"] == ["Bitte geben Sie die Anschrift an."]
+    assert result.errors["person.name.vorname"] == ["Bitte geben Sie Ihren Vornamen an."]
+    assert result.errors["person.name.anschrift"] == [
+        "Bitte geben Sie Ihre Anschrift an (Straße, Hausnummer, Postleitzahl und Ort)."
+    ]
     result = validate_step(sample(), "hunde", {}, today=TODAY)
-    assert result.errors == {"hunde.frage.hat_hund": ["Bitte wählen Sie eine Möglichkeit aus."]}
+    assert result.errors == {
+        "hunde.frage.hat_hund": ["Bitte beantworten Sie die Frage „Haben Sie einen Hund?“ mit „Ja“ oder „Nein“."]
+    }
 
 
 def test_date_limits_relative_to_today_have_german_messages():
@@ -105,7 +109,7 @@ def test_invisible_field_values_are_dropped_and_their_errors_too():
 def test_visible_conditional_field_is_validated_and_required():
     data = {"hunde.frage.hat_hund": "ja", "hunde.frage.anzahl": "9"}
     result = validate_step(sample(), "hunde", data, today=TODAY)
-    assert result.errors["hunde.frage.anzahl"] == ["Bitte geben Sie eine Zahl bis 5 an."]
+    assert result.errors["hunde.frage.anzahl"] == ["Bitte geben Sie eine Zahl von 1 bis 5 an."]
     assert result.errors["hunde.hund"] == ["Bitte geben Sie mindestens 1 Eintrag an."]
 
 
@@ -183,7 +187,7 @@ def test_repeat_items_are_validated_each_and_rules_apply_per_item():
     data["hunde.hund.0.geboren"] = ""
     result = validate_step(sample(), "hunde", data, today=TODAY)
     assert result.errors == {
-        "hunde.hund.0.geboren": ["Bitte füllen Sie dieses Feld aus."],
+        "hunde.hund.0.geboren": ["Bitte geben Sie bei „Geboren am“ ein Datum an, z. B. 31.01.2026."],
         "hunde.hund.1.seit": ["Der Hund kann nicht vor seiner Geburt bei Ihnen sein."],
     }
 
@@ -192,7 +196,7 @@ def test_file_fields_only_take_references_from_files():
     answers = {"hunde": {"frage": {"hat_hund": True}}}
     base = {"zahlung.konto.iban": VALID_IBAN, "zahlung.konto.einzug": "2026-03-16", "zahlung.konto.ermaessigt": "ja"}
     result = validate_step(sample(), "zahlung", base, answers=answers, today=TODAY)
-    assert result.errors == {"zahlung.konto.beleg": ["Bitte laden Sie eine Datei hoch."]}
+    assert result.errors == {"zahlung.konto.beleg": ["Bitte laden Sie bei „Beleg“ eine Datei hoch."]}
     forged = {**base, "zahlung.konto.beleg": "att-999"}
     result = validate_step(
         sample(), "zahlung", forged, answers=answers, files={"x.y.z": file_ref("att-1")}, today=TODAY
@@ -256,9 +260,9 @@ def test_validate_all_checks_required_fields_of_skipped_steps_and_rules():
     errors = validate_all(sample(), answers, files=valid_files(), today=TODAY)
     assert errors == {
         "hunde.hund.1.seit": ["Der Hund kann nicht vor seiner Geburt bei Ihnen sein."],
-        "zahlung.konto.iban": ["Bitte füllen Sie dieses Feld aus."],
-        "zahlung.konto.einzug": ["Bitte füllen Sie dieses Feld aus."],
-        "zahlung.konto.ermaessigt": ["Bitte wählen Sie eine Möglichkeit aus."],
+        "zahlung.konto.iban": ["Bitte geben Sie bei „IBAN“ die IBAN an, z. B. DE89 3704 0044 0532 0130 00."],
+        "zahlung.konto.einzug": ["Bitte geben Sie bei „Einzug ab“ ein Datum an, z. B. 31.01.2026."],
+        "zahlung.konto.ermaessigt": ["Bitte beantworten Sie die Frage „Ermäßigung?“ mit „Ja“ oder „Nein“."],
     }
 
 

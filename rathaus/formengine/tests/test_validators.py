@@ -181,7 +181,7 @@ def test_numbers_accept_german_decimal_commas_and_check_limits():
         clean_number(ganz, "1,5")
     with pytest.raises(FieldInvalid, match="höchstens 2 Nachkommastellen"):
         clean_number(komma, "1,555")
-    with pytest.raises(FieldInvalid, match=r"Zahl bis 1\.000"):
+    with pytest.raises(FieldInvalid, match=r"Zahl von 0 bis 1\.000"):
         clean_number(ganz, "1001")
     with pytest.raises(FieldInvalid, match="Zahl ab 0,5"):
         clean_number(komma, "0,1")
