@@ -28,9 +28,9 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-# Embedded-mode default only; production.py refuses to start with it.
-INSECURE_SECRET_KEY = "embedded-insecure-do-not-use-in-production"  # noqa: S105 - refused by production.py
-SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_SECRET_KEY)
+# From the environment; without it the embedded mode generates a random key on first start and keeps it in the
+# data directory (embedded.py), and production refuses to start (production.py). There is no fixed fallback.
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "*")
 

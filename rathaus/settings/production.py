@@ -7,10 +7,14 @@ from django.core.exceptions import ImproperlyConfigured
 from rathaus.core.logs import logging_config
 
 from .base import *  # noqa: F403
-from .base import DATABASES, INSECURE_SECRET_KEY, SECRET_KEY, STORAGES, env_bool, env_list
+from .base import DATABASES, SECRET_KEY, STORAGES, env_bool, env_list
+from .keys import weakness
 
-if SECRET_KEY == INSECURE_SECRET_KEY or len(SECRET_KEY) < 50:
-    raise ImproperlyConfigured("SECRET_KEY must be set to a random value of at least 50 characters.")
+if (problem := weakness(SECRET_KEY)) is not None:
+    raise ImproperlyConfigured(
+        f"{problem}: SECRET_KEY must be set to a random value of at least 50 characters "
+        '(python3 -c "import secrets; print(secrets.token_urlsafe(64))").'
+    )
 if env_bool("DEBUG", False):
     raise ImproperlyConfigured("DEBUG must not be enabled in production.")
 DEBUG = False

@@ -1,8 +1,13 @@
 """Test settings: fast hashing, in-memory mail, eager tasks. DATABASE_URL selects SQLite or PostgreSQL."""
 
 import os
+import secrets
 
 from .base import *  # noqa: F403
+from .base import SECRET_KEY
+
+# A fresh random key per test process unless one is given: nothing may depend on a known key.
+SECRET_KEY = SECRET_KEY or secrets.token_urlsafe(64)
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
