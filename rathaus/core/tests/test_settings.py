@@ -11,7 +11,7 @@ import pytest
 from django.test import Client, override_settings
 
 GOOD = {
-    "SECRET_KEY": "x" * 64,
+    "SECRET_KEY": "Qm7vXc2LpR9sTz4WkY8nHd3JfB6gA1eU5oNiKy0rMxPq-VtZs_Cw",
     "ALLOWED_HOSTS": "portal.musterstadt.de",
     "DATABASE_URL": "postgres://rathaus@127.0.0.1:5432/rathaus",
 }
@@ -127,6 +127,8 @@ def test_production_answers_carry_secure_cookies_and_security_headers(production
         ({"SECRET_KEY": ""}, "SECRET_KEY"),
         ({"SECRET_KEY": "kurz"}, "SECRET_KEY"),
         ({"SECRET_KEY": "embedded-insecure-do-not-use-in-production"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "django-insecure-" + "abcdefgh" * 8}, "SECRET_KEY"),
+        ({"SECRET_KEY": "x" * 64}, "SECRET_KEY"),
         ({"DEBUG": "true"}, "DEBUG"),
         ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS"),
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
