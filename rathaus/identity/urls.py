@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import oidc, views
 
@@ -11,5 +11,6 @@ urlpatterns = [
     path("registrieren/", views.register_view, name="register"),
     path("bestaetigen/<str:token>/", views.verify_email_view, name="verify_email"),
     path("vertrauensniveau/", views.trust_level_view, name="trust_level"),
+    path("", include("rathaus.identity.account_urls")),
     path("", views.account_view, name="account"),
 ]
