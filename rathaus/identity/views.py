@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from rathaus.core.errors import ValidationFailed
 from rathaus.tenants.http import TenantRequest
 
-from . import selectors, services
+from . import account_services, selectors, services
 from .forms import LoginForm, ProfileForm, RegistrationForm
 from .models import User
 from .trust import TrustLevel
@@ -77,12 +77,13 @@ def register_view(request: TenantRequest) -> HttpResponse:
                 last_name=data["last_name"],
                 company_name=data["company_name"],
             )
-        except ValidationFailed as exc:
-            for error in exc.errors:
-                form.add_error(error["field"], error["message"])
+        except ValidationFailed:
+            # The address has an account (citizen or staff): same page as for a new one, so the form does not
+            # tell strangers who is registered; the owner gets a mail saying what to do if it was them.
+            account_services.notify_repeated_registration(request=request, tenant=request.tenant, email=data["email"])
         else:
             services.send_verification_mail(request, user)
-            return render(request, "identity/register_done.html", {"email": user.email})
+        return render(request, "identity/register_done.html", {"email": data["email"]})
     return render(request, "identity/register.html", {"form": form})
 
 

@@ -5,3 +5,8 @@ class PortalConfig(AppConfig):
     name = "rathaus.portal"
     label = "portal"
     verbose_name = "Bürgerportal"
+
+    def ready(self) -> None:
+        from . import account_data
+
+        account_data.register()
