@@ -49,9 +49,10 @@ def prefill_values(user: User) -> dict[str, Any]:
 def notifies_by_email(user: User) -> bool:
     """Whether news for this account (status, messages) go out by e-mail as well as to the portal mailbox.
 
-    The profile's choice; an account without a profile gets e-mail, an account without an address none.
+    The profile's choice; an account without a profile gets e-mail, an account without an address or a
+    deleted (inactive) account none.
     """
-    if not user.email or user.tenant_id is None:
+    if not user.email or user.tenant_id is None or not user.is_active:
         return False
     profiles = Profile.objects.for_tenant(user.tenant_id).filter(user=user)
     channel = profiles.values_list("preferred_channel", flat=True).first() or Profile.Channel.EMAIL
