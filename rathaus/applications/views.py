@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,7 +20,7 @@ from rathaus.catalog import selectors as catalog
 from rathaus.core.errors import NotFound, ValidationFailed
 from rathaus.identity.decorators import trust_level_required
 from rathaus.identity.services import session_trust_level
-from rathaus.identity.trust import satisfies
+from rathaus.identity.trust import rank, satisfies
 from rathaus.mailbox import selectors as mailbox_selectors
 from rathaus.mailbox import services as mailbox
 from rathaus.tenants.http import TenantRequest
@@ -192,23 +194,64 @@ def mine(request: TenantRequest) -> HttpResponse:
         return _login_redirect(request)
     if not _citizen(request):
         raise Http404
+    # Applications submitted at a higher trust level than this session's stay hidden until the citizen logs in at
+    # that level again: a password session must not read what was submitted with the Online-Ausweis.
+    session_level = session_trust_level(request)
+    applications = list(selectors.applications_of(request.tenant, request.user))
+    shown = [a for a in applications if satisfies(session_level, a.trust_level)]
+    hidden = [a for a in applications if not satisfies(session_level, a.trust_level)]
+    needed = max((a.trust_level for a in hidden), key=rank, default=None)
     context = {
         "drafts": selectors.drafts_of(request.tenant, request.user),
-        "applications": selectors.applications_of(request.tenant, request.user),
+        "applications": shown,
+        "hidden_count": len(hidden),
+        "hidden_login_url": _trust_level_url(needed, request.get_full_path()) if needed else "",
     }
     return render(request, "applications/mine.html", context)
 
 
+def _trust_level_url(level: str, next_url: str) -> str:
+    return f"{reverse('identity:trust_level')}?{urlencode({'level': level, 'next': next_url})}"
+
+
+class _StepUpNeeded(Exception):
+    """The application was submitted at a higher trust level than this session's login."""
+
+    def __init__(self, level: str) -> None:
+        self.level = level
+
+
 def _application_or_404(request: TenantRequest, number: str) -> Application:
+    """The citizen's own application, if this session's login reaches the level it was submitted at.
+
+    Raises Http404 (not the citizen's) or _StepUpNeeded (turned into a redirect to log in at the level).
+    """
     if not _citizen(request):
         raise Http404
     application = selectors.application_of(request.tenant, request.user, number)
     if application is None:
         raise Http404
+    if not satisfies(session_trust_level(request), application.trust_level):
+        raise _StepUpNeeded(application.trust_level)
     return application
 
 
+def _step_up_redirects(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapped(request: TenantRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except _StepUpNeeded as exc:
+            next_url = request.get_full_path() if request.method == "GET" else reverse("applications:mine")
+            if request.method != "GET" and "number" in kwargs:
+                next_url = reverse("applications:detail", args=[kwargs["number"]])
+            return redirect(_trust_level_url(exc.level, next_url))
+
+    return wrapped
+
+
 @require_http_methods(["GET", "POST"])
+@_step_up_redirects
 def detail(request: TenantRequest, number: str) -> HttpResponse:
     """One application: status history, fee and payment, receipt, and the message thread with the office."""
     if not request.user.is_authenticated:
@@ -248,6 +291,7 @@ def post_message(request: TenantRequest, application: Application, *, from_offic
     return []
 
 
+@_step_up_redirects
 def receipt(request: TenantRequest, number: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return _login_redirect(request)
@@ -255,6 +299,7 @@ def receipt(request: TenantRequest, number: str) -> HttpResponse:
     return receipt_response(application)
 
 
+@_step_up_redirects
 def attachment(request: TenantRequest, number: str, sha256: str) -> HttpResponse:
     """A file of the citizen's own application or of its message thread."""
     if not request.user.is_authenticated:
@@ -278,6 +323,7 @@ def _ascii(name: str) -> str:
 
 
 @require_POST
+@_step_up_redirects
 def pay(request: TenantRequest, number: str) -> HttpResponse:
     application = _application_or_404(request, number)
     url = services.payment_redirect(application=application, request=request)
