@@ -80,13 +80,6 @@ def test_registration_errors_are_german_and_keep_other_answers(
     assert not User.objects.filter(tenant=tenant).exists()
 
 
-def test_registering_a_taken_address_is_refused(tclient: Client, tenant: Any) -> None:
-    CitizenFactory(tenant=tenant, email="erika@example.org")
-    response = tclient.post("/konto/registrieren/", FORM)
-    assert "bereits registriert" in response.content.decode()
-    assert User.objects.filter(tenant=tenant, email="erika@example.org").count() == 1
-
-
 def test_same_address_may_register_in_another_municipality(tclient: Client, tenant: Any, other_tenant: Any) -> None:
     CitizenFactory(tenant=other_tenant, email="erika@example.org")
     tclient.post("/konto/registrieren/", FORM)
