@@ -66,7 +66,9 @@ def _documents(tenant: Municipality) -> Iterator[search.SearchDocument]:
 
 
 # Columns a result card and the API summary show; nothing else is loaded for a search hit.
-CARD_FIELDS = ("pk", "tenant_id", "leika_key", "slug", "name", "short_description", "trust_level", "channels")
+CARD_FIELDS = (
+    "pk", "tenant_id", "leika_key", "slug", "name", "short_description", "trust_level", "channels", "translations",
+)  # fmt: skip
 MAX_SEARCH_HITS = 1000
 
 

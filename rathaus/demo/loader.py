@@ -109,6 +109,8 @@ def _municipality(record: dict[str, Any]) -> Municipality:
             "imprint": record.get("imprint", ""),
             "privacy": record.get("privacy", ""),
             "accessibility": record.get("accessibility", ""),
+            "legal_translations": record.get("legal_translations", {}),
+            "sign_language_video": record.get("sign_language_video", ""),
         },
     )
     tenant.full_clean()

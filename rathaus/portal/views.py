@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language, gettext_lazy
 
 from rathaus.applications import views as applications
 from rathaus.catalog import selectors as catalog
@@ -78,15 +79,36 @@ def life_situation(request: TenantRequest, slug: str) -> HttpResponse:
     return render(request, "portal/life_situation.html", {"situation": situation, "services": services})
 
 
+LEGAL_TITLES = {
+    "imprint": gettext_lazy("Impressum"),
+    "privacy": gettext_lazy("Datenschutzerklärung"),
+    "accessibility": gettext_lazy("Erklärung zur Barrierefreiheit"),
+}
+
+
 def legal_page(request: TenantRequest, page: str) -> HttpResponse:
-    titles = {
-        "imprint": "Impressum",
-        "privacy": "Datenschutzerklärung",
-        "accessibility": "Erklärung zur Barrierefreiheit",
-    }
+    """A legal text (Markdown) in the page's language; an untranslated one shows in German, marked lang="de"."""
     tenant = request.tenant
+    language = (get_language() or "de").split("-")[0]
+    text, text_lang = getattr(tenant, page), ""
+    if language != "de":
+        translated = ((tenant.legal_translations or {}).get(language) or {}).get(page)
+        if isinstance(translated, str) and translated.strip():
+            text = translated
+        elif text:
+            text_lang = "de"
     return render(
-        request,
-        "portal/legal.html",
-        {"page": page, "title": titles[page], "text": getattr(tenant, page)},
+        request, "portal/legal.html", {"page": page, "title": LEGAL_TITLES[page], "text": text, "text_lang": text_lang}
     )
+
+
+def easy_language(request: TenantRequest) -> HttpResponse:
+    """The portal explained in Leichte Sprache (BITV 2.0 § 4), always German: Leichte Sprache is German."""
+    services = catalog.published_services(request.tenant).exclude(easy_language="").order_by("name")
+    return render(request, "portal/easy_language.html", {"services": services})
+
+
+def sign_language(request: TenantRequest) -> HttpResponse:
+    """The portal in Deutscher Gebärdensprache (BITV 2.0 § 4): the municipality's video, or how to reach it."""
+    services = catalog.published_services(request.tenant).exclude(sign_language_video="").order_by("name")
+    return render(request, "portal/sign_language.html", {"services": services})
