@@ -12,4 +12,4 @@ register = template.Library()
 
 @register.filter
 def markdown(source: str | None, top_heading: int = 2) -> SafeString:
-    return mark_safe(render_markdown(str(source or ""), top_heading=int(top_heading)))  # noqa: S308 - sanitised by nh3
+    return mark_safe(render_markdown(str(source or ""), top_heading=int(top_heading)))  # sanitised by nh3
