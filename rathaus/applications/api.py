@@ -170,6 +170,10 @@ def _application(request: TenantRequest, number: str) -> Application:
     application = selectors.application_of(request.tenant, _me(request), number)
     if application is None:
         raise Http404
+    if not satisfies(session_trust_level(request), application.trust_level):
+        raise TrustLevelTooLow(
+            "Dieser Antrag wurde mit einer sichereren Anmeldung gestellt. Bitte melden Sie sich so an."
+        )
     return application
 
 
@@ -275,7 +279,8 @@ def submit(request: TenantRequest, draft_uuid: UUID) -> Status[dict[str, Any]]:
 def list_applications(request: TenantRequest) -> list[dict[str, Any]]:
     """Meine Anträge."""
     qs = selectors.applications_of(request.tenant, _me(request)).prefetch_related("events")[:200]
-    return [_application_out(a) for a in qs]
+    level = session_trust_level(request)  # those submitted at a higher level stay hidden, as on »Meine Anträge«
+    return [_application_out(a) for a in qs if satisfies(level, a.trust_level)]
 
 
 @router.get(

@@ -104,3 +104,17 @@ def test_my_applications_lists_only_what_the_session_may_see_and_offers_the_stro
     html = tclient.get("/antraege/").content.decode()
     assert all(a.number in html for a in (low, substantial, high))
     assert "weitere" not in html
+
+
+def test_the_api_applies_the_same_rule(tclient: Client, tenant: Any, citizen: Any, hund_form: Any) -> None:
+    low = _submit(tenant, citizen, hund_form, "low")
+    high = _submit(tenant, citizen, hund_form, "high")
+    login_citizen(tclient, citizen, level="low")
+    listed = [a["number"] for a in tclient.get("/api/v1/applications/applications").json()]
+    assert listed == [low.number]
+    refused = tclient.get(f"/api/v1/applications/applications/{high.number}")
+    assert refused.status_code == 403 and refused.json()["type"].endswith("/trust-level-too-low")
+    login_citizen(tclient, citizen, level="high")
+    listed = [a["number"] for a in tclient.get("/api/v1/applications/applications").json()]
+    assert sorted(listed) == sorted([low.number, high.number])
+    assert tclient.get(f"/api/v1/applications/applications/{high.number}").status_code == 200
