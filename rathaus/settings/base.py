@@ -241,6 +241,8 @@ RATHAUS_EVENTS_MAX_BACKOFF_SECONDS = int(os.environ.get("RATHAUS_EVENTS_MAX_BACK
 RATHAUS_DRAFT_DAYS = int(os.environ.get("RATHAUS_DRAFT_DAYS", "30"))
 RATHAUS_MAX_ATTACHMENT_BYTES = int(os.environ.get("RATHAUS_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))
 RATHAUS_MAX_SUBMISSION_BYTES = int(os.environ.get("RATHAUS_MAX_SUBMISSION_BYTES", str(30 * 1024 * 1024)))
+# PDFs declaring more pages are refused before the virus scan (like images declaring more than 50 megapixels).
+RATHAUS_MAX_PDF_PAGES = int(os.environ.get("RATHAUS_MAX_PDF_PAGES", "500"))
 # Whole request bodies above this are refused before they are read (413).
 RATHAUS_MAX_REQUEST_BYTES = int(os.environ.get("RATHAUS_MAX_REQUEST_BYTES", str(35 * 1024 * 1024)))
 # Virus scanning: every upload goes through clamd; no scan, no upload.
