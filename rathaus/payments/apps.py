@@ -8,4 +8,5 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         # The built-in providers register themselves on import.
-        from .providers import demo, epaybl  # noqa: F401
+        from . import checks  # noqa: F401 - registers the production checks
+        from .providers import demo, epaybl, xbezahldienste  # noqa: F401

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from rathaus.core import events
 from rathaus.core.errors import NotFound, ValidationFailed
+from rathaus.core.plugins import UNSTORABLE
 
 from .errors import PaymentNotPayable, PaymentProviderUnavailable
 from .events import PaymentFailed, PaymentPaid
@@ -82,13 +83,35 @@ def _validate_lines(lines: list[dict[str, Any]], amount: Decimal) -> list[dict[s
                 errors=[{"field": f"lines.{i}.label", "message": _("Bezeichnung fehlt oder ist zu lang.")}],
             )
         line_amount = _amount(line.get("amount"), f"lines.{i}.amount")
-        clean.append({"label": label.strip(), "amount": f"{line_amount:.2f}"})
+        clean.append({"label": label.strip(), "amount": f"{line_amount:.2f}", **_booking(line, i)})
     if clean and sum(Decimal(line["amount"]) for line in clean) != amount:
         raise ValidationFailed(
             _("Die Summe der Positionen entspricht nicht dem Gesamtbetrag."),
             errors=[{"field": "lines", "message": _("Summe weicht vom Betrag ab.")}],
         )
     return clean
+
+
+# Optional per line: where the Stadtkasse books it (see docs/municipalities/stadtkasse.md); else the
+# municipality's defaults at the payment provider apply.
+BOOKING_FIELDS = ("haushaltsstelle", "objektnummer", "buchungstext")
+
+
+def _booking(line: dict[str, Any], i: int) -> dict[str, str]:
+    booking: dict[str, str] = {}
+    for name in BOOKING_FIELDS:
+        value = line.get(name)
+        if value is None or value == "":
+            continue
+        limit = 250 if name == "buchungstext" else 50
+        if not isinstance(value, str) or len(value) > limit or not value.isprintable() or UNSTORABLE.search(value):
+            raise ValidationFailed(
+                _("Die Buchungsangabe »%(name)s« ist ungültig (höchstens %(limit)s druckbare Zeichen).")
+                % {"name": name, "limit": limit},
+                errors=[{"field": f"lines.{i}.{name}", "message": _("Ungültige Buchungsangabe.")}],
+            )
+        booking[name] = value.strip()
+    return booking
 
 
 def start_payment(
@@ -125,6 +148,8 @@ def start_payment(
     clean_lines = _validate_lines(lines, amount)
     return_url = _validate_return_url(return_url)
     identifier = provider or registry.configured_identifier(tenant)
+    if not identifier:
+        raise ValidationFailed(_("Die Online-Bezahlung ist für diese Kommune noch nicht eingerichtet."))
     if identifier not in registry.payment_providers:
         raise ValidationFailed(_("Unbekannter Zahlungsanbieter: %(p)s") % {"p": identifier})
     if payer is not None and payer.tenant_id != tenant.pk:

@@ -35,12 +35,22 @@ payment_providers: Registry[PaymentProvider] = Registry(
 register = payment_providers.register
 
 
+def demo_plugins_allowed() -> bool:
+    """Test plugins (no money moves) may run: the embedded mode and tests yes, production never."""
+    return bool(getattr(settings, "RATHAUS_DEMO_PLUGINS", True))
+
+
 def configured_identifier(tenant: Municipality) -> str:
-    """The provider new payments of ``tenant`` use: its enabled row, else ``RATHAUS_PAYMENT_PROVIDER``."""
+    """The provider new payments of ``tenant`` use: its enabled row, else ``RATHAUS_PAYMENT_PROVIDER``.
+
+    Without either, the demo provider where demo plugins are allowed; in production ``""`` (not set up) –
+    never a silent fall back to a provider with which citizens could mark their own fees paid.
+    """
     config = tenant_selectors.enabled_plugin_config(tenant, KIND)
     if config is not None:
         return config.plugin_id
-    return str(getattr(settings, "RATHAUS_PAYMENT_PROVIDER", "") or DEFAULT_PROVIDER)
+    default = str(getattr(settings, "RATHAUS_PAYMENT_PROVIDER", "") or "")
+    return default or (DEFAULT_PROVIDER if demo_plugins_allowed() else "")
 
 
 def provider_for(*, tenant: Municipality, identifier: str) -> PaymentProvider:
@@ -52,6 +62,9 @@ def provider_for(*, tenant: Municipality, identifier: str) -> PaymentProvider:
     and :class:`ProviderError` (German, safe to show) when the stored options are no longer usable.
     """
     config = tenant_selectors.plugin_config(tenant, KIND, identifier)
+    if payment_providers.get(identifier).is_demo and not demo_plugins_allowed():
+        log.error("payment_demo_provider_refused tenant=%s provider=%s", tenant.slug, identifier)
+        raise ProviderError(_("Testzahlungen sind in diesem Betrieb abgeschaltet."), detail="demo plugin in production")
     try:
         return payment_providers.create(
             identifier, config.options if config is not None else None, tenant_slug=tenant.slug
