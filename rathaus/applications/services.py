@@ -154,8 +154,9 @@ def save_step(
         if result.ok:
             locked.answers = {**locked.answers, step_id: result.answers}
         elif keep_invalid and result.action is None:
-            # "Save and continue later": keep the step as typed; the summary and submit check everything again.
-            locked.answers = {**locked.answers, step_id: result.display}
+            # "Save and continue later": keep the step as typed (what is invalid stays as typed, made storable);
+            # the step, the summary and submit check everything again.
+            locked.answers = {**locked.answers, step_id: formengine.kept_as_typed(result)}
         _touch(locked)
         locked.save()
     _copy_state(locked, draft)

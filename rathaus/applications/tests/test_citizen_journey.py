@@ -62,7 +62,7 @@ def test_whole_application_is_submitted_with_fee_file_number_and_receipt(
         response = mia.post(f"/antraege/entwurf/{draft}/zusammenfassung/")
     assert response.status_code == 302
     application = Application.objects.unscoped().get()
-    assert response["Location"] == f"/antraege/{application.number}/"
+    assert response["Location"] == f"/antraege/{application.number}/eingereicht/"
     assert re.fullmatch(r"A-\d{4}-000001", application.number)
     assert application.fee_total == 192 and application.payment_state == "open"
     assert application.forwarded_at is None  # this service wants the fee paid first

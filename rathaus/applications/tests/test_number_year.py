@@ -121,7 +121,7 @@ def test_submission_time_on_the_pages_and_the_receipt_is_berlin_time(
         login_citizen(tclient, citizen, level="low")
         draft = Draft.objects.create(tenant=tenant, owner=citizen, form_version=hund_form, answers=ANSWERS)
         response = tclient.post(f"/antraege/entwurf/{draft.uuid}/zusammenfassung/")
-        assert response["Location"] == f"/antraege/{number}/"
+        assert response["Location"] == f"/antraege/{number}/eingereicht/"
 
         detail = tclient.get(f"/antraege/{number}/").content.decode()
         assert f"{shown_date}, {shown_time} Uhr" in detail

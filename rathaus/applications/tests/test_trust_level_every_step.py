@@ -147,7 +147,7 @@ def _summary_allowed(response: Any, draft: Draft, level: str) -> None:
 
 def _submit_allowed(response: Any, draft: Draft, level: str) -> None:
     application = Application.objects.unscoped().get()
-    assert response.status_code == 302 and response["Location"] == f"/antraege/{application.number}/"
+    assert response.status_code == 302 and response["Location"] == f"/antraege/{application.number}/eingereicht/"
     assert application.trust_level == level  # recorded as this session's level
     assert _state(draft) is None
 
