@@ -22,6 +22,7 @@ from rathaus.attachments import storage
 from rathaus.attachments.checks import CheckedFile, UploadRejected, check_total, check_upload
 from rathaus.core import ratelimit
 from rathaus.core.errors import ValidationFailed
+from rathaus.core.text import TextRefused, clean_text
 from rathaus.identity.selectors import notifies_by_email
 from rathaus.identity.tasks import send_account_mail
 
@@ -62,7 +63,10 @@ def _thread(*, tenant_id: int, recipient: User, reference: str, subject: str) ->
 
 
 def _checked_body(body: str) -> str:
-    body = (body or "").strip()
+    try:
+        body = clean_text(body or "", multiline=True)  # the house's one cleaning of typed text
+    except TextRefused as exc:
+        raise ValidationFailed(exc.message, errors=[{"field": "body", "code": "control_characters"}]) from None
     if not body:
         raise ValidationFailed(_("Bitte schreiben Sie eine Nachricht."), errors=[{"field": "body"}])
     if len(body) > MAX_BODY:
