@@ -201,6 +201,12 @@ class IdentityProvider(TenantOwned):
     def is_saml(self) -> bool:
         return self.plugin != "oidc"
 
+    def login_path(self) -> str:
+        """Where a login with this provider starts (the view of its protocol)."""
+        from django.urls import reverse
+
+        return reverse("identity:saml_start" if self.is_saml else "identity:oidc_start", args=[self.slug])
+
 
 class ExternalIdentity(TenantOwned):
     """Links an account to a subject at an identity provider."""

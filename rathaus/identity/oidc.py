@@ -36,7 +36,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from rathaus.tenants.http import TenantRequest
 
-from . import services
+from . import linking, services
 from .models import IdentityProvider, Profile, User
 from .trust import TrustLevel
 
@@ -87,6 +87,13 @@ def _retry_message() -> str:
     return _(
         "Die Anmeldung mit Ihrem Nutzerkonto konnte nicht abgeschlossen werden. Bitte starten Sie die "
         "Anmeldung noch einmal. Wenn es wieder nicht klappt, wenden Sie sich an Ihre Stadtverwaltung."
+    )
+
+
+def linking_changed_message() -> str:
+    return _(
+        "Sie wollten ein Nutzerkonto mit Ihrem Konto verbinden, sind hier aber inzwischen nicht mehr mit diesem "
+        "Konto angemeldet. Es wurde nichts verbunden. Bitte melden Sie sich wieder an und versuchen Sie es erneut."
     )
 
 
@@ -327,7 +334,7 @@ def _failed(request: HttpRequest, error: OIDCLoginError, provider: IdentityProvi
     return render(
         request,
         "identity/oidc_failed.html",
-        {"message": error.message, "provider": provider},
+        {"message": error.message, "provider": provider, "retry_url": linking.start_url(provider) if provider else ""},
         status=error.status,
     )
 
@@ -361,6 +368,7 @@ def oidc_start(request: TenantRequest, provider: str) -> HttpResponse:
         "redirect_uri": redirect_uri,
         "next": _safe_next(request, request.GET.get("next", "")),
         "started": now,
+        "link_user": linking.take_intent(request, idp),
     }
     request.session[FLOWS_SESSION_KEY] = flows
 
@@ -476,7 +484,10 @@ def oidc_callback(request: TenantRequest) -> HttpResponse:
                 identity=_identity(idp, id_claims, userinfo),
                 trust_level=level,
                 backend=BACKEND,
+                link_to=linking.link_target(request, flow),
             )
+        except linking.LinkSessionChanged:
+            raise OIDCLoginError("link_session_changed", linking_changed_message(), status=403) from None
         except services.ExternalLoginRefused as exc:
             raise OIDCLoginError("account_refused", str(exc.detail), status=403) from None
     except OIDCLoginError as exc:

@@ -6,17 +6,43 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import F, QuerySet
+from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from rathaus.tenants.models import Municipality
 
-from .models import IdentityProvider, Profile, StaffRole, User
+from .models import IdentityProvider, Organisation, Profile, StaffRole, User
 from .trust import satisfies
 
 
 def identity_providers(tenant: Municipality) -> QuerySet[IdentityProvider]:
     return IdentityProvider.objects.for_tenant(tenant).filter(is_active=True).order_by("name")
+
+
+def acting_organisation(request: HttpRequest) -> Organisation | None:
+    """The organisation the logged-in person acts for in this session (a business login), else ``None``.
+
+    Other apps use this to let applications, messages and payments belong to the organisation, with the
+    acting person (``request.user``) recorded. Only an organisation the person is recorded as representing,
+    in the request's municipality, counts.
+    """
+    organisation_id = request.session.get("rathaus_acting_for_organisation")
+    tenant = getattr(request, "tenant", None)
+    if not organisation_id or tenant is None or not request.user.is_authenticated:
+        return None
+    return (
+        Organisation.objects.for_tenant(tenant).filter(pk=organisation_id, representatives__user=request.user).first()
+    )
+
+
+def organisations_of(user: User) -> QuerySet[Organisation]:
+    """The organisations ``user`` has acted for (business logins), most recent first."""
+    return (
+        Organisation.objects.for_tenant(user.tenant_id)
+        .filter(representatives__user=user)
+        .order_by("-representatives__last_acted_at")
+    )
 
 
 def provider_reaches(provider: IdentityProvider, level: str) -> bool:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rathaus.core.errors import NotFound, PermissionDenied, ValidationFailed
 from rathaus.tenants.models import Municipality
 
-from .models import ExternalIdentity, IdentityProvider, Profile, User
+from .models import ExternalIdentity, IdentityProvider, Organisation, OrganisationRepresentative, Profile, User
 from .selectors import staff_second_factor_count, totp_device, webauthn_credentials_of
 from .tasks import send_account_mail
 from .trust import SESSION_KEY, TrustLevel, rank
@@ -97,6 +97,8 @@ def start_citizen_session(request: HttpRequest, user: User, *, trust_level: str,
     """Log the citizen in and record the trust level of *this* authentication in the session."""
     login(request, user, backend=backend)
     request.session[SESSION_KEY] = trust_level
+    # A new login acts for nobody but the person; a business login names its organisation afterwards.
+    request.session.pop(ACTING_FOR_SESSION_KEY, None)
     profile = Profile.objects.for_tenant(user.tenant_id).filter(user=user).first() if user.tenant_id else None
     if profile is not None and rank(trust_level) > rank(profile.highest_trust_level):
         profile.highest_trust_level = trust_level
@@ -160,15 +162,53 @@ class ExternalLoginRefused(PermissionDenied):
     code = "external-login-refused"
 
 
+class IdentityKind(models.TextChoices):
+    PERSON = "person", _("Person")
+    ORGANISATION = "organisation", _("Organisation")
+
+
+@dataclasses.dataclass(frozen=True)
+class Attribute:
+    """One confirmed attribute with the trust level at which the provider confirmed it (BundID sends one per
+    attribute: a name typed in at registration is *niedrig*, one read from the eID chip *hoch*)."""
+
+    value: str
+    trust_level: str = TrustLevel.LOW
+
+
+@dataclasses.dataclass(frozen=True)
+class OrganisationData:
+    """The organisation a business login acts for (Mein Unternehmenskonto)."""
+
+    identifier: str
+    name: str
+    legal_form: str = ""
+    register_number: str = ""
+    street: str = ""
+    postal_code: str = ""
+    city: str = ""
+
+
 @dataclasses.dataclass(frozen=True)
 class VerifiedIdentity:
-    """What an identity provider confirmed about one person, already mapped to account and profile fields."""
+    """What an identity provider confirmed about one login, whatever the protocol (OpenID Connect, SAML).
+
+    ``subject`` is stable per provider (BundID: the bPK2 pseudonym, never the transient NameID); ``kind`` says
+    whether a person logs in for themselves or acts for an organisation (then ``organisation`` is set);
+    ``attributes`` keeps every received attribute with its own trust level; ``user_fields`` and
+    ``profile_fields`` are those of them mapped to account and profile fields.
+    """
 
     subject: str
     email: str
     email_verified: bool
     user_fields: dict[str, str] = dataclasses.field(default_factory=dict)
     profile_fields: dict[str, Any] = dataclasses.field(default_factory=dict)
+    kind: str = IdentityKind.PERSON
+    trust_level: str = TrustLevel.LOW
+    source: str = ""
+    attributes: dict[str, Attribute] = dataclasses.field(default_factory=dict)
+    organisation: OrganisationData | None = None
 
 
 def apply_verified_attributes(*, user: User, user_fields: dict[str, str], profile_fields: dict[str, Any]) -> Profile:
@@ -199,7 +239,12 @@ def _refuse(message: str) -> ExternalLoginRefused:
 
 
 def _account_for_new_subject(*, provider: IdentityProvider, identity: VerifiedIdentity) -> User:
-    """A local account with the same address if that is safe to link, else a new citizen account."""
+    """A new account for a subject seen for the first time at ``provider``.
+
+    Never an existing account: an address being "verified" on both sides proves nothing (a forged or
+    intercepted confirmation link, a re-used address), so an existing local account is joined to an external
+    login only from inside it (:func:`sign_in_external_identity` with ``link_to``).
+    """
     tenant = provider.tenant
     email = identity.email.strip().lower()
     if not email:
@@ -210,53 +255,51 @@ def _account_for_new_subject(*, provider: IdentityProvider, identity: VerifiedId
             )
         )
     existing = User.objects.filter(tenant=tenant, email__iexact=email).first()
-    if existing is None:
-        try:
-            with transaction.atomic():
-                user = User.objects.create_user(
-                    email,
-                    None,  # no password: this account signs in through the identity provider
-                    tenant=tenant,
-                    kind=User.Kind.CITIZEN,
-                    email_verified_at=timezone.now() if identity.email_verified else None,
-                )
-                Profile.objects.create(tenant=tenant, user=user)
-        except IntegrityError:
-            raise _refuse(_("Die Anmeldung ist gerade schon in Arbeit. Bitte versuchen Sie es noch einmal.")) from None
-        return user
-    if not existing.is_citizen:
+    if existing is not None and not existing.is_citizen:
         raise _refuse(
             _(
                 "Zu dieser E-Mail-Adresse gibt es ein Konto der Verwaltung. Bürgerkonten werden damit nicht "
                 "verbunden. Bitte melden Sie sich im internen Bereich an oder wenden Sie sich an Ihre Verwaltung."
             )
         )
-    # No account takeover: someone may have registered this address without owning it. Only an address
-    # confirmed on both sides (here by the e-mail link, there by the provider) joins the two.
-    if existing.email_verified_at is None:
+    if existing is not None:
         raise _refuse(
             _(
-                "Zu der E-Mail-Adresse aus Ihrem Nutzerkonto gibt es hier schon ein Konto, dessen E-Mail-Adresse "
-                "noch nicht bestätigt ist. Zu Ihrem Schutz verbinden wir die beiden nicht automatisch. Bitte "
-                "bestätigen Sie zuerst die E-Mail-Adresse mit dem Link aus unserer E-Mail (bei der Anmeldung mit "
-                "Passwort schicken wir ihn erneut) und melden Sie sich dann noch einmal mit Ihrem Nutzerkonto an."
+                "Zu der E-Mail-Adresse aus Ihrem Nutzerkonto gibt es hier schon ein Konto. Zu Ihrem Schutz "
+                "verbinden wir die beiden nicht automatisch. Wenn es Ihr Konto ist: Melden Sie sich mit E-Mail "
+                "und Passwort an und wählen Sie unter »Mein Konto« »Nutzerkonto verbinden«."
             )
         )
-    if not identity.email_verified:
-        raise _refuse(
-            _(
-                "Zu der E-Mail-Adresse aus Ihrem Nutzerkonto gibt es hier schon ein Konto. Ihr Nutzerkonto hat "
-                "die E-Mail-Adresse aber nicht bestätigt, deshalb verbinden wir die beiden nicht. Bitte bestätigen "
-                "Sie die Adresse in Ihrem Nutzerkonto oder melden Sie sich mit E-Mail und Passwort an."
+    kind = User.Kind.BUSINESS if identity.kind == IdentityKind.ORGANISATION else User.Kind.CITIZEN
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email,
+                None,  # no password: this account signs in through the identity provider
+                tenant=tenant,
+                kind=kind,
+                email_verified_at=timezone.now() if identity.email_verified else None,
             )
-        )
-    return existing
+            Profile.objects.create(tenant=tenant, user=user)
+    except IntegrityError:
+        raise _refuse(_("Die Anmeldung ist gerade schon in Arbeit. Bitte versuchen Sie es noch einmal.")) from None
+    return user
 
 
 def sign_in_external_identity(
-    *, request: HttpRequest, provider: IdentityProvider, identity: VerifiedIdentity, trust_level: str, backend: str
+    *,
+    request: HttpRequest,
+    provider: IdentityProvider,
+    identity: VerifiedIdentity,
+    trust_level: str,
+    backend: str,
+    link_to: User | None = None,
 ) -> User:
     """Find or create the account for ``identity`` at ``provider``, record what it confirmed, and log it in.
+
+    ``link_to``: the account whose owner, logged in to it, asked to connect this provider (see
+    ``rathaus.identity.linking``); a subject seen for the first time is then joined to that account instead of
+    getting a new one. Without it an existing account is never joined, whatever its address.
 
     On return the session belongs to that account at ``trust_level``, the link (provider, subject) exists
     and the confirmed fields are stored and marked verified — or, on ExternalLoginRefused, nothing at all
@@ -269,8 +312,20 @@ def sign_in_external_identity(
             .filter(provider=provider, subject=identity.subject)
             .first()
         )
+        if link is not None and link_to is not None and link.user_id != link_to.pk:
+            raise _refuse(
+                _(
+                    "Dieses Nutzerkonto ist hier schon mit einem anderen Konto verbunden. Melden Sie sich ab und "
+                    "mit dem Nutzerkonto an, oder wenden Sie sich an Ihre Verwaltung."
+                )
+            )
         if link is None:
-            user = _account_for_new_subject(provider=provider, identity=identity)
+            if link_to is not None:
+                if link_to.tenant_id != provider.tenant_id or not link_to.is_citizen:
+                    raise _refuse(_("Dieses Konto kann nicht mit einem Nutzerkonto verbunden werden."))
+                user = link_to
+            else:
+                user = _account_for_new_subject(provider=provider, identity=identity)
             link = ExternalIdentity(
                 tenant_id=provider.tenant_id, user=user, provider=provider, subject=identity.subject
             )
@@ -283,3 +338,43 @@ def sign_in_external_identity(
         apply_verified_attributes(user=user, user_fields=identity.user_fields, profile_fields=identity.profile_fields)
         start_citizen_session(request, user, trust_level=trust_level, backend=backend)
     return user
+
+
+ACTING_FOR_SESSION_KEY = "rathaus_acting_for_organisation"
+
+
+def act_for_organisation(
+    *, request: HttpRequest, provider: IdentityProvider, user: User, data: OrganisationData
+) -> Organisation:
+    """Record (or update) the organisation a business login confirmed, the acting person, and put "acting for
+    this organisation" into the session. Raises ExternalLoginRefused (and logs out) without an organisation id."""
+    if not data.identifier or not data.name:
+        logout(request)
+        raise _refuse(
+            _("Ihr Unternehmenskonto hat uns keine Organisation übermittelt. Bitte melden Sie sich erneut an.")
+        )
+    with transaction.atomic():
+        organisation, _created = Organisation.objects.for_tenant(provider.tenant_id).update_or_create(
+            provider=provider,
+            identifier=data.identifier,
+            defaults={
+                "tenant_id": provider.tenant_id,
+                "name": data.name,
+                "legal_form": data.legal_form,
+                "register_number": data.register_number,
+                "street": data.street,
+                "postal_code": data.postal_code,
+                "city": data.city,
+            },
+        )
+        OrganisationRepresentative.objects.for_tenant(provider.tenant_id).update_or_create(
+            organisation=organisation,
+            user=user,
+            defaults={"tenant_id": provider.tenant_id, "last_acted_at": timezone.now()},
+        )
+        profile = Profile.objects.for_tenant(provider.tenant_id).filter(user=user).first()
+        if profile is not None and profile.company_name != data.name[:200]:
+            profile.company_name = data.name[:200]
+            profile.save(update_fields=["company_name"])
+    request.session[ACTING_FOR_SESSION_KEY] = organisation.pk
+    return organisation

@@ -1,0 +1,1 @@
+"""Identity-provider plugins (plugin kind ``"identity"``): OpenID Connect, BundID and Mein Unternehmenskonto."""
