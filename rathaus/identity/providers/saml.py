@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 from pydantic import field_validator
 
 from rathaus.core.plugins import PluginOptions, option
-from rathaus.identity.trust import TrustLevel
 
 from .base import IdentityPlugin
 from .registry import register
