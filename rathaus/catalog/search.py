@@ -9,6 +9,7 @@ The same code runs on SQLite and PostgreSQL; see docs/developers/search.md.
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 import unicodedata
@@ -89,6 +90,21 @@ _STOPWORDS = frozenset(
         "to",
         "my",
         "how",
+        "an",
+        "and",
+        "in",
+        "on",
+        "do",
+        "does",
+        "need",
+        "want",
+        "what",
+        "where",
+        "is",
+        "it",
+        "can",
+        "get",
+        "with",
     ]
 )
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -96,6 +112,8 @@ _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 # Field weights: a hit in the name outweighs one in the description.
 W_NAME, W_KEYWORD, W_SITUATION, W_SHORT, W_UNIT = 3.0, 2.5, 1.5, 1.0, 0.5
+# A hit scoring below this share of the best hit is not listed.
+RELATIVE_CUTOFF = 0.5
 
 
 def normalize(text: str) -> str:
@@ -104,20 +122,31 @@ def normalize(text: str) -> str:
     return _NON_WORD.sub(" ", text).strip()
 
 
+_SUFFIXES = ("ungen", "ung", "en", "er", "e", "n", "s")
+
+
+def _stem(token: str) -> str:
+    """A crude German stem for matching inside compounds ("aendern" → "aender"); "" when too short to trust."""
+    for suffix in _SUFFIXES:
+        if token.endswith(suffix) and len(token) - len(suffix) >= 5:
+            return token[: -len(suffix)]
+    return ""
+
+
 def tokenize(text: str) -> list[str]:
     return [t for t in normalize(text).split() if len(t) >= 2 and t not in _STOPWORDS]
 
 
 @cache
-def synonyms() -> dict[str, tuple[str, ...]]:
-    """Colloquial word → canonical words, folded like index terms."""
+def synonyms() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Colloquial word → the phrases it stands for, each a tuple of words folded like index terms."""
     path = Path(__file__).parent / "data" / "synonyms.json"
     raw: dict[str, list[str]] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    out: dict[str, tuple[str, ...]] = {}
+    out: dict[str, tuple[tuple[str, ...], ...]] = {}
     for key, values in raw.items():
-        words = tuple(dict.fromkeys(w for v in values for w in tokenize(v)))
+        phrases = tuple(dict.fromkeys(words for v in values if (words := tuple(tokenize(v)))))
         for k in tokenize(key):
-            out[k] = words
+            out[k] = phrases
     return out
 
 
@@ -125,10 +154,14 @@ def synonyms() -> dict[str, tuple[str, ...]]:
 class SearchDocument:
     pk: int
     name: str
+    # The name in other languages ("Register a dog"): searched like the name, so "dog" finds "Hund anmelden".
+    translated_names: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     situations: tuple[str, ...] = ()
     short_description: str = ""
     unit: str = ""
+    # "häufig gesucht": breaks ties between equally good hits ("dog": Register a dog before Report a large dog).
+    is_top: bool = False
 
 
 @dataclass
@@ -136,14 +169,18 @@ class CatalogIndex:
     postings: dict[str, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
     vocabulary: list[str] = field(default_factory=list)
     names: dict[int, str] = field(default_factory=dict)
+    top: set[int] = field(default_factory=set)
 
     @classmethod
     def build(cls, documents: Iterable[SearchDocument]) -> CatalogIndex:
         index = cls()
         for doc in documents:
             index.names[doc.pk] = doc.name
+            if doc.is_top:
+                index.top.add(doc.pk)
             for text, weight in (
                 (doc.name, W_NAME),
+                (" ".join(doc.translated_names), W_NAME),
                 (" ".join(doc.keywords), W_KEYWORD),
                 (" ".join(doc.situations), W_SITUATION),
                 (doc.short_description, W_SHORT),
@@ -159,6 +196,7 @@ class CatalogIndex:
     def _term_matches(self, token: str) -> dict[str, float]:
         """Index terms that match one query word, with a match quality in (0, 1]."""
         found: dict[str, float] = {}
+        stem = _stem(token)
         if token in self.postings:
             found[token] = 1.0
         if len(token) >= 3:
@@ -168,6 +206,9 @@ class CatalogIndex:
                 elif len(token) >= 5 and token in term:
                     # German compounds: "ausweis" is part of "personalausweis".
                     found[term] = max(found.get(term, 0.0), 0.6)
+                elif stem and stem in term:
+                    # Inflection inside a compound: "aendern" is in "adressaenderung" as "aender".
+                    found[term] = max(found.get(term, 0.0), 0.5)
         return found
 
     def _fuzzy(self, token: str) -> dict[str, float]:
@@ -192,33 +233,53 @@ class CatalogIndex:
         for term, quality in matches.items():
             for pk, weight in self.postings[term].items():
                 scores[pk] = max(scores[pk], quality * weight)
-        if expansions:
-            # A synonym stands for a phrase ("ummeldung" → wohnsitz anmelden): services that match
-            # more of the phrase rank higher.
-            share = 0.9 / len(expansions)
-            phrase: dict[int, float] = defaultdict(float)
-            for word in expansions:
+        for phrase in expansions:
+            # A synonym stands for a phrase ("ummeldung" → "Wohnsitz anmelden"): it counts for a service only
+            # when the service matches every word of the phrase, so "Hund" does not list "Gewerbe anmelden".
+            phrase_scores: dict[int, float] | None = None
+            for word in phrase:
                 best: dict[int, float] = {}
                 for term, quality in self._term_matches(word).items():
                     for pk, weight in self.postings[term].items():
                         best[pk] = max(best.get(pk, 0.0), quality * weight)
-                for pk, value in best.items():
-                    phrase[pk] += value * share
-            for pk, value in phrase.items():
-                scores[pk] = max(scores[pk], value)
+                if phrase_scores is None:
+                    phrase_scores = best
+                else:
+                    phrase_scores = {pk: v + best[pk] for pk, v in phrase_scores.items() if pk in best}
+            for pk, value in (phrase_scores or {}).items():
+                via_synonym = 0.9 * value / len(phrase)
+                # Found both as typed and through the synonym: a little more certain than either alone.
+                scores[pk] = max(scores[pk], via_synonym) + 0.1 * min(scores[pk], via_synonym)
         return scores
 
     def search(self, query: str, limit: int = 20) -> list[int]:
+        """Services for ``query``, best first; only those that score at least RELATIVE_CUTOFF of the best.
+
+        Each query word counts by its rarity in the catalog (inverse document frequency: "anmelden" is in a
+        dozen names, "hund" in four), and a service that matches only some of the words loses by the square
+        of the share it missed. Weak hits are dropped instead of listed: "Hund" lists the dog services, not
+        every service whose name ends in "anmelden". Measured in bench/search_relevance.py.
+        """
         words = list(dict.fromkeys(tokenize(query)))[:8]
         if not words:
             return []
+        size = max(1, len(self.names))
         matched: dict[int, int] = defaultdict(int)
         total: dict[int, float] = defaultdict(float)
         for word in words:
-            for pk, score in self._word_scores(word).items():
+            scores = self._word_scores(word)
+            rarity = math.log(1 + size / (1 + len(scores)))
+            for pk, score in scores.items():
                 matched[pk] += 1
-                total[pk] += score
-        ranked = sorted(total, key=lambda pk: (-matched[pk], -total[pk], self.names[pk]))
+                total[pk] += score * rarity
+        final = {pk: value * (matched[pk] / len(words)) ** 2 for pk, value in total.items()}
+        if not final:
+            return []
+        floor = max(final.values()) * RELATIVE_CUTOFF
+        ranked = sorted(
+            (pk for pk, value in final.items() if value >= floor),
+            key=lambda pk: (-round(final[pk], 6), pk not in self.top, self.names[pk]),
+        )
         return ranked[:limit]
 
 

@@ -49,19 +49,29 @@ def life_situation(tenant: Municipality, slug: str) -> LifeSituation | None:
 
 
 def _documents(tenant: Municipality) -> Iterator[search.SearchDocument]:
+    """The search index's view of each published service: German texts and their translations, so a query in
+    either language finds the service."""
     situations: dict[int, list[str]] = {}
     through = Service.life_situations.through.objects.filter(service__tenant=tenant)
-    for service_id, name in through.values_list("service_id", "lifesituation__name"):
-        situations.setdefault(service_id, []).append(name)
-    rows = published_services(tenant).values_list("pk", "name", "keywords", "short_description", "org_unit__name")
-    for pk, name, keywords, short, unit in rows.iterator(chunk_size=1000):
+    rows = through.values_list("service_id", "lifesituation__name", "lifesituation__translations")
+    for service_id, name, translations in rows:
+        names = situations.setdefault(service_id, [])
+        names.append(name)
+        names += [t["name"] for t in (translations or {}).values() if isinstance(t, dict) and t.get("name")]
+    rows = published_services(tenant).values_list(
+        "pk", "name", "keywords", "short_description", "org_unit__name", "translations", "is_top"
+    )
+    for pk, name, keywords, short, unit, translations, is_top in rows.iterator(chunk_size=1000):
+        other = [t for t in (translations or {}).values() if isinstance(t, dict)]
         yield search.SearchDocument(
             pk=pk,
             name=name,
-            keywords=tuple(keywords or ()),
+            translated_names=tuple(t["name"] for t in other if t.get("name")),
+            keywords=tuple(keywords or ()) + tuple(k for t in other for k in t.get("keywords") or ()),
             situations=tuple(situations.get(pk, ())),
-            short_description=short,
+            short_description=" ".join([short, *(t["short_description"] for t in other if t.get("short_description"))]),
             unit=unit or "",
+            is_top=is_top,
         )
 
 
