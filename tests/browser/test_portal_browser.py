@@ -76,7 +76,7 @@ def test_citizen_finds_a_service_and_learns_which_login_it_needs(page: Page, por
     fees = page.locator("section[aria-labelledby=gebuehren] table")
     expect(fees).to_contain_text("ab 24 Jahre")
     expect(fees).to_contain_text(re.compile(r"37[,.]00 €"))
-    expect(page.get_by_text("Vertrauensniveau »substanziell«")).to_be_visible()
+    expect(page.get_by_text("melden Sie sich mit ELSTER-Zertifikat oder Online-Ausweis an.")).to_be_visible()
     apply = page.get_by_role("link", name="Online beantragen")
     expect(apply).to_have_attribute("href", "/leistungen/personalausweis/beantragen/")
 
