@@ -17,7 +17,15 @@ DatabaseDirectory $db
 TemporaryDirectory $dir
 LogFile $dir/clamd.log
 Foreground yes
+# Limits as in rathaus/attachments/scanner.py CLAMD_LIMITS (docs/operators/virus-scanning.md).
+MaxScanTime 15000
+MaxScanSize 50M
+MaxFileSize 12M
 StreamMaxLength 12M
+MaxRecursion 10
+MaxFiles 1000
+AlertExceedsMax yes
+ScanImageFuzzyHash no
 CONF
 rm -f "$dir/clamd.sock"
 "$clamd" -c "$dir/clamd.conf" >"$dir/clamd.out" 2>&1 &

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import re
 import unicodedata
+import warnings
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
@@ -18,6 +20,8 @@ import structlog
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext
+from PIL import Image
+from pypdf import PdfReader
 
 from rathaus.attachments import formats, scanner
 from rathaus.attachments.errors import UploadRejected, megabytes
@@ -56,7 +60,8 @@ def check_upload(
 ) -> CheckedFile:
     """Accept one uploaded file or raise :class:`UploadRejected`.
 
-    In this order: size (at most ``max_bytes + 1`` bytes are ever read), not empty, virus scan of the
+    In this order: size (at most ``max_bytes + 1`` bytes are ever read), not empty, the pixels or pages its
+    header declares (cheap, and before clamd spends seconds on a decompression bomb), virus scan of the
     bytes as uploaded (so a disguised file is reported as what it is), content type from the magic bytes
     (the name's extension is irrelevant), integrity (PDF parses and ends in ``%%EOF``; images decode
     completely), normalisation of images. The returned name has no path parts, no control characters, at
@@ -72,8 +77,11 @@ def check_upload(
     raw_name, data = _read(upload, max_bytes)
     if not data:
         raise UploadRejected("empty", gettext("Die Datei ist leer (0 Byte). Bitte wählen Sie die richtige Datei aus."))
-    scanner.scan(data)  # via the module attribute, so the test double (fake_scanner) can replace it
     content_type = formats.detect(data)
+    # Cheap header checks first: a small file declaring 20000×20000 pixels (or 100000 pages) is refused here,
+    # before clamd spends many seconds on it (its image fuzzy hashing decodes what the header declares).
+    _refuse_declared_size(data, content_type)
+    scanner.scan(data)  # via the module attribute, so the test double (fake_scanner) can replace it
     if content_type is None or content_type not in allowed_types:
         raise UploadRejected(
             "type_not_allowed",
@@ -95,6 +103,49 @@ def check_upload(
         sha256=hashlib.sha256(stored).hexdigest(),
         size=len(stored),
     )
+
+
+def _refuse_declared_size(data: bytes, content_type: str | None) -> None:
+    """Raise ``UploadRejected("too_large")`` if the header declares more pixels or pages than we accept.
+
+    Reads headers only (Pillow's ``open`` and the PDF's page tree root, never pixels or page contents). A header
+    that cannot be read is left to the checks after the scan, which report it as what it is.
+    """
+    if content_type in (formats.JPEG, formats.PNG, formats.WEBP):
+        pixels = _declared_pixels(data, content_type)
+        if pixels is not None and pixels > formats.MAX_DECODE_PIXELS:
+            raise formats._too_many_pixels()  # the same refusal as when decoding: one message
+    elif content_type == formats.PDF:
+        pages = _declared_pages(data)
+        limit = settings.RATHAUS_MAX_PDF_PAGES
+        if pages is not None and pages > limit:
+            raise UploadRejected(
+                "too_large",
+                gettext("Die PDF-Datei hat zu viele Seiten (höchstens %(limit)d).") % {"limit": limit},
+            )
+
+
+def _declared_pixels(data: bytes, content_type: str) -> int | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[formats._PIL_FORMATS[content_type]]) as img:
+                if content_type == formats.JPEG:  # decoded at 1/2 … 1/8 scale later: count what is decoded
+                    img.draft(None, (formats.MAX_SIDE, formats.MAX_SIDE))
+                return int(img.width * img.height)
+    except Image.DecompressionBombError:  # Pillow's own limit (twice its warning size) is far above ours
+        return formats.MAX_DECODE_PIXELS + 1
+    except Exception:  # an unreadable header is judged after the scan
+        return None
+
+
+def _declared_pages(data: bytes) -> int | None:
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        count = reader.trailer["/Root"]["/Pages"]["/Count"]
+        return int(count)
+    except Exception:  # an unreadable or encrypted PDF is judged after the scan
+        return None
 
 
 def check_total(sizes: Iterable[int], *, max_total: int | None = None) -> None:

@@ -22,7 +22,7 @@ SIGNATURE_DIR = Path(__file__).resolve().parents[2] / "tests" / "data" / "clamav
 #: The name clamd reports for the EICAR text, whole file or embedded (``.UNOFFICIAL``: a local signature).
 EICAR_SIGNATURE = "Rathaus.Test.EICAR.UNOFFICIAL"
 #: The largest stream the test clamd accepts (``StreamMaxLength``); larger ones make clamd answer ERROR.
-STREAM_MAX_BYTES = 12 * 1024 * 1024
+STREAM_MAX_BYTES = int(scanner.CLAMD_LIMITS["StreamMaxLength"].removesuffix("M")) * 1024 * 1024
 
 
 def eicar() -> bytes:
@@ -55,7 +55,7 @@ def running_clamd(workdir: Path, *, startup_timeout: float = 60.0) -> Iterator[P
                 f"LogFile {log}",
                 "Foreground yes",
                 "LogTime no",
-                f"StreamMaxLength {STREAM_MAX_BYTES // (1024 * 1024)}M",
+                *(f"{name} {value}" for name, value in scanner.CLAMD_LIMITS.items()),
                 "SelfCheck 0",
                 "",
             ]
