@@ -121,6 +121,8 @@ class Service(TenantOwned):
     org_unit = models.ForeignKey(
         OrgUnit, on_delete=models.PROTECT, related_name="services", verbose_name=_("Zuständige Stelle")
     )
+    # The unit of the file plan (records.FilePlanUnit.code) the cases of this service are filed under.
+    file_plan_code = models.CharField(_("Aktenplankennzeichen"), max_length=40, blank=True)
     processing_time = models.CharField(_("Bearbeitungsdauer"), max_length=120, blank=True)
     processing_days = models.PositiveIntegerField(_("Bearbeitungsdauer in Tagen"), null=True, blank=True)
     trust_level = models.CharField(
