@@ -1,0 +1,86 @@
+"""Image normalisation at its edges: CMYK scans with their colour profile, and profiles that cannot be applied."""
+
+from __future__ import annotations
+
+import io
+import struct
+
+from PIL import Image
+
+from rathaus.attachments import formats
+
+
+def _s15(value: float) -> bytes:
+    return struct.pack(">i", round(value * 65536))
+
+
+def cmyk_profile(lab: tuple[int, int, int] = (224, 42, 211)) -> bytes:
+    """A tiny ICC v2 CMYK printer profile (one 2-point lut8 A2B0) that maps every ink mix to one Lab colour.
+
+    The default Lab (8-bit encoded L 88, a -86, b 83) is a bright green: a profile that was applied turns
+    white paper green, one that was ignored leaves it white. Built here so the test needs no profile file.
+    """
+    text = b"cmyk test\x00"
+    desc = b"desc" + bytes(4) + struct.pack(">I", len(text)) + text + bytes(8) + bytes(3) + bytes(67)
+    white = _s15(0.9642) + _s15(1.0) + _s15(0.8249)  # D50
+    ramp = bytes(range(256))
+    matrix = b"".join(_s15(1.0 if i == j else 0.0) for i in range(3) for j in range(3))
+    lut = b"mft1" + bytes(4) + bytes([4, 3, 2, 0]) + matrix + ramp * 4 + bytes(lab) * 2**4 + ramp * 3
+    tags = [(b"desc", desc), (b"wtpt", b"XYZ " + bytes(4) + white), (b"A2B0", lut)]
+    start = 128 + 4 + 12 * len(tags)
+    table, body = b"", b""
+    for signature, data in tags:
+        body += bytes(-(start + len(body)) % 4)
+        table += signature + struct.pack(">II", start + len(body), len(data))
+        body += data
+    size = start + len(body)
+    header = (
+        struct.pack(">I", size)
+        + bytes(4)
+        + bytes([2, 0x10, 0, 0])
+        + b"prtrCMYKLab "
+        + bytes(12)
+        + b"acsp"
+        + bytes(28)
+        + white
+        + bytes(48)
+    )
+    return header + struct.pack(">I", len(tags)) + table + body
+
+
+def _cmyk_jpeg(ink: tuple[int, int, int, int], icc: bytes | None) -> bytes:
+    out = io.BytesIO()
+    extra = {"icc_profile": icc} if icc is not None else {}
+    Image.new("CMYK", (16, 12), ink).save(out, "JPEG", quality=95, **extra)
+    return out.getvalue()
+
+
+def _open(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def test_cmyk_jpeg_is_converted_through_its_embedded_profile() -> None:
+    cleaned = _open(formats.normalise_image(_cmyk_jpeg((0, 0, 0, 0), cmyk_profile()), formats.JPEG))
+
+    assert cleaned.mode == "RGB"
+    red, green, blue = cleaned.getpixel((8, 6))
+    assert green > 200 and red < 60 and blue < 60  # the profile's green, not the white of a plain conversion
+    assert "icc_profile" not in cleaned.info
+    assert cleaned.size == (16, 12)
+
+
+def test_cmyk_jpeg_without_a_profile_is_converted_plainly_to_rgb() -> None:
+    cleaned = _open(formats.normalise_image(_cmyk_jpeg((0, 0, 0, 0), None), formats.JPEG))
+
+    assert cleaned.mode == "RGB"
+    assert min(cleaned.getpixel((8, 6))) > 240  # white paper stays white
+
+
+def test_cmyk_jpeg_with_a_broken_profile_keeps_its_pixels() -> None:
+    broken = b"\x00\x00\x00\x10nonsense-profile"
+    cleaned = _open(formats.normalise_image(_cmyk_jpeg((0, 0, 0, 0), broken), formats.JPEG))
+
+    assert cleaned.mode == "RGB"
+    assert min(cleaned.getpixel((8, 6))) > 240
