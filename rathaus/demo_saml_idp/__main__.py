@@ -18,6 +18,8 @@ from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from .app import DemoIdP
+
 BIND_ADDRESS = "127.0.0.1"
 
 
@@ -41,8 +43,6 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--allow-faults", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
-
-    from .app import DemoIdP
 
     app = DemoIdP(
         base_url=args.base_url or f"http://{BIND_ADDRESS}:{args.port}",

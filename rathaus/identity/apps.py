@@ -10,7 +10,7 @@ class IdentityConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in, user_logged_out
 
         from . import account_sessions
-        from .providers import registry  # noqa: F401  (registers the identity plugins)
+        from .providers import oidc, saml  # noqa: F401  (register the built-in identity plugins)
 
         user_logged_in.connect(account_sessions.on_user_logged_in, dispatch_uid="rathaus.account_sessions.in")
         user_logged_out.connect(account_sessions.on_user_logged_out, dispatch_uid="rathaus.account_sessions.out")

@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from rathaus.tenants.http import TenantRequest
@@ -28,6 +29,13 @@ INTENT_MAX_AGE = 15 * 60
 
 class LinkSessionChanged(Exception):
     """The flow was started to connect an account, but that account is no longer the one logged in."""
+
+
+def changed_message() -> str:
+    return _(
+        "Sie wollten ein Nutzerkonto mit Ihrem Konto verbinden, sind hier aber inzwischen nicht mehr mit diesem "
+        "Konto angemeldet. Es wurde nichts verbunden. Bitte melden Sie sich wieder an und versuchen Sie es erneut."
+    )
 
 
 def start_url(provider: IdentityProvider) -> str:

@@ -90,13 +90,6 @@ def _retry_message() -> str:
     )
 
 
-def linking_changed_message() -> str:
-    return _(
-        "Sie wollten ein Nutzerkonto mit Ihrem Konto verbinden, sind hier aber inzwischen nicht mehr mit diesem "
-        "Konto angemeldet. Es wurde nichts verbunden. Bitte melden Sie sich wieder an und versuchen Sie es erneut."
-    )
-
-
 def _unavailable_message() -> str:
     return _(
         "Die Anmeldung mit diesem Nutzerkonto ist zurzeit nicht möglich. Bitte versuchen Sie es später noch "
@@ -487,7 +480,7 @@ def oidc_callback(request: TenantRequest) -> HttpResponse:
                 link_to=linking.link_target(request, flow),
             )
         except linking.LinkSessionChanged:
-            raise OIDCLoginError("link_session_changed", linking_changed_message(), status=403) from None
+            raise OIDCLoginError("link_session_changed", linking.changed_message(), status=403) from None
         except services.ExternalLoginRefused as exc:
             raise OIDCLoginError("account_refused", str(exc.detail), status=403) from None
     except OIDCLoginError as exc:

@@ -64,7 +64,14 @@ from rathaus.tenants.http import TenantRequest
 from . import linking, saml_keys, services
 from .models import IdentityProvider
 from .providers.registry import identity_plugins
-from .providers.saml import SAMLPlugin
+from .providers.saml import (
+    AKDB_TRUST_WORDS,
+    STORK_QAA,
+    CheckedResponse,
+    MissingSubject,
+    SAMLPlugin,
+    trust_level_of_stork,
+)
 from .trust import SESSION_KEY as TRUST_SESSION_KEY
 from .trust import TrustLevel
 
@@ -85,20 +92,6 @@ NS_SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 NS_SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 NS_AKDB = "https://www.akdb.de/request/2018/09"
 NS_CLASSIC_UI = "https://www.akdb.de/request/2018/09/classic-ui/v1"
-
-STORK_QAA = {f"STORK-QAA-Level-{n}": n for n in range(1, 5)}
-# BundID returns the level of every attribute in akdb:TrustLevel with these words.
-AKDB_TRUST_WORDS = {"UNTERGEORDNET": 1, "NORMAL": 2, "SUBSTANTIELL": 3, "HOCH": 4}
-
-
-def trust_level_of_stork(level: int) -> str:
-    """STORK-QAA 1 and 2 (user name and password, Basisregistrierung) → niedrig; 3 (ELSTER) → substanziell;
-    4 (eID card) → hoch."""
-    if level >= 4:
-        return TrustLevel.HIGH
-    if level == 3:
-        return TrustLevel.SUBSTANTIAL
-    return TrustLevel.LOW
 
 
 class SAMLLoginError(Exception):
@@ -476,14 +469,6 @@ def _check_envelope(response_b64: str) -> None:
         raise SAMLLoginError("assertion_not_encrypted", _retry_message())
 
 
-@dataclasses.dataclass(frozen=True)
-class CheckedResponse:
-    name_id: str
-    session_index: str
-    stork_level: int
-    attributes: dict[str, tuple[str, int | None]]  # name → (first value, akdb trust level 1–4 if sent)
-
-
 def check_response(
     request: HttpRequest, provider: IdentityProvider, plugin: SAMLPlugin, response_b64: str, request_id: str
 ) -> CheckedResponse:
@@ -556,7 +541,10 @@ def saml_finish(request: TenantRequest, provider: str) -> HttpResponse:
                 needed=flow.get("minimum"),
             )
         level = trust_level_of_stork(checked.stork_level)
-        identity = plugin.identity(checked, source=f"{idp.plugin}:{idp.slug}", trust_level=level)
+        try:
+            identity = plugin.identity(checked, source=f"{idp.plugin}:{idp.slug}", trust_level=level)
+        except MissingSubject as exc:
+            raise SAMLLoginError("subject_missing", _retry_message(), missing=exc.args) from None
         try:
             user = services.sign_in_external_identity(
                 request=request,
@@ -569,9 +557,7 @@ def saml_finish(request: TenantRequest, provider: str) -> HttpResponse:
             if identity.organisation is not None:
                 services.act_for_organisation(request=request, provider=idp, user=user, data=identity.organisation)
         except linking.LinkSessionChanged:
-            from .oidc import linking_changed_message
-
-            raise SAMLLoginError("link_session_changed", linking_changed_message(), status=403) from None
+            raise SAMLLoginError("link_session_changed", linking.changed_message(), status=403) from None
         except services.ExternalLoginRefused as exc:
             raise SAMLLoginError("account_refused", str(exc.detail), status=403) from None
     except SAMLLoginError as exc:

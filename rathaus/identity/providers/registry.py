@@ -1,4 +1,4 @@
-"""The identity-provider plugins (kind ``"identity"``). Built-in ones register on import of this module.
+"""The identity-provider plugins (kind ``"identity"``); the built-in ones register when the identity app is ready.
 
 Unlike payment providers, a municipality may offer several at once: each :class:`IdentityProvider` row names
 its plugin and stores its options (checked with ``identity_plugins.validate_options``). Tests swap in an empty
@@ -19,5 +19,3 @@ identity_plugins: Registry[IdentityPlugin] = Registry(
     KIND, label=gettext_lazy("Anmeldung (Identitätsanbieter)"), base=IdentityPlugin, exclusive=False
 )
 register = identity_plugins.register
-
-from . import oidc, saml  # noqa: E402,F401  (register the built-in plugins)

@@ -10,6 +10,7 @@ the AKDB request extension; the subject and the trust level are always requested
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -17,14 +18,14 @@ from django.utils.translation import gettext_lazy as _
 from pydantic import field_validator
 
 from rathaus.core.plugins import PluginOptions, option
+from rathaus.identity.services import Attribute, OrganisationData, VerifiedIdentity
+from rathaus.identity.trust import TrustLevel
 
 from .base import IdentityPlugin
 from .registry import register
 
 if TYPE_CHECKING:
     from rathaus.identity.models import IdentityProvider
-    from rathaus.identity.saml import CheckedResponse
-    from rathaus.identity.services import VerifiedIdentity
 
 # BundID's attribute names (OIDs, name format URI).
 BPK2 = "urn:oid:1.3.6.1.4.1.25484.494450.3"
@@ -43,6 +44,35 @@ ORG_NAME = "urn:oid:2.5.4.10"
 ORG_LEGAL_FORM = "urn:de:muk:attribute:rechtsform"
 ORG_REGISTER_NUMBER = "urn:de:muk:attribute:registernummer"
 PERSON_ID = "urn:de:muk:attribute:personId"
+
+STORK_QAA = {f"STORK-QAA-Level-{n}": n for n in range(1, 5)}
+# BundID returns the level of every attribute in akdb:TrustLevel with these words.
+AKDB_TRUST_WORDS = {"UNTERGEORDNET": 1, "NORMAL": 2, "SUBSTANTIELL": 3, "HOCH": 4}
+
+
+def trust_level_of_stork(level: int) -> str:
+    """STORK-QAA 1 and 2 (user name and password, Basisregistrierung) → niedrig; 3 (ELSTER) → substanziell;
+    4 (eID card) → hoch."""
+    if level >= 4:
+        return TrustLevel.HIGH
+    if level == 3:
+        return TrustLevel.SUBSTANTIAL
+    return TrustLevel.LOW
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckedResponse:
+    """A response that passed every check of ``rathaus.identity.saml``: what the plugin turns into an identity."""
+
+    name_id: str
+    session_index: str
+    stork_level: int
+    attributes: dict[str, tuple[str, int | None]]  # name → (first value, akdb trust level 1–4 if sent)
+
+
+class MissingSubject(ValueError):
+    """The response lacks an attribute the subject is made of (``args``: their names)."""
+
 
 AttributeGroup = Literal["name", "email", "birth_date", "address"]
 GROUPS: dict[str, list[str]] = {
@@ -102,17 +132,12 @@ class SAMLPlugin(IdentityPlugin):
     def subject(self, checked: CheckedResponse) -> str:
         parts = [checked.attributes.get(name, ("", None))[0] for name in self.subject_attributes]
         if not all(parts):
-            from rathaus.identity.saml import SAMLLoginError, _retry_message
-
-            raise SAMLLoginError("subject_missing", _retry_message(), missing=self.subject_attributes)
+            raise MissingSubject(*self.subject_attributes)
         return "|".join(parts)
 
     def identity(self, checked: CheckedResponse, *, source: str, trust_level: str) -> VerifiedIdentity:
-        from rathaus.identity import services
-        from rathaus.identity.saml import trust_level_of_stork
-
         attributes = {
-            name: services.Attribute(value, trust_level_of_stork(level) if level else trust_level)
+            name: Attribute(value, trust_level_of_stork(level) if level else trust_level)
             for name, (value, level) in checked.attributes.items()
         }
         user_fields = {f: attributes[n].value[:150] for n, f in USER_FIELDS.items() if n in attributes}
@@ -129,7 +154,7 @@ class SAMLPlugin(IdentityPlugin):
             profile_fields[field] = value
         profile_fields = {k: (v[:200] if isinstance(v, str) else v) for k, v in profile_fields.items()}
         mail = attributes.get(MAIL)
-        return services.VerifiedIdentity(
+        return VerifiedIdentity(
             subject=self.subject(checked),
             email=mail.value if mail else "",
             # BundID confirms the address it sends (it is the account's verified contact address).
@@ -165,12 +190,10 @@ class MUKPlugin(SAMLPlugin):
     always_requested = [ORG_ID, PERSON_ID, ORG_NAME, ORG_LEGAL_FORM, ORG_REGISTER_NUMBER, TRUST_LEVEL]
 
     def organisation(self, attributes: dict[str, Any]) -> Any:
-        from rathaus.identity import services
-
         def value(name: str, limit: int) -> str:
             return str(attributes[name].value)[:limit] if name in attributes else ""
 
-        return services.OrganisationData(
+        return OrganisationData(
             identifier=value(ORG_ID, 255),
             name=value(ORG_NAME, 300),
             legal_form=value(ORG_LEGAL_FORM, 100),

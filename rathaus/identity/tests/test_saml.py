@@ -299,12 +299,15 @@ def test_muk_login_acts_for_the_organisation_with_the_acting_person_recorded(por
 def test_sp_metadata_per_host_with_both_certificates_during_rollover(
     portal: Portal, sp_keys: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A provider row of its own: a new entity id, whose metadata the IdP has not cached from other tests.
+    portal.bundid.slug = "bundid-rollover"
+    portal.bundid.save()
     # Rollover, step 1: the next certificate B is announced next to the current A (signing and encryption).
     monkeypatch.setenv("RATHAUS_SAML_NEXT_KEY_FILE", sp_keys["key_b"])
     monkeypatch.setenv("RATHAUS_SAML_NEXT_CERT_FILE", sp_keys["cert_b"])
-    metadata = requests.get(f"{portal.url}/konto/saml/bundid/metadata/")
+    metadata = requests.get(f"{portal.url}/konto/saml/bundid-rollover/metadata/")
     root = SafeET.fromstring(metadata.content)
-    assert root.get("entityID") == f"{portal.url}/konto/saml/bundid/metadata/"
+    assert root.get("entityID") == f"{portal.url}/konto/saml/bundid-rollover/metadata/"
     descriptors = root.findall(f".//{{{NS_MD}}}KeyDescriptor")
     certificates = {
         use: {d.find(f".//{{{NS_DS}}}X509Certificate").text.strip() for d in descriptors if d.get("use") == use}
@@ -316,20 +319,20 @@ def test_sp_metadata_per_host_with_both_certificates_during_rollover(
     acs = root.find(f".//{{{NS_MD}}}AssertionConsumerService")
     assert acs.get("Binding") == "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
     assert root.find(f"{{{NS_DS}}}Signature") is not None
-    _login(portal, "bundid", "lena")  # the IdP now holds this metadata
+    _login(portal, "bundid-rollover", "lena")  # the IdP now holds this metadata
 
     # Step 2: B signs and decrypts as the current key; A still decrypts what the IdP encrypts to it.
     monkeypatch.setenv("RATHAUS_SAML_KEY_FILE", sp_keys["key_b"])
     monkeypatch.setenv("RATHAUS_SAML_CERT_FILE", sp_keys["cert_b"])
     monkeypatch.setenv("RATHAUS_SAML_NEXT_KEY_FILE", sp_keys["key_a"])
     monkeypatch.setenv("RATHAUS_SAML_NEXT_CERT_FILE", sp_keys["cert_a"])
-    browser, response = _login(portal, "bundid", "lena")
+    browser, response = _login(portal, "bundid-rollover", "lena")
     assert response.status_code == 200 and _is_logged_in(browser, portal)
 
     # Without the old key the same response could not be read: the rollover needs both.
     monkeypatch.delenv("RATHAUS_SAML_NEXT_KEY_FILE")
     monkeypatch.delenv("RATHAUS_SAML_NEXT_CERT_FILE")
-    browser, response = _login(portal, "bundid", "lena")
+    browser, response = _login(portal, "bundid-rollover", "lena")
     assert response.status_code == 400 and not _is_logged_in(browser, portal)
 
 
