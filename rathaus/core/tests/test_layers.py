@@ -33,6 +33,22 @@ LOCAL_IMPORTS_ALLOWED = {
     ("rathaus/demo_idp/__main__.py", "rathaus.demo_idp.provisioning"): (
         "a program of its own: its models can be imported only after django.setup()"
     ),
+    ("rathaus/identity/apps.py", "rathaus.identity.providers"): (
+        "AppConfig.ready(): the bundled identity plugins (OpenID Connect, BundID, MUK) register once the app "
+        "registry is ready"
+    ),
+    ("rathaus/applications/apps.py", "rathaus.attachments"): (
+        "AppConfig.ready(): registers the applications' blob references with the blob garbage collector"
+    ),
+    ("rathaus/applications/apps.py", "rathaus.applications"): (
+        "AppConfig.ready(): the services module (and its models) can be imported only once the apps are loaded"
+    ),
+    ("rathaus/records/apps.py", "rathaus.attachments"): (
+        "AppConfig.ready(): registers the document versions' blob references with the blob garbage collector"
+    ),
+    ("rathaus/records/apps.py", "rathaus.records"): (
+        "AppConfig.ready(): the selectors module (and its models) can be imported only once the apps are loaded"
+    ),
     ("rathaus/core/apps.py", "rathaus.core.tasks"): (
         "AppConfig.ready(): importing the tasks installs the durable events' Celery dispatcher"
     ),
