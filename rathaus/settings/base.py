@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "rathaus.payments",
     "rathaus.mailbox",
     "rathaus.applications",
+    "rathaus.records",
     "rathaus.demo",  # no models: the demo data and its commands (loaddemo, demo_otp)
 ]
 
@@ -154,7 +155,8 @@ LOGIN_URL = "identity:login"
 LOGIN_REDIRECT_URL = "identity:account"
 LOGOUT_REDIRECT_URL = "portal:home"
 
-# Brute force: five failures per account and address lock the pair for 30 minutes.
+# Brute force: five failures per account and address lock the pair for 30 minutes; a stranger elsewhere cannot
+# lock a citizen out, and a wrong address in X-Forwarded-For does not help (see RATHAUS_TRUSTED_PROXY_COUNT).
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -163,6 +165,11 @@ AXES_USERNAME_CALLABLE = "rathaus.identity.backends.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
+# The address behind reverse proxies (rathaus/core/client_ip.py): how many proxies in front append to
+# X-Forwarded-For (0: served directly, the header is ignored) and, optionally, their addresses or networks.
+AXES_CLIENT_IP_CALLABLE = "rathaus.core.client_ip.client_ip"
+RATHAUS_TRUSTED_PROXY_COUNT = int(os.environ.get("RATHAUS_TRUSTED_PROXY_COUNT", "0"))
+RATHAUS_TRUSTED_PROXY_IPS = env_list("RATHAUS_TRUSTED_PROXY_IPS")
 
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("Deutsch")), ("en", _("English"))]

@@ -47,9 +47,10 @@ if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
 # One JSON object per log line for the log collector.
 LOGGING = logging_config(os.environ.get("LOG_LEVEL", "INFO"), os.environ.get("LOG_FORMAT", "json"))
 
-# Behind one reverse proxy: django-axes takes the client address from X-Forwarded-For.
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "1"))
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Behind one reverse proxy by default: the failed-login lock takes the client address from X-Forwarded-For.
+RATHAUS_TRUSTED_PROXY_COUNT = int(
+    os.environ.get("RATHAUS_TRUSTED_PROXY_COUNT", os.environ.get("AXES_PROXY_COUNT", "1"))
+)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
