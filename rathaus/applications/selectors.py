@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import CharField, OuterRef, QuerySet, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
+from rathaus import formengine
 from rathaus.catalog.models import Service
 from rathaus.identity.permissions import Role, visible
 from rathaus.identity.trust import TrustLevel, rank
@@ -101,7 +103,12 @@ def file_of(application: Application, sha256: str) -> dict[str, Any] | None:
 
 def all_drafts_of(tenant: Municipality, user: User) -> QuerySet[Draft]:
     """Every draft of ``user``, expired ones included (for the data export), newest first."""
-    return Draft.objects.for_tenant(tenant).filter(owner=user).select_related("form_version__service").order_by("-updated_at")
+    return (
+        Draft.objects.for_tenant(tenant)
+        .filter(owner=user)
+        .select_related("form_version__service")
+        .order_by("-updated_at")
+    )
 
 
 def status_history(application: Application) -> QuerySet[StatusEvent]:
@@ -111,4 +118,40 @@ def status_history(application: Application) -> QuerySet[StatusEvent]:
 
 def attachments_of(application: Application) -> list[dict[str, Any]]:
     """The application's files as {field, name, content_type, size, sha256}."""
-    return list(application.attachments.order_by("pk").values("field", "name", "content_type", "size", "sha256"))
+    rows = application.attachments.order_by("pk").values("field", "name", "content_type", "size", "sha256")
+    return [dict(row) for row in rows]
+
+
+def application_by_number(tenant_id: int, number: str) -> Application | None:
+    """The application itself, for modules that act on its events (records files it as a case)."""
+    return (
+        Application.objects.for_tenant(tenant_id)
+        .select_related("service", "applicant", "org_unit", "form_version", "tenant")
+        .filter(number=number)
+        .first()
+    )
+
+
+def answers_text(application: Application) -> str:
+    """The application's answers as plain text, one "step / group / label: value" per line (full-text search)."""
+    lines = [application.service.name]
+    for step in formengine.summary(application.form_version.parsed(), application.answers):
+        for group in step.groups:
+            lines.extend(f"{group.title} – {row.label}: {row.value}" for row in group.rows)
+    return "\n".join(lines)
+
+
+def answers_json(application: Application) -> bytes:
+    """The application as structured data (UTF-8 JSON): what was asked, what was answered, the fee."""
+    document = {
+        "number": application.number,
+        "service": {"leika_key": application.service.leika_key, "name": application.service.name},
+        "form_version": application.form_version_id,
+        "submitted_at": application.submitted_at.isoformat(),
+        "trust_level": application.trust_level,
+        "answers": application.answers,
+        "fee_lines": application.fee_lines,
+        "fee_total": str(application.fee_total),
+        "attachments": attachments_of(application),
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode()

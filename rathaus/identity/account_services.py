@@ -94,11 +94,13 @@ def request_password_reset(*, request: HttpRequest, tenant: Municipality, email:
     network = account_sessions.short_ip(request.META.get("REMOTE_ADDR", "")) or "-"
     address_key = hashlib.sha256(f"{tenant.pk}:{email}".encode()).hexdigest()
     allowed = ratelimit.allow("password-reset-net", network, limit=RESET_LIMIT_PER_NETWORK, window_seconds=3600)
-    allowed = ratelimit.allow("password-reset", address_key, limit=RESET_LIMIT_PER_ADDRESS, window_seconds=3600) and allowed
+    allowed = (
+        ratelimit.allow("password-reset", address_key, limit=RESET_LIMIT_PER_ADDRESS, window_seconds=3600) and allowed
+    )
     user = User.objects.filter(tenant=tenant, email__iexact=email).first()
     if user is None:
         # About the same work as for a known address (a token is an HMAC; the lookup is done).
-        reset_tokens.make_token(User(pk=0, email=email, password="!", tenant=tenant))
+        reset_tokens.make_token(User(pk=0, email=email, password="!", tenant=tenant))  # noqa: S106 - unusable
         return
     if not allowed:
         return
@@ -188,7 +190,9 @@ def change_password(*, request: HttpRequest, user: User, password: str) -> None:
 
 def email_change_token(user: User, new_email: str) -> str:
     # Bound to the current address: once the address changed (by this or another link), the link is spent.
-    return signing.dumps({"u": user.pk, "t": user.tenant_id, "old": user.email, "new": new_email}, salt=_EMAIL_CHANGE_SALT)
+    return signing.dumps(
+        {"u": user.pk, "t": user.tenant_id, "old": user.email, "new": new_email}, salt=_EMAIL_CHANGE_SALT
+    )
 
 
 def request_email_change(*, request: HttpRequest, user: User, new_email: str) -> None:
@@ -209,7 +213,9 @@ def request_email_change(*, request: HttpRequest, user: User, new_email: str) ->
         )
         _send(subject, body, new_email)
     else:
-        link = request.build_absolute_uri(reverse("identity:email_change_confirm", args=[email_change_token(user, new_email)]))
+        link = request.build_absolute_uri(
+            reverse("identity:email_change_confirm", args=[email_change_token(user, new_email)])
+        )
         subject = _("Bitte bestätigen Sie Ihre neue E-Mail-Adresse – %(town)s") % {"town": town}
         body = _(
             "Guten Tag,\n\nbitte bestätigen Sie Ihre neue E-Mail-Adresse für das Bürgerportal mit diesem Link "
@@ -237,7 +243,11 @@ def confirm_email_change(*, tenant: Municipality, token: str) -> User:
         raise ValidationFailed(invalid)
     try:
         with transaction.atomic():
-            user = User.objects.select_for_update().filter(pk=data.get("u"), tenant=tenant, email=data.get("old")).first()
+            user = (
+                User.objects.select_for_update()
+                .filter(pk=data.get("u") or 0, tenant=tenant, email=data.get("old"))
+                .first()
+            )
             if user is None or not user.is_active:
                 raise ValidationFailed(invalid)
             user.email = str(data.get("new", ""))
@@ -321,4 +331,3 @@ def delete_account(*, user: User) -> bool:
 
 def deleted_placeholder(user: User) -> bool:
     return not user.is_active and user.email.endswith("@" + DELETED_DOMAIN)
-

@@ -46,7 +46,9 @@ def _recent_login(request: TenantRequest, user: User) -> bool:
 def password_reset_view(request: TenantRequest) -> HttpResponse:
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        account_services.request_password_reset(request=request, tenant=request.tenant, email=form.cleaned_data["email"])
+        account_services.request_password_reset(
+            request=request, tenant=request.tenant, email=form.cleaned_data["email"]
+        )
         return render(request, "identity/account/password_reset_sent.html", {"email": form.cleaned_data["email"]})
     return render(request, "identity/account/password_reset.html", {"form": form})
 
@@ -100,7 +102,9 @@ def email_change_view(request: TenantRequest) -> HttpResponse:
     form = ChangeEmailForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         if "current_password" not in form.fields and not _recent_login(request, user):
-            form.add_error(None, _("Bitte melden Sie sich zur Sicherheit noch einmal an und ändern Sie die Adresse dann."))
+            form.add_error(
+                None, _("Bitte melden Sie sich zur Sicherheit noch einmal an und ändern Sie die Adresse dann.")
+            )
         else:
             new_email = form.cleaned_data["new_email"]
             account_services.request_email_change(request=request, user=user, new_email=new_email)
@@ -132,7 +136,9 @@ def sessions_view(request: TenantRequest) -> HttpResponse:
         return redirect("staff:dashboard")
     if request.method == "POST":
         ended = account_sessions.end_other_sessions(user=user, keep=account_sessions.current_key(request))
-        messages.success(request, _("Sie sind jetzt überall sonst abgemeldet (%(count)s Sitzungen beendet).") % {"count": ended})
+        messages.success(
+            request, _("Sie sind jetzt überall sonst abgemeldet (%(count)s Sitzungen beendet).") % {"count": ended}
+        )
         return redirect("identity:sessions")
     current = account_sessions.current_key(request)
     rows = [
@@ -145,7 +151,9 @@ def sessions_view(request: TenantRequest) -> HttpResponse:
         }
         for s in account_sessions.sessions_of(user)
     ]
-    return render(request, "identity/account/sessions.html", {"sessions": rows, "others": sum(not r["current"] for r in rows)})
+    return render(
+        request, "identity/account/sessions.html", {"sessions": rows, "others": sum(not r["current"] for r in rows)}
+    )
 
 
 # --- My data ------------------------------------------------------------------------------------------------
@@ -209,7 +217,9 @@ def delete_view(request: TenantRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         if "current_password" not in form.fields and not _recent_login(request, user):
-            form.add_error(None, _("Bitte melden Sie sich zur Sicherheit noch einmal an und löschen Sie das Konto dann."))
+            form.add_error(
+                None, _("Bitte melden Sie sich zur Sicherheit noch einmal an und löschen Sie das Konto dann.")
+            )
         else:
             account_services.delete_account(user=user)
             logout(request)
@@ -219,4 +229,3 @@ def delete_view(request: TenantRequest) -> HttpResponse:
         "identity/account/delete.html",
         {"form": form, "needs_fresh_login": "current_password" not in form.fields and not _recent_login(request, user)},
     )
-

@@ -14,16 +14,20 @@ from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
+from django.utils.functional import Promise
 
-from .models import ExternalIdentity, Profile, User
 from .account_sessions import sessions_of
+from .models import ExternalIdentity, Profile, User
 from .trust import TrustLevel, rank
+
+
+StrOrPromise = str | Promise
 
 
 @dataclasses.dataclass(frozen=True)
 class Section:
     name: str  # the key in the JSON export
-    title: str  # German heading (lazy translation)
+    title: StrOrPromise  # German heading (lazy translation)
     export: Callable[[User], Any]  # JSON-ready data
     erase: Callable[[User], None] | None = None
     # The highest trust level the section's data was given at (e.g. an application submitted with the eID).
@@ -91,7 +95,12 @@ def account_data(user: User) -> dict[str, Any]:
             for link in links
         ],
         "sitzungen": [
-            {"browser": s.user_agent, "netz": s.ip, "angemeldet_am": _iso(s.created_at), "zuletzt_aktiv": _iso(s.last_seen_at)}
+            {
+                "browser": s.user_agent,
+                "netz": s.ip,
+                "angemeldet_am": _iso(s.created_at),
+                "zuletzt_aktiv": _iso(s.last_seen_at),
+            }
             for s in sessions_of(user)
         ],
     }

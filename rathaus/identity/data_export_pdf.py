@@ -34,7 +34,9 @@ def _value(value: Any, depth: int) -> SafeString:
     if isinstance(value, dict):
         if not value:
             return mark_safe("–")
-        rows = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", ((_label(str(k)), _value(v, depth + 1)) for k, v in value.items()))
+        rows = format_html_join(
+            "", "<tr><th>{}</th><td>{}</td></tr>", ((_label(str(k)), _value(v, depth + 1)) for k, v in value.items())
+        )
         return format_html("<table>{}</table>", rows)
     if isinstance(value, list):
         if not value:
@@ -57,7 +59,9 @@ def render_html(user: User) -> str:
     header = {k: data.pop(k) for k in ("format", "erstellt_am", "kommune")}
     sections = [{"title": _label(key), "body": _value(value, 0)} for key, value in data.items()]
     with translation.override("de"):
-        return render_to_string("identity/account/data_export_pdf.html", {"header": header, "sections": sections, "user": user})
+        return render_to_string(
+            "identity/account/data_export_pdf.html", {"header": header, "sections": sections, "user": user}
+        )
 
 
 def render_pdf(user: User) -> bytes:

@@ -24,6 +24,11 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if value is not None else None
 
 
+def _file(ref: dict[str, Any]) -> dict[str, Any]:
+    """What the citizen needs to know of a stored file (not its storage key)."""
+    return {k: ref.get(k) for k in ("name", "content_type", "size", "sha256")}
+
+
 def _applications(user: User) -> list[dict[str, Any]]:
     if user.tenant is None:
         return []
@@ -57,9 +62,8 @@ def _drafts(user: User) -> list[dict[str, Any]]:
             "geaendert_am": _iso(d.updated_at),
             "loeschung_am": _iso(d.expires_at),
             "antworten": d.answers,
-            "dateien": [{"feld": path, **{k: ref.get(k) for k in ("name", "content_type", "size", "sha256")}}
-                        for path, ref in d.files.items()],
-        }  # fmt: skip
+            "dateien": [{"feld": path, **_file(ref)} for path, ref in d.files.items()],
+        }
         for d in applications.all_drafts_of(user.tenant, user)
     ]
 
@@ -100,7 +104,7 @@ def _messages(user: User) -> list[dict[str, Any]]:
                     "von": "verwaltung" if m.from_office else "ich",
                     "am": _iso(m.created_at),
                     "text": m.body,
-                    "dateien": [{k: ref.get(k) for k in ("name", "content_type", "size", "sha256")} for ref in m.attachments],
+                    "dateien": [_file(ref) for ref in m.attachments],
                 }
                 for m in mailbox.messages(user.tenant_id, t.reference)
             ],
