@@ -502,7 +502,7 @@ def referenced_blob_keys() -> set[str]:
 def sweep(*, min_age_seconds: float = 3600.0) -> dict[str, int]:
     """Housekeeping: expired drafts, then blobs nobody points to, then temporary files a crash left."""
     drafts = delete_expired_drafts()
-    referenced = referenced_blob_keys()
+    referenced = storage.referenced_keys()  # drafts, applications, mailbox, records, … (register_referrer)
     blobs = storage.delete_unreferenced(
         storage.iter_keys(), lambda key: key in referenced, min_age_seconds=min_age_seconds
     )

@@ -85,6 +85,25 @@ def delete_unreferenced(
     return deleted
 
 
+# Who points to blobs: each module that keeps blob keys registers a function returning every key it holds
+# (applications: drafts, attachments; mailbox: message files; records: document versions). The garbage
+# collector keeps what any of them names; a module cannot forget the others' references.
+_REFERRERS: dict[str, Callable[[], Iterable[str]]] = {}
+
+
+def register_referrer(name: str, keys: Callable[[], Iterable[str]]) -> None:
+    """Register ``keys()`` as a source of referenced blob keys under ``name`` (re-registering replaces)."""
+    _REFERRERS[name] = keys
+
+
+def referenced_keys() -> set[str]:
+    """Every blob key any registered module points to (for :func:`delete_unreferenced`)."""
+    referenced: set[str] = set()
+    for keys in _REFERRERS.values():
+        referenced.update(keys())
+    return referenced
+
+
 def iter_keys() -> Iterator[str]:
     """Every blob key in the storage (for garbage collection with :func:`delete_unreferenced`)."""
     storage = _storage()

@@ -1,0 +1,123 @@
+"""Applications become cases in the right file, once, with their documents adopted by hash."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
+
+from rathaus.applications import services as applications
+from rathaus.applications.tests.conftest import HUND_FORM
+from rathaus.attachments import storage
+from rathaus.catalog.tests.factories import ServiceFactory
+from rathaus.core import events
+from rathaus.core.models import Event
+from rathaus.identity.tests.factories import CitizenFactory
+from rathaus.records import journal, services
+from rathaus.records.models import Case, CaseFile, Document, DocumentVersion, FilePlanUnit, ImmutableRow
+from rathaus.tenants.tests.world import pdf_with
+
+FREE_FORM = {**HUND_FORM, "id": "hund-frei", "fees": [], "payment_required_before_forwarding": False}
+
+
+@pytest.fixture
+def plan(tenant: Any) -> FilePlanUnit:
+    return FilePlanUnit.objects.create(tenant=tenant, code="32.10.01", title="Hundesteuer", retention_years=6)
+
+
+@pytest.fixture
+def service(tenant: Any, plan: FilePlanUnit) -> Any:
+    return ServiceFactory(
+        tenant=tenant, slug="hund", name="Hund anmelden", file_plan_code=plan.code, trust_level="none"
+    )
+
+
+def submit(tenant: Any, service: Any, citizen: Any, proof: bytes) -> Any:
+    form = applications.publish_form(service=service, definition=FREE_FORM)
+    draft = applications.start_draft(tenant=tenant, service=service, owner=citizen, form_version=form)
+    applications.save_step(
+        draft=draft, step_id="halter", data={"halter.person.vorname": "Mia", "halter.person.nachname": "Muster"}
+    )
+    applications.save_step(
+        draft=draft,
+        step_id="hunde",
+        data={"hunde.hund.0.name": "Bello"},
+        uploads={"hunde.nachweis.datei": SimpleUploadedFile("nachweis.pdf", proof, content_type="application/pdf")},
+    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return applications.submit(draft_uuid=draft.uuid, tenant=tenant, actor=citizen, trust_level="low")
+
+
+@pytest.mark.django_db
+def test_a_forwarded_application_becomes_a_case_with_its_documents(tenant: Any, service: Any, fake_scanner: Any):
+    citizen = CitizenFactory(tenant=tenant, first_name="Mia", last_name="Muster")
+    proof = pdf_with("Nachweis Bello")
+    application = submit(tenant, service, citizen, proof)
+
+    case = Case.objects.for_tenant(tenant).get(application_number=application.number)
+    assert case.file.plan_unit.code == "32.10.01"
+    assert case.file.reference.startswith(f"32.10.01-{application.submitted_at.year}-")
+    assert case.reference == f"{case.file.reference}/1"
+    assert case.file.retention_years == 6 and case.owner_unit_id == application.org_unit_id
+    kinds = dict(Document.objects.for_tenant(tenant).filter(case=case).values_list("kind", "title"))
+    assert set(kinds) == {"application", "data", "attachment"}
+    pdf = DocumentVersion.objects.for_tenant(tenant).get(document__case=case, document__kind="application")
+    assert storage.open_blob(pdf.key).startswith(b"%PDF") and "Bello" in pdf.text
+    data = DocumentVersion.objects.for_tenant(tenant).get(document__case=case, document__kind="data")
+    assert json.loads(storage.open_blob(data.key))["number"] == application.number
+    adopted = DocumentVersion.objects.for_tenant(tenant).get(document__case=case, document__kind="attachment")
+    attachment = application.attachments.get()
+    assert (adopted.sha256, adopted.key) == (attachment.sha256, attachment.key)  # the same blob, no copy
+    assert journal.verify(tenant.pk).ok
+
+
+@pytest.mark.django_db
+def test_replaying_the_event_files_nothing_twice(tenant: Any, service: Any, fake_scanner: Any):
+    citizen = CitizenFactory(tenant=tenant)
+    application = submit(tenant, service, citizen, pdf_with("eins"))
+    event = Event.objects.for_tenant(tenant).get(kind="application.forwardable", subject=application.number)
+    for _ in range(2):
+        kind = events.registry.kinds[event.kind]
+        events.registry.consumer("records.file_application").handler(event, kind.parse(event.payload))
+        services.file_application(tenant=tenant, number=application.number)
+    assert Case.objects.for_tenant(tenant).filter(application_number=application.number).count() == 1
+    assert Document.objects.for_tenant(tenant).count() == 3
+
+
+@pytest.mark.django_db
+def test_a_second_application_of_the_same_person_joins_the_open_file(tenant: Any, service: Any, fake_scanner: Any):
+    citizen = CitizenFactory(tenant=tenant)
+    first = submit(tenant, service, citizen, pdf_with("eins"))
+    second = submit(tenant, service, citizen, pdf_with("zwei"))
+    other = submit(tenant, service, CitizenFactory(tenant=tenant), pdf_with("drei"))
+    cases = {c.application_number: c for c in Case.objects.for_tenant(tenant).select_related("file")}
+    assert cases[first.number].file_id == cases[second.number].file_id
+    assert (cases[first.number].number, cases[second.number].number) == (1, 2)
+    assert cases[other.number].file_id != cases[first.number].file_id
+    assert CaseFile.objects.for_tenant(tenant).count() == 2
+
+
+@pytest.mark.django_db
+def test_document_versions_are_never_changed_or_deleted(tenant: Any, service: Any, fake_scanner: Any):
+    submit(tenant, service, CitizenFactory(tenant=tenant), pdf_with("eins"))
+    version = DocumentVersion.objects.for_tenant(tenant).first()
+    version.name = "anders.pdf"
+    with pytest.raises(ImmutableRow):
+        version.save()
+    with pytest.raises(ImmutableRow):
+        version.delete()
+
+
+@pytest.mark.django_db
+def test_a_new_version_keeps_the_old_one_readable(tenant: Any, service: Any, fake_scanner: Any):
+    submit(tenant, service, CitizenFactory(tenant=tenant), pdf_with("eins"))
+    document = Document.objects.for_tenant(tenant).get(kind="data")
+    old = document.versions.get()
+    new = services.add_version(
+        document=document, name="neu.json", content_type="application/json", data=b"{}", actor=journal.Actor.system()
+    )
+    assert (old.version, new.version) == (1, 2)
+    assert storage.open_blob(old.key) != storage.open_blob(new.key) == b"{}"
