@@ -9,7 +9,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from rathaus.tenants.models import Municipality
 
 from . import search
-from .models import Fee, LifeSituation, Service
+from .models import Fee, LifeSituation, Service, localized
+
+__all__ = ["localized"]  # a catalog text in a language, German fallback (for other modules' templates)
 
 
 def published_services(tenant: Municipality) -> QuerySet[Service]:
