@@ -193,6 +193,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Security headers. HTTPS-only settings are switched on in production.py.
 # With a shared cache (Redis) sessions are read from it and written through to the database; with the
 # per-process cache of the embedded mode that would let one worker miss another's logout, so plain db there.
+# Rate-limit counters (rathaus/core/ratelimit.py), shared by all worker processes: Redis through the cache when
+# REDIS_URL is set, otherwise a SQLite file in the data directory.
+RATHAUS_RATELIMIT_STORE = os.environ.get(
+    "RATHAUS_RATELIMIT_STORE", "cache" if os.environ.get("REDIS_URL") else f"sqlite:{DATA_DIR / 'ratelimit.sqlite3'}"
+)
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db"
     if os.environ.get("REDIS_URL")

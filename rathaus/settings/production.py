@@ -23,6 +23,11 @@ if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the served host names explicitly.")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production needs PostgreSQL: set DATABASE_URL=postgres://…")
+if not os.environ.get("REDIS_URL"):
+    raise ImproperlyConfigured(
+        "Production needs Redis: set REDIS_URL=redis://… (rate limits and sessions must be shared by all workers)."
+    )
+RATHAUS_RATELIMIT_STORE = "cache"  # Redis
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

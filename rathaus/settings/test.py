@@ -19,4 +19,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 OIDC_VERIFY_SSL = os.environ.get("OIDC_VERIFY_SSL", "1") == "1"
+RATHAUS_RATELIMIT_STORE = "cache"  # the per-test cache, emptied before every test (conftest.py)
 WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic in tests
