@@ -14,6 +14,7 @@ GOOD = {
     "SECRET_KEY": "Qm7vXc2LpR9sTz4WkY8nHd3JfB6gA1eU5oNiKy0rMxPq-VtZs_Cw",
     "ALLOWED_HOSTS": "portal.musterstadt.de",
     "DATABASE_URL": "postgres://rathaus@127.0.0.1:5432/rathaus",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
 
 
@@ -133,6 +134,7 @@ def test_production_answers_carry_secure_cookies_and_security_headers(production
         ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS"),
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
         ({"DATABASE_URL": "sqlite:///x.db"}, "PostgreSQL"),
+        ({"REDIS_URL": ""}, "REDIS_URL"),
     ],
 )
 def test_production_refuses_insecure_configuration(override: dict[str, str], message: str) -> None:
