@@ -7,7 +7,7 @@ DATA ?= var
 export RATHAUS_DATA_DIR ?= $(abspath $(DATA))
 DEMO_IDP_PORT ?= 8001
 export RATHAUS_DEMO_IDP_SECRET ?= demo-idp-secret-only-for-the-embedded-demo
-SYSTEM_PACKAGES := chromium fonts-dejavu-core gettext clamav clamav-daemon xmlsec1
+SYSTEM_PACKAGES := chromium fonts-dejavu-core gettext clamav clamav-daemon xmlsec1 redis-server
 
 .PHONY: demo test venv install install-test system-deps lint typecheck pytest migrate loaddemo serve clean assets messages mutation
 
