@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import io
+import random
 import struct
 
+import pytest
 from PIL import Image
 
 from rathaus.attachments import formats
+from rathaus.attachments.errors import UploadRejected
+from rathaus.attachments.tests import samples
 
 
 def _s15(value: float) -> bytes:
@@ -84,3 +88,93 @@ def test_cmyk_jpeg_with_a_broken_profile_keeps_its_pixels() -> None:
 
     assert cleaned.mode == "RGB"
     assert min(cleaned.getpixel((8, 6))) > 240
+
+
+# --------------------------------------------------------------------------- recognising and checking files
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (b"%PDF-1.7\n", formats.PDF),
+        (b"%PDF1.7", None),
+        (b"\xff\xd8\xff\xe0", formats.JPEG),
+        (b"\xff\xd8\xfe", None),
+        (b"\x89PNG\r\n\x1a\n\0", formats.PNG),
+        (b"\x89PNG\r\n\x1a\r", None),
+        (b"RIFF\x10\0\0\0WEBPVP8 ", formats.WEBP),
+        (b"RIFF\x10\0\0\0WAVEfmt ", None),
+        (b"RIFX\x10\0\0\0WEBPVP8 ", None),
+        (b"RIFF\x10\0\0WEBP", None),
+        (b"", None),
+    ],
+)
+def test_detect_reads_the_magic_bytes_exactly(head: bytes, expected: str | None) -> None:
+    assert formats.detect(head) == expected
+
+
+def test_pdf_end_marker_must_be_in_the_last_kilobyte() -> None:
+    pdf = samples.pdf()
+    assert pdf.rstrip().endswith(b"%%EOF")
+    marker_end = pdf.rindex(b"%%EOF") + 5
+    # Trailing bytes after the marker: up to 1024 - 5 keep the whole marker in the last 1024 bytes.
+    fits = pdf[:marker_end] + b"\n" * (1024 - 5)
+    formats.verify_pdf(fits)
+    with pytest.raises(UploadRejected) as caught:
+        formats.verify_pdf(fits + b"\n")
+    assert caught.value.code == "corrupt" and "Dateiende" in caught.value.message
+
+
+def test_a_pdf_without_pages_is_refused_with_its_reason() -> None:
+    from pypdf import PdfWriter
+
+    out = io.BytesIO()
+    PdfWriter().write(out)
+    with pytest.raises(UploadRejected) as caught:
+        formats.verify_pdf(out.getvalue())
+    assert caught.value.code == "corrupt" and "keine Seite" in caught.value.message
+
+
+def test_a_pdf_with_two_pages_is_accepted() -> None:
+    formats.verify_pdf(samples.pdf(pages=2))
+
+
+# --------------------------------------------------------------------------- size limits of images
+
+
+def _noise_png(size: tuple[int, int] = (64, 64)) -> bytes:
+    image = Image.frombytes("RGB", size, random.Random(7).randbytes(size[0] * size[1] * 3))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def test_an_image_exactly_at_the_limit_keeps_the_best_encoding() -> None:
+    best = formats.normalise_image(_noise_png(), formats.PNG)
+    assert formats.normalise_image(_noise_png(), formats.PNG, max_bytes=len(best)) == best
+
+
+def test_an_image_that_cannot_be_made_small_enough_is_refused_naming_the_limit() -> None:
+    with pytest.raises(UploadRejected) as caught:
+        formats.normalise_image(_noise_png(), formats.PNG, max_bytes=2048)
+    assert caught.value.code == "too_large"
+    assert "höchstens 2 KB" in caught.value.message
+
+
+def test_too_many_pixels_names_the_megapixel_limit() -> None:
+    with pytest.raises(UploadRejected) as caught:
+        raise formats._too_many_pixels()
+    assert caught.value.code == "too_large"
+    assert "höchstens 50 Megapixel" in caught.value.message
+
+
+def test_the_truncated_image_setting_of_other_libraries_is_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    formats.normalise_image(_noise_png(), formats.PNG)
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    truncated = _noise_png()[:-40]
+    with pytest.raises(UploadRejected):
+        formats.normalise_image(truncated, formats.PNG)
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
