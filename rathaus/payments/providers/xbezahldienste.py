@@ -20,8 +20,9 @@ different amount is left for the Stadtkasse (status stays *pending*, the history
 Per municipality (*Interner Bereich → Anbindungen*): the base URL (HTTPS; plain HTTP only to this machine; the
 host must be in ``RATHAUS_PAYMENT_HOSTS`` when the operator set that list), originator and endpoint ids, user
 name, the *name* of the environment variable holding the password, default Haushaltsstelle and Objektnummer,
-an optional Kassenzeichen prefix, timeout and retries. A fee line may bring its own Haushaltsstelle,
-Objektnummer and Buchungstext (see ``services.start_payment``); otherwise the municipality's defaults apply.
+rules per service (matched against the payment's purpose, which names the service), an optional
+Kassenzeichen prefix, timeout and retries. A fee line may bring its own Haushaltsstelle, Objektnummer and
+Buchungstext (see ``services.start_payment``); otherwise the service's rule, otherwise the defaults apply.
 
 Only status queries are retried (a GET changes nothing); creating a transaction is not, because the standard
 does not promise that the platform recognises a repeated ``requestId``. The ``requestId`` of an attempt is
@@ -103,6 +104,28 @@ def _identifier(value: str) -> str:
     return value
 
 
+def _booking_rules(value: str) -> str:
+    parse_booking_rules(value)
+    return value
+
+
+def parse_booking_rules(value: str) -> list[tuple[str, str, str]]:
+    """``"Leistung = Haushaltsstelle / Objektnummer; …"`` → ``[(leistung, haushaltsstelle, objektnummer)]``,
+    longest service name first (the most specific rule wins). Raises ``ValueError`` with a German message."""
+    rules: list[tuple[str, str, str]] = []
+    for part in filter(None, (p.strip() for p in value.split(";"))):
+        name, equals, booking = part.partition("=")
+        account, _slash, object_number = booking.partition("/")
+        name, account, object_number = name.strip(), account.strip(), object_number.strip()
+        if not equals or not name or not account or len(account) > 50 or len(object_number) > 50:
+            raise ValueError(
+                _("Regel »%(rule)s«: bitte »Leistung = Haushaltsstelle / Objektnummer«, mehrere mit »;« getrennt.")
+                % {"rule": part[:60]}
+            )
+        rules.append((name, account, object_number))
+    return sorted(rules, key=lambda rule: -len(rule[0]))
+
+
 class XBezahldiensteOptions(PluginOptions):
     """A municipality's connection to its Bezahldienst (values from the platform's operator)."""
 
@@ -141,6 +164,15 @@ class XBezahldiensteOptions(PluginOptions):
         label=gettext_lazy("Objektnummer (Vorgabe)"),
         help=gettext_lazy("Kostenträger/Produkt bzw. Objekt der Kasse, wenn die Leistung keine eigene hat"),
         max_length=50,
+    )
+    buchungen_je_leistung: Annotated[str, AfterValidator(_booking_rules)] = option(
+        "",
+        label=gettext_lazy("Buchungen je Leistung"),
+        help=gettext_lazy(
+            "Abweichend von der Vorgabe, getrennt durch »;«: Leistung = Haushaltsstelle / Objektnummer, "
+            "z. B. »Anwohnerparkausweis = 1.1220.200 / 12200010; Hund anmelden = 6.1100.000«"
+        ),
+        max_length=2000,
     )
     kassenzeichen_prefix: str = option(
         "",
@@ -367,9 +399,10 @@ class XBezahldiensteProvider(PaymentProvider):
 
     def _item(self, number: int, line: dict[str, Any], payment: PaymentData, reference: str) -> dict[str, Any]:
         amount = _cents(Decimal(str(line["amount"])))
+        account, object_number = self._service_booking(payment.purpose)
         booking = {
-            "haushaltsstelle": line.get("haushaltsstelle") or self.options.haushaltsstelle,
-            "objektnummer": line.get("objektnummer") or self.options.objektnummer,
+            "haushaltsstelle": line.get("haushaltsstelle") or account,
+            "objektnummer": line.get("objektnummer") or object_number,
             "kassenzeichen": f"{self.options.kassenzeichen_prefix}{payment.reference}"
             if self.options.kassenzeichen_prefix
             else "",
@@ -390,6 +423,15 @@ class XBezahldiensteProvider(PaymentProvider):
         if cleaned:
             item["bookingData"] = cleaned
         return item
+
+    def _service_booking(self, purpose: str) -> tuple[str, str]:
+        """Haushaltsstelle and Objektnummer of the service named in ``purpose`` ("<number> <service>"), else
+        the municipality's defaults."""
+        folded = purpose.casefold()
+        for name, account, object_number in parse_booking_rules(self.options.buchungen_je_leistung):
+            if name.casefold() in folded:
+                return account, object_number or self.options.objektnummer
+        return self.options.haushaltsstelle, self.options.objektnummer
 
     def _checked_redirect(self, url: str) -> str:
         """The pay page: HTTPS (plain HTTP only when the API itself is on this machine) on a trusted host."""

@@ -416,3 +416,30 @@ def test_line_booking_fields_are_checked(make_payment: Any) -> None:
     assert payment.lines == [{"label": "Gebühr", "amount": "30.50", "buchungstext": "Parkausweis 2026"}]
     assert json.dumps(payment.lines)  # stored as it is sent
     assert payment.amount == Decimal("30.50")
+
+
+def test_booking_per_service(
+    bezahldienst: Bezahldienst, tclient: Client, citizen: Any, make_payment: Any, tenant: Any
+) -> None:
+    rules = "Parkausweis = 9.9; Hund anmelden = 6.1100.000; Anwohnerparkausweis = 1.1220.200 / 12200010"
+    options = bezahldienst.options(buchungen_je_leistung=rules)
+    save_plugin_config(
+        tenant=tenant, kind="payment", plugin_id="xbezahldienste", options=options, enabled=True, actor=None
+    )
+    login_citizen(tclient, citizen)
+    bookings = []
+    for purpose in ("A-2026-000001 Anwohnerparkausweis", "A-2026-000002 HUND ANMELDEN", "A-2026-000003 Sperrmüll"):
+        payment = make_payment(purpose=purpose, lines=[{"label": "Gebühr", "amount": "30.50"}])
+        _to_pay_page(tclient, payment)
+        payment.refresh_from_db()
+        item = bezahldienst.transaction(payment.provider_reference)["paymentRequest"]["items"][0]
+        bookings.append((item["bookingData"]["haushaltsstelle"], item["bookingData"]["objektnummer"]))
+    # the longest matching service name wins; without Objektnummer in the rule the default applies
+    assert bookings == [("1.1220.200", "12200010"), ("6.1100.000", "12200000"), ("1.1220.100", "12200000")]
+
+
+@pytest.mark.parametrize("rules", ["Hund anmelden", "= 1.2", "Hund = ", "Hund = " + "1" * 51])
+def test_malformed_booking_rules_are_refused(rules: str) -> None:
+    with pytest.raises(InvalidPluginOptions) as caught:
+        _validate(buchungen_je_leistung=rules)
+    assert [e["field"] for e in caught.value.errors] == ["buchungen_je_leistung"]
