@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 DATA ?= var
 export RATHAUS_DATA_DIR ?= $(abspath $(DATA))
 DEMO_IDP_PORT ?= 8001
+DEMO_SAML_IDP_PORT ?= 8002
 export RATHAUS_DEMO_IDP_SECRET ?= demo-idp-secret-only-for-the-embedded-demo
 SYSTEM_PACKAGES := chromium fonts-dejavu-core gettext clamav clamav-daemon xmlsec1 redis-server
 
@@ -38,7 +39,7 @@ migrate: install
 	$(BIN)/rathaus compilemessages -v 0 --ignore '.venv' 2>/dev/null || true
 
 loaddemo: migrate
-	$(BIN)/rathaus loaddemo --idp-url http://127.0.0.1:$(DEMO_IDP_PORT)
+	$(BIN)/rathaus loaddemo --idp-url http://127.0.0.1:$(DEMO_IDP_PORT) --saml-idp-url http://127.0.0.1:$(DEMO_SAML_IDP_PORT)
 
 demo: loaddemo system-deps
 	@echo
@@ -49,6 +50,7 @@ demo: loaddemo system-deps
 	@echo "  Plattformbetrieb (Admin):   http://platform.localhost:8000/admin/"
 	@echo "  API (OpenAPI):              http://127.0.0.1:8000/api/v1/openapi.json"
 	@echo "  Demo-Servicekonto (OIDC):   http://127.0.0.1:$(DEMO_IDP_PORT)/   (erika = hoch, max = substanziell)"
+	@echo "  Demo-BundID, Demo-MUK (SAML): http://127.0.0.1:$(DEMO_SAML_IDP_PORT)/bundid/metadata, …/muk/metadata (Passwort Demo-BundID-2026)"
 	@echo
 	export CLAMD_SOCKET=$$(scripts/demo-clamd.sh $(RATHAUS_DATA_DIR)); \
 	$(BIN)/python -m rathaus.demo_idp serve --port $(DEMO_IDP_PORT) --data-dir $(RATHAUS_DATA_DIR)/demo-idp \
@@ -56,7 +58,11 @@ demo: loaddemo system-deps
 	  --redirect-uri http://127.0.0.1:8000/konto/oidc/callback/ \
 	  --redirect-uri http://localhost:8000/konto/oidc/callback/ \
 	  --redirect-uri http://musterstadt.localhost:8000/konto/oidc/callback/ & \
-	idp=$$!; trap "kill $$idp $$(cat $(RATHAUS_DATA_DIR)/clamav/clamd.pid) 2>/dev/null" EXIT INT TERM; \
+	idp=$$!; \
+	$(BIN)/python -m rathaus.demo_saml_idp serve --port $(DEMO_SAML_IDP_PORT) \
+	  --data-dir $(RATHAUS_DATA_DIR)/demo-saml-idp --sp-prefix http://127.0.0.1:8000/ \
+	  --sp-prefix http://localhost:8000/ --sp-prefix http://musterstadt.localhost:8000/ & \
+	samlidp=$$!; trap "kill $$idp $$samlidp $$(cat $(RATHAUS_DATA_DIR)/clamav/clamd.pid) 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/rathaus serve 127.0.0.1:8000
 
 lint: install-test
