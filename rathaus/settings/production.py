@@ -61,3 +61,7 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+
+# SAML (BundID, Mein Unternehmenskonto): the SP key pair comes from RATHAUS_SAML_KEY_FILE/…_CERT_FILE, never
+# generated on the fly; without them the SAML login is "not available" (docs/operators/saml.md).
+RATHAUS_SAML_GENERATE_KEYS = False
