@@ -16,10 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import secrets
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from asn1crypto import algos, tsp
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -273,3 +277,41 @@ def anchor_day(tenant_id: int, day: dt.date, *, timestamper: Any = None) -> Jour
             )
     except IntegrityError:
         return JournalAnchor.objects.get(tenant_id=tenant_id, day=day)
+
+
+def configured_timestamper() -> Any:
+    """The RFC 3161 timestamper of ``RATHAUS_TSA_URL``, or None when no timestamp authority is configured."""
+    url = getattr(settings, "RATHAUS_TSA_URL", "")
+    if not url:
+        return None
+
+    def stamp(digest: bytes) -> bytes:
+        return rfc3161_token(url, digest)
+
+    return stamp
+
+
+def rfc3161_token(url: str, digest: bytes) -> bytes:
+    """Ask the timestamp authority at ``url`` for a token over the SHA-256 ``digest`` (RFC 3161, HTTP)."""
+    request = tsp.TimeStampReq(
+        {
+            "version": 1,
+            "message_imprint": tsp.MessageImprint(
+                {"hash_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}), "hashed_message": digest}
+            ),
+            "nonce": secrets.randbits(63),
+            "cert_req": True,
+        }
+    )
+    http = urllib.request.Request(
+        url, data=request.dump(), headers={"Content-Type": "application/timestamp-query"}, method="POST"
+    )
+    with urllib.request.urlopen(http, timeout=10) as answer:  # noqa: S310 - URL from the operator's settings
+        response = tsp.TimeStampResp.load(answer.read())
+    if response["status"]["status"].native not in ("granted", "granted_with_mods"):
+        raise RuntimeError(f"timestamp authority refused: {response['status']['status'].native}")
+    token = response["time_stamp_token"]
+    imprint = token["content"]["encap_content_info"]["content"].parsed["message_imprint"]
+    if imprint["hashed_message"].native != digest:
+        raise RuntimeError("timestamp token covers another hash")
+    return bytes(token.dump())
