@@ -187,7 +187,9 @@ def default_transport(options: EpayblOptions) -> EpayblTransport:
 @register
 class EpayblProvider(PaymentProvider):
     identifier = "epaybl"
-    label = gettext_lazy("ePayBL (Zahlungsverkehrsplattform)")
+    # Kept for municipalities already configured with it (payments begun here finish here); new ones use
+    # XBezahldienste, which the ePayBL connectors speak – this JSON facade is an assumption (see above).
+    label = gettext_lazy("ePayBL, eigene JSON-Schnittstelle (veraltet – neu: XBezahldienste)")
     options_model = EpayblOptions
     options: EpayblOptions
 

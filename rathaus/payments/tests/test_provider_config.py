@@ -292,7 +292,8 @@ def test_overview_lists_the_providers_and_marks_the_demo_one(admin_client: Any, 
     response = admin_client.get(OVERVIEW)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Zahlungsanbieter" in html and "ePayBL (Zahlungsverkehrsplattform)" in html
+    assert "Zahlungsanbieter" in html and "ePayBL, eigene JSON-Schnittstelle (veraltet" in html
+    assert "XBezahldienste (ePayBL-Konnektor, pmPayment, epay21)" in html
     assert "Aktiv: Testzahlung – es fließt kein Geld" in html
     assert "Test – nicht für den Echtbetrieb" in html
     assert 'href="/intern/anbindungen/bearbeiten/?art=payment&amp;anbindung=epaybl"' in html

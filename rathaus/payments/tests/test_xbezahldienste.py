@@ -443,3 +443,29 @@ def test_malformed_booking_rules_are_refused(rules: str) -> None:
     with pytest.raises(InvalidPluginOptions) as caught:
         _validate(buchungen_je_leistung=rules)
     assert [e["field"] for e in caught.value.errors] == ["buchungen_je_leistung"]
+
+
+def test_the_administration_sets_it_up_on_the_anbindungen_page(
+    tclient: Client, tenant: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rathaus.identity.models import StaffRole
+    from rathaus.identity.tests.factories import StaffFactory, login_staff
+    from rathaus.tenants.models import PluginConfig
+
+    login_staff(tclient, StaffFactory(tenant=tenant, roles=[StaffRole.Role.TENANT_ADMIN]))
+    page = "/intern/anbindungen/bearbeiten/?art=payment&anbindung=xbezahldienste"
+    form = tclient.get(page).content.decode()
+    for label in ("Originator-ID", "Endpoint-ID", "Buchungen je Leistung", "Vorsatz für Kassenzeichen"):
+        assert label in form
+    refused = tclient.post(page, {**OPTIONS, "base_url": "http://epay.example.de/", "enabled": "on"})
+    assert refused.status_code == 422 and "HTTPS-Adresse" in refused.content.decode()
+    assert not PluginConfig.objects.for_tenant(tenant).exists()
+    monkeypatch.setenv(OPTIONS["password_env"], "test-only")
+    saved = tclient.post(page, {**OPTIONS, "buchungen_je_leistung": "Hund anmelden = 6.1100.000", "enabled": "on"})
+    assert saved.status_code == 302
+    config = PluginConfig.objects.for_tenant(tenant).get()
+    assert (config.plugin_id, config.enabled, config.options["buchungen_je_leistung"]) == (
+        "xbezahldienste",
+        True,
+        "Hund anmelden = 6.1100.000",
+    )
