@@ -152,6 +152,14 @@ def test_events_of_a_payment_in_order(make_payment: Any, clerk: Any) -> None:
     assert PaymentEvent.objects.for_tenant(payment.tenant_id).filter(payment=other).count() == 1
 
 
+def test_events_are_ordered_by_their_time(make_payment: Any, clerk: Any) -> None:
+    payment = make_payment()
+    services.mark_by_treasury(payment=payment, status="failed", actor=clerk, note="eins")
+    created = PaymentEvent.objects.for_tenant(payment.tenant_id).filter(payment=payment, source="created")
+    created.update(at=timezone.now() + dt.timedelta(minutes=1))  # e.g. written by a transaction that began later
+    assert [e.source for e in selectors.events_of(payment)] == ["treasury", "created"]
+
+
 def test_events_with_the_same_time_keep_the_order_they_were_written(make_payment: Any, clerk: Any) -> None:
     payment = make_payment()
     services.mark_by_treasury(payment=payment, status="failed", actor=clerk, note="eins")

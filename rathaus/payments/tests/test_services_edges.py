@@ -359,10 +359,40 @@ def test_refresh_pending_skips_an_unreachable_provider_and_counts_the_changes(
     assert {p.status for p in Payment.objects.for_tenant(tenant).exclude(pk=broken.pk)} == {"paid"}
 
 
-def test_refresh_pending_checks_at_most_200_by_default(scripted: Any, make_payment: Any, tenant: Any) -> None:
-    import inspect
+def test_refresh_pending_counts_every_change(scripted: Any, make_payment: Any, rf: Any, tenant: Any) -> None:
+    for _ in range(3):
+        services.begin_redirect(payment=make_payment(provider="scripted"), request=rf.get("/"))
+    Scripted.answer = ProviderStatus("paid", "T-1")
+    assert services.refresh_pending(tenant=tenant) == 3
 
-    assert inspect.signature(services.refresh_pending).parameters["limit"].default == 200
+
+def test_refresh_pending_checks_200_payments_per_run_oldest_first(
+    scripted: Any, make_payment: Any, tenant: Any
+) -> None:
+    template = make_payment(provider="scripted")
+    asked: list[int] = []
+
+    class Counting(Scripted):
+        def check_status(self, payment: Any) -> ProviderStatus:
+            asked.append(payment.pk)
+            return ProviderStatus("pending", "T-1")
+
+    Payment.objects.bulk_create(
+        Payment(
+            tenant=tenant,
+            reference=f"A-2026-{i:06d}",
+            purpose="x",
+            amount=template.amount,
+            provider="scripted",
+            status="pending",
+            return_url="/",
+        )
+        for i in range(100, 301)
+    )
+    with fresh_registry(payment_providers, Counting):
+        assert services.refresh_pending(tenant=tenant) == 0
+    assert len(asked) == 200
+    assert asked == sorted(asked)  # bulk-created in order: the oldest update first
 
 
 # --------------------------------------------------------------------------- mark_by_treasury
