@@ -96,7 +96,7 @@ def _post_step(request: TenantRequest, draft: Draft, definition: Any, step_id: s
                 step_id,
                 values=values,
                 visible=visible,
-                errors={path: result.errors[path] for path in refused},
+                errors={file["path"]: result.errors[file["path"]] for file in refused},
                 refused=refused,
                 status=422,
             )
