@@ -37,6 +37,13 @@ LOCAL_IMPORTS_ALLOWED = {
         "AppConfig.ready(): the bundled identity plugins (OpenID Connect, BundID, MUK) register once the app "
         "registry is ready"
     ),
+    ("rathaus/identity/apps.py", "rathaus.identity"): (
+        "AppConfig.ready(): connects the login/logout signals to the session index (account_sessions)"
+    ),
+    ("rathaus/portal/apps.py", "rathaus.portal"): (
+        "AppConfig.ready(): registers the account-data sections of applications, payments and mailbox "
+        "(export and deletion) into identity.data_export once the apps are loaded"
+    ),
     ("rathaus/applications/apps.py", "rathaus.attachments"): (
         "AppConfig.ready(): registers the applications' blob references with the blob garbage collector"
     ),
