@@ -109,6 +109,7 @@ GOOD_ENV = {
     "SECRET_KEY": secrets.token_urlsafe(64),
     "ALLOWED_HOSTS": "portal.musterstadt.de",
     "DATABASE_URL": "postgres://rathaus@127.0.0.1:5432/rathaus",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",  # production refuses to start without a shared store
     "DJANGO_SETTINGS_MODULE": "rathaus.settings.production",
 }
 CHECK = "import django; django.setup(); from django.core.management import call_command; call_command('check')"
