@@ -29,7 +29,7 @@ from rathaus.core.errors import ValidationFailed
 from rathaus.tenants.models import Municipality
 
 from . import account_sessions, data_export
-from .models import ExternalIdentity, Profile, User
+from .models import ExternalIdentity, OrganisationRepresentative, Profile, User
 from .tasks import send_account_mail
 
 RESET_MAX_AGE = 60 * 60  # one hour
@@ -300,9 +300,10 @@ def notify_repeated_registration(*, request: HttpRequest, tenant: Municipality, 
 def delete_account(*, user: User) -> bool:
     """Delete a citizen's or business's account and everything that is only theirs.
 
-    On return: drafts, profile, login links (external identities), second-factor devices and every session
-    are gone, and the account can never log in again. What the office keeps by law (submitted applications,
-    their mailbox threads, payments) stays with the office: each module's eraser (``data_export``) decides.
+    On return: drafts, profile, login links (external identities), the record of acting for organisations,
+    second-factor devices and every session are gone, and the account can never log in again. What the
+    office keeps by law (submitted applications, their mailbox threads, payments) stays with the office:
+    each module's eraser (``data_export``) decides.
     If rows of the office still point at the account, the account row stays as an empty, locked placeholder
     without name or address; otherwise the row is deleted too. Returns whether the row itself was deleted.
     """
@@ -313,6 +314,9 @@ def delete_account(*, user: User) -> bool:
         data_export.erase(user)
         Profile.objects.for_tenant(user.tenant_id).filter(user=user).delete()
         ExternalIdentity.objects.for_tenant(user.tenant_id).filter(user=user).delete()
+        # The organisation stays (it is the business's, and its applications point at it); this person no
+        # longer acts for it.
+        OrganisationRepresentative.objects.for_tenant(user.tenant_id).filter(user=user).delete()
         TOTPDevice.objects.filter(user=user).delete()
         account_sessions.end_all_sessions(user=user)
         try:

@@ -17,9 +17,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 
 from .account_sessions import sessions_of
-from .models import ExternalIdentity, Profile, User
+from .models import ExternalIdentity, OrganisationRepresentative, Profile, User
 from .trust import TrustLevel, rank
-
 
 StrOrPromise = str | Promise
 
@@ -53,12 +52,17 @@ def _iso(value: Any) -> Any:
 
 
 def account_data(user: User) -> dict[str, Any]:
-    """The account itself: who, profile, login links, sessions."""
+    """The account itself: who, profile, login links, organisations acted for, sessions."""
     profile = Profile.objects.for_tenant(user.tenant_id).filter(user=user).first() if user.tenant_id else None
     links = (
         ExternalIdentity.objects.for_tenant(user.tenant_id).filter(user=user).select_related("provider")
         if user.tenant_id
         else ExternalIdentity.objects.none()
+    )
+    representations = (
+        OrganisationRepresentative.objects.for_tenant(user.tenant_id).filter(user=user).select_related("organisation")
+        if user.tenant_id
+        else OrganisationRepresentative.objects.none()
     )
     return {
         "konto": {
@@ -93,6 +97,18 @@ def account_data(user: User) -> dict[str, Any]:
                 "letzte_anmeldung": _iso(link.last_login_at),
             }
             for link in links
+        ],
+        "organisationen": [
+            {
+                "name": r.organisation.name,
+                "rechtsform": r.organisation.legal_form,
+                "registernummer": r.organisation.register_number,
+                "anschrift": " ".join(
+                    part for part in (r.organisation.street, r.organisation.postal_code, r.organisation.city) if part
+                ),
+                "zuletzt_gehandelt_am": _iso(r.last_acted_at),
+            }
+            for r in representations
         ],
         "sitzungen": [
             {

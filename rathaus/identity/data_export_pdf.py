@@ -23,6 +23,7 @@ LABELS = {
     "loeschung_am": "Wird gelöscht am", "geaendert_am": "Geändert am", "hoechstes_vertrauensniveau":
     "Höchstes Vertrauensniveau", "bestaetigte_angaben": "Vom Nutzerkonto bestätigte Angaben",
     "waehrung": "Währung", "eingereicht_am": "Eingereicht am", "angelegt_am": "Angelegt am",
+    "organisationen": "Organisationen, für die Sie gehandelt haben",
 }  # fmt: skip
 
 

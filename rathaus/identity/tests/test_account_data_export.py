@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from pypdf import PdfReader
 
-from rathaus.identity.models import ExternalIdentity
+from rathaus.identity.models import ExternalIdentity, Organisation, OrganisationRepresentative
 from rathaus.identity.tests.factories import CitizenFactory, login_citizen
 from rathaus.tenants.tests.world import MARKER, build_town
 
@@ -22,6 +22,11 @@ def towns(tenant: Any, other_tenant: Any, fake_scanner: Any) -> tuple[dict[str, 
     a = build_town(tenant, "alpha")
     b = build_town(other_tenant, MARKER)
     ExternalIdentity.objects.create(tenant=a["tenant"], user=a["citizen"], provider=a["provider"], subject="bpk-alpha")
+    firm = Organisation.objects.create(
+        tenant=a["tenant"], provider=a["provider"], identifier="muk-1", name="Alpha Bau GmbH", legal_form="GmbH",
+        register_number="HRB 4711", street="Hafenstraße 1", postal_code="40213", city="Düsseldorf",
+    )  # fmt: skip
+    OrganisationRepresentative.objects.create(tenant=a["tenant"], organisation=firm, user=a["citizen"])
     return a, b
 
 
@@ -43,6 +48,12 @@ def test_json_has_every_part_of_the_account(towns: Any) -> None:
         {"anbieter": "Konto alpha", "kennung": "bpk-alpha", "letztes_vertrauensniveau": "low", "letzte_anmeldung": None}
     ]
     assert data["sitzungen"] and data["sitzungen"][0]["zuletzt_aktiv"]
+    [firm] = data["organisationen"]
+    assert (firm["name"], firm["registernummer"], firm["anschrift"]) == (
+        "Alpha Bau GmbH",
+        "HRB 4711",
+        "Hafenstraße 1 40213 Düsseldorf",
+    )
     numbers = {app["nummer"] for app in data["antraege"]}
     assert numbers == {a["paid"].number, a["waiting"].number}
     paid = next(app for app in data["antraege"] if app["nummer"] == a["paid"].number)
@@ -61,8 +72,9 @@ def test_pdf_is_readable_and_has_the_same_content(towns: Any) -> None:
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(response.content))
     text = " ".join(page.extract_text() for page in reader.pages)
-    for expected in ("Auskunft über Ihre gespeicherten Daten", "buerger@alpha.example", a["paid"].number,
-                     "Antwort an alpha", "Hund alpha", "bpk-alpha", "Eingereichte Anträge", "Postfach"):  # fmt: skip
+    expected_texts = ("Auskunft über Ihre gespeicherten Daten", "buerger@alpha.example", a["paid"].number,
+                      "Antwort an alpha", "Hund alpha", "bpk-alpha", "Alpha Bau GmbH")  # fmt: skip
+    for expected in (*expected_texts, "Eingereichte Anträge", "Postfach"):
         assert expected in text, expected
     assert MARKER not in text.lower()
     with pikepdf.open(io.BytesIO(response.content)) as pdf:  # tagged: a structure tree and a document language

@@ -13,7 +13,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rathaus.applications.models import Application, Draft
 from rathaus.core.errors import ValidationFailed
 from rathaus.identity import account_services
-from rathaus.identity.models import AccountSession, ExternalIdentity, Profile, User
+from rathaus.identity.models import (
+    AccountSession,
+    ExternalIdentity,
+    Organisation,
+    OrganisationRepresentative,
+    Profile,
+    User,
+)
 from rathaus.identity.tests.factories import PASSWORD, CitizenFactory, StaffFactory, login_citizen
 from rathaus.mailbox.models import Message, Thread
 from rathaus.payments.models import Payment
@@ -35,6 +42,8 @@ def test_delete_keeps_what_the_office_needs_and_removes_the_rest(towns: Any) -> 
     a, b = towns
     citizen = a["citizen"]
     ExternalIdentity.objects.create(tenant=a["tenant"], user=citizen, provider=a["provider"], subject="bpk-alpha")
+    firm = Organisation.objects.create(tenant=a["tenant"], provider=a["provider"], identifier="muk-1", name="Alpha Bau")
+    OrganisationRepresentative.objects.create(tenant=a["tenant"], organisation=firm, user=citizen)
     client, other_device = _client(a), _client(a)
     numbers = set(
         Application.objects.for_tenant(a["tenant"]).filter(applicant=citizen).values_list("number", flat=True)
@@ -63,6 +72,8 @@ def test_delete_keeps_what_the_office_needs_and_removes_the_rest(towns: Any) -> 
     assert not ExternalIdentity.objects.for_tenant(a["tenant"]).filter(user=citizen).exists()
     assert not Draft.objects.for_tenant(a["tenant"]).filter(owner=citizen).exists()
     assert not AccountSession.objects.filter(user=citizen).exists()
+    assert not OrganisationRepresentative.objects.for_tenant(a["tenant"]).filter(user=citizen).exists()
+    assert Organisation.objects.for_tenant(a["tenant"]).filter(pk=firm.pk).exists()  # the business's, not theirs
     # Kept: what the office must keep.
     kept = Application.objects.for_tenant(a["tenant"]).filter(applicant=citizen)
     assert set(kept.values_list("number", flat=True)) == numbers
