@@ -45,9 +45,10 @@ def test_parse_uuid_takes_uuids_and_their_text_and_refuses_anything_else() -> No
 def test_reconciliation_filters_by_status_dates_and_provider_and_sorts_newest_first(
     make_payment: Any, tenant: Any, other_tenant: Any, clerk: Any
 ) -> None:
+    # Created in another order than their dates (e.g. imported later): the list follows the dates.
+    new = make_payment()
     old = make_payment()
     middle = make_payment()
-    new = make_payment()
     services.mark_by_treasury(payment=middle, status="paid", actor=clerk, note="bar")
     base = timezone.make_aware(dt.datetime(2026, 5, 10, 12, 0))
     _created(tenant, old, base - dt.timedelta(days=2))
@@ -84,6 +85,15 @@ def test_reconciliation_breaks_ties_of_the_same_time_by_newest_row(make_payment:
     _created(tenant, first, when)
     _created(tenant, second, when)
     assert [p.pk for p in selectors.payments_for_reconciliation(tenant)] == [second.pk, first.pk]
+
+
+def test_treasury_reads_the_payer_with_the_payment(
+    make_payment: Any, tenant: Any, citizen: Any, django_assert_num_queries: Any
+) -> None:
+    payment = make_payment()
+    with django_assert_num_queries(1):
+        found = selectors.payment_for_treasury(tenant, payment.uuid)
+        assert found is not None and found.payer.email == citizen.email
 
 
 def test_totals_list_every_status_with_count_and_sum(make_payment: Any, tenant: Any, clerk: Any) -> None:
@@ -183,6 +193,14 @@ def test_attempts_of_a_reference_newest_first_and_is_paid(make_payment: Any, ten
     services.mark_by_treasury(payment=second, status="paid", actor=clerk, note="bar")
     assert selectors.is_paid(tenant, "A-2026-000900") is True
     assert selectors.is_paid(tenant, "A-2026-000901") is False
+
+
+def test_attempts_follow_their_creation_time_not_their_row_order(make_payment: Any, tenant: Any, clerk: Any) -> None:
+    first = make_payment(reference="A-2026-000903")
+    services.mark_by_treasury(payment=first, status="failed", actor=clerk, note="abgelehnt")
+    second = make_payment(reference="A-2026-000903")
+    _created(tenant, first, timezone.now() + dt.timedelta(minutes=5))
+    assert [p.pk for p in selectors.payments_for_reference(tenant, "A-2026-000903")] == [first.pk, second.pk]
 
 
 def test_same_time_attempts_are_ordered_by_newest_row(make_payment: Any, tenant: Any, clerk: Any) -> None:

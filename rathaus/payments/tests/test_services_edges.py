@@ -513,3 +513,27 @@ def test_demo_outcome_for_a_paid_payment_is_refused(make_payment: Any, clerk: An
 def test_payer_of_the_same_municipality_is_stored(make_payment: Any, tenant: Any) -> None:
     other_citizen = CitizenFactory(tenant=tenant)
     assert make_payment(payer=other_citizen).payer_id == other_citizen.pk
+
+
+# --------------------------------------------------------------------------- durability
+
+
+@pytest.mark.parametrize("use_case", ["begin_redirect", "refresh_status", "mark_by_treasury", "record_demo_outcome"])
+def test_status_changes_refuse_to_run_inside_a_callers_transaction(
+    request: Any, make_payment: Any, rf: Any, clerk: Any, tenant: Any, use_case: str
+) -> None:
+    """Each commits on its own (durable): when it returns, the change and its events are stored."""
+    from django.db import transaction
+
+    if use_case != "record_demo_outcome":
+        request.getfixturevalue("scripted")
+    payment = make_payment(provider="demo" if use_case == "record_demo_outcome" else "scripted")
+    calls = {
+        "begin_redirect": lambda: services.begin_redirect(payment=payment, request=rf.get("/")),
+        "refresh_status": lambda: services.refresh_status(payment=payment),
+        "mark_by_treasury": lambda: services.mark_by_treasury(payment=payment, status="paid", actor=clerk, note="x"),
+        "record_demo_outcome": lambda: services.record_demo_outcome(payment=payment, outcome="paid"),
+    }
+    with pytest.raises(RuntimeError), transaction.atomic():
+        calls[use_case]()
+    assert Payment.objects.for_tenant(tenant).get(pk=payment.pk).status == "open"
