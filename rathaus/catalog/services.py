@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from pydantic import ValidationError
 
-from rathaus.core.csv_cells import neutralise_formula, restore_formula
+from rathaus.core.csv_cells import restore_formula, write_csv
 from rathaus.core.errors import ImportRejected
 from rathaus.core.validation import german_errors
 from rathaus.tenants.models import Municipality, OrgUnit
@@ -227,9 +227,7 @@ def export_csv(tenant: Municipality) -> str:
     """Services as CSV (semicolon, UTF-8): lists one item per line in the cell, fees as
     ``Bezeichnung | von | bis | Rechtsgrundlage`` one per line. A cell a spreadsheet would run as a formula
     gets an apostrophe in front, which :func:`parse_csv` takes off again."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, delimiter=";", lineterminator="\r\n")
-    writer.writeheader()
+    rows = []
     for service in export_catalog(tenant)["services"]:
         row = {k: v for k, v in service.items() if k in CSV_COLUMNS}
         for column in _LIST_COLUMNS:
@@ -240,8 +238,8 @@ def export_csv(tenant: Municipality) -> str:
         row["processing_days"] = "" if row["processing_days"] is None else row["processing_days"]
         row["is_top"] = "ja" if row["is_top"] else "nein"
         row["is_published"] = "ja" if row["is_published"] else "nein"
-        writer.writerow({k: neutralise_formula(v) if isinstance(v, str) else v for k, v in row.items()})
-    return out.getvalue()
+        rows.append([row.get(column, "") for column in CSV_COLUMNS])
+    return write_csv(CSV_COLUMNS, rows)
 
 
 def parse_csv(text: str) -> tuple[dict[str, Any], list[str]]:

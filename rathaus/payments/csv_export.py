@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
 from django.utils import timezone
 
-from rathaus.core.csv_cells import neutralise_formula
+from rathaus.core.csv_cells import write_csv
 
 from .models import Payment
 from .providers.registry import payment_providers
@@ -38,24 +36,20 @@ def _when(value: datetime | None) -> str:
 
 
 def payments_csv(payments: Iterable[Payment]) -> str:
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(HEADER)
     labels = dict(payment_providers.choices())
-    for p in payments:
-        writer.writerow(
-            [
-                neutralise_formula(p.reference),
-                neutralise_formula(p.purpose),
-                german_decimal(p.amount),
-                neutralise_formula(p.currency),
-                p.get_status_display(),
-                neutralise_formula(labels.get(p.provider, p.provider)),
-                neutralise_formula(p.provider_reference),
-                _when(p.created_at),
-                _when(p.paid_at),
-                str(p.uuid),
-            ]
-        )
-    return out.getvalue()
+    rows = (
+        [
+            p.reference,
+            p.purpose,
+            german_decimal(p.amount),
+            p.currency,
+            p.get_status_display(),
+            labels.get(p.provider, p.provider),
+            p.provider_reference,
+            _when(p.created_at),
+            _when(p.paid_at),
+            str(p.uuid),
+        ]
+        for p in payments
+    )
+    return write_csv(HEADER, rows, bom=True)  # the house's CSV writer: no cell runs as a formula
