@@ -178,9 +178,11 @@ def next_step(page: Page) -> None:
 
 def submit_summary(page: Page) -> str:
     page.get_by_role("button", name="Antrag verbindlich absenden").click()
-    expect(page).to_have_url(re.compile(r"/antraege/A-\d{4}-\d{6}/$"))
+    expect(page).to_have_url(re.compile(r"/antraege/A-\d{4}-\d{6}/eingereicht/$"))  # the confirmation
     number = page.locator("#antragsnummer").inner_text()
     assert NUMBER.match(number), number
+    page.get_by_role("link", name="Zum Antrag: Stand, Nachrichten und Anlagen").click()
+    expect(page).to_have_url(re.compile(r"/antraege/A-\d{4}-\d{6}/$"))
     expect(page.locator("#status")).to_have_text("Eingegangen")
     return number
 
@@ -204,7 +206,7 @@ def test_citizen_applies_online_from_the_service_page_to_the_message_thread(
     expect(page.get_by_role("alert").filter(has_text="Bitte prüfen Sie Ihre Eingaben.")).to_be_visible()
     family_name = page.get_by_label("Familienname")
     expect(family_name).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#f-halter-person-familienname-error")).to_have_text("Bitte füllen Sie dieses Feld aus.")
+    expect(page.locator("#f-halter-person-familienname-error")).to_have_text("Bitte geben Sie Ihren Familiennamen an.")
     expect(page.get_by_label("Vorname(n)")).to_have_value("Erika")
     expect(page.get_by_label("Geburtsdatum")).to_have_value("1980-04-01")
     expect(page.get_by_label("Straße")).to_have_value("Hauptstraße")
