@@ -84,3 +84,25 @@ def test_user_agents_are_named() -> None:
         == "Edge / Windows"
     )
     assert describe_user_agent("curl/8") == ""
+
+
+def _queries(client: Client, path: str) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def test_the_index_costs_one_read_per_request_and_a_write_only_every_few_minutes(tenant: Any) -> None:
+    user = CitizenFactory(tenant=tenant, email="erika@example.org")
+    client = _logged_in(tenant, "erika@example.org", FIREFOX, "198.51.100.1")
+    client.get("/konto/")  # warm (session, caches)
+    index = [q.lstrip().upper() for q in _queries(client, "/konto/") if "ACCOUNTSESSION" in q.upper()]
+    assert len(index) == 1 and index[0].startswith("SELECT")
+    long_ago = AccountSession.objects.get(user=user).created_at.replace(year=2000)
+    AccountSession.objects.filter(user=user).update(last_seen_at=long_ago)
+    index = [q.lstrip().upper() for q in _queries(client, "/konto/") if "ACCOUNTSESSION" in q.upper()]
+    assert [q.split()[0] for q in index] == ["SELECT", "UPDATE"]
+    assert AccountSession.objects.get(user=user).last_seen_at.year > 2000
