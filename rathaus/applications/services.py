@@ -27,7 +27,7 @@ from rathaus import formengine
 from rathaus.attachments import storage
 from rathaus.attachments.checks import CheckedFile, UploadRejected, check_total, check_upload
 from rathaus.catalog.models import Service
-from rathaus.core import events, ratelimit
+from rathaus.core import events, jsonload, ratelimit
 from rathaus.core.errors import NotFound, ValidationFailed
 from rathaus.formengine import FileSpec
 from rathaus.formengine.xdatenfelder import XDatenfelderError, read_xdatenfelder
@@ -529,7 +529,11 @@ def read_form_file(data: bytes) -> tuple[dict[str, Any], list[str]]:
             raise ValidationFailed(_("Das XDatenfelder-Schema ist nicht lesbar: %(e)s") % {"e": exc}) from None
         return dict(result.definition), list(result.notes)
     try:
-        loaded = json.loads(data)
+        loaded = jsonload.loads(data)
+    except jsonload.JsonTooDeep:
+        raise ValidationFailed(
+            _("Die JSON-Datei ist zu tief verschachtelt (mehr als %(n)d Ebenen).") % {"n": jsonload.MAX_DEPTH}
+        ) from None
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ValidationFailed(_("Die Datei ist weder JSON noch XDatenfelder-XML.")) from None
     if not isinstance(loaded, dict):

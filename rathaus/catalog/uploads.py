@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from rathaus.core import jsonload
 from rathaus.core.errors import ImportRejected
 from rathaus.tenants.models import Municipality
 
@@ -26,7 +27,11 @@ def read_upload(tenant: Municipality, content: bytes, *, org_unit: str = "") -> 
     start = text.lstrip()
     if start.startswith("{"):
         try:
-            return json.loads(text), None
+            return jsonload.loads(text), None
+        except jsonload.JsonTooDeep:
+            raise ImportRejected(
+                _("Die JSON-Datei ist zu tief verschachtelt (mehr als %(n)d Ebenen).") % {"n": jsonload.MAX_DEPTH}
+            ) from None
         except json.JSONDecodeError as exc:
             raise ImportRejected(
                 _("Kein gültiges JSON (Zeile %(line)s): %(msg)s") % {"line": exc.lineno, "msg": exc.msg}
