@@ -16,7 +16,11 @@ from .test_applications_browser import Axe, sign_in_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PAGES = ("/intern/anbindungen/", "/intern/anbindungen/bearbeiten/?art=payment&anbindung=epaybl")
+PAGES = (
+    "/intern/anbindungen/",
+    "/intern/anbindungen/bearbeiten/?art=payment&anbindung=epaybl",
+    "/intern/anbindungen/bearbeiten/?art=payment&anbindung=xbezahldienste",
+)
 
 
 def _admin(portal: dict[str, Any]) -> Any:
