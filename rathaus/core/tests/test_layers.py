@@ -27,6 +27,10 @@ LOCAL_IMPORTS_ALLOWED = {
     ("rathaus/payments/apps.py", "rathaus.payments.providers"): (
         "AppConfig.ready(): the bundled providers register once the app registry is ready (Django's way)"
     ),
+    ("rathaus/payments/apps.py", "rathaus.payments"): (
+        "AppConfig.ready(): registers the production system checks (payments.checks reads the municipalities' "
+        "plugin rows, whose models load only once the apps are ready)"
+    ),
     ("rathaus/demo_idp/__main__.py", "rathaus.demo_idp.keys"): (
         "a program of its own: its Django settings are set up in this function, before its modules load"
     ),
