@@ -15,6 +15,7 @@ import unicodedata
 import warnings
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 from django.conf import settings
@@ -142,8 +143,8 @@ def _declared_pixels(data: bytes, content_type: str) -> int | None:
 def _declared_pages(data: bytes) -> int | None:
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
-        count = reader.trailer["/Root"]["/Pages"]["/Count"]
-        return int(count)
+        root: Any = reader.trailer["/Root"]
+        return int(root["/Pages"]["/Count"])  # what the page tree declares; no page is read
     except Exception:  # an unreadable or encrypted PDF is judged after the scan
         return None
 
