@@ -87,6 +87,16 @@ def test_reconciliation_breaks_ties_of_the_same_time_by_newest_row(make_payment:
     assert [p.pk for p in selectors.payments_for_reconciliation(tenant)] == [second.pk, first.pk]
 
 
+def test_the_list_reads_the_payers_in_the_same_query(
+    make_payment: Any, tenant: Any, django_assert_num_queries: Any
+) -> None:
+    for _ in range(3):
+        make_payment(payer=CitizenFactory(tenant=tenant))
+    with django_assert_num_queries(1):
+        payers = [p.payer.email for p in selectors.payments_for_reconciliation(tenant)]
+    assert len(set(payers)) == 3
+
+
 def test_treasury_reads_the_payer_with_the_payment(
     make_payment: Any, tenant: Any, citizen: Any, django_assert_num_queries: Any
 ) -> None:
