@@ -5,7 +5,11 @@ killed (a test failed, timed out or the type checker refused the mutant) and wha
 reached it), subtracts the mutants explained as equivalent in ``scripts/mutation_equivalent.txt`` (one
 ``mutant-name  reason`` per line) and writes the table between the markers in docs/testing.md.
 
-    .venv/bin/python scripts/mutation_report.py [--check 90]
+Runs of separate globs or groups of modules accumulate: every ``mutants/<module>.meta`` found counts. With
+``--keep-previous`` a module of the table in docs/testing.md that has no results now keeps its row, marked
+as being from an earlier run (so a partial re-run does not drop the modules it did not touch).
+
+    .venv/bin/python scripts/mutation_report.py [--check 90] [--keep-previous]
 """
 
 from __future__ import annotations
@@ -23,6 +27,11 @@ EQUIVALENT = ROOT / "scripts" / "mutation_equivalent.txt"
 START, END = "<!-- mutation:start -->", "<!-- mutation:end -->"
 KILLED = {"killed", "timeout", "caught by type check", "segfault"}
 LINE = re.compile(r"^\s*(?P<name>[\w.]+): (?P<status>.+?)\s*$")
+ROW = re.compile(
+    r"^\| `(?P<module>[^`]+)`(?P<mark> †)? \| (?P<mutants>\d+) \| (?P<killed>\d+) \| (?P<equivalent>\d+) "
+    r"\| (?P<survived>\d+) \|( (?P<unchecked>\d+) \|)?"
+)
+EARLIER = " †"
 
 
 def results() -> list[tuple[str, str]]:
@@ -55,7 +64,23 @@ def module_of(mutant: str) -> str:
     return "/".join(parts[:-1]) + ".py"
 
 
-def report(rows: list[tuple[str, str]], explained: dict[str, str]) -> tuple[str, float]:
+def previous_rows(text: str) -> dict[str, Counter[str]]:
+    """The per-module counts of the table now in docs/testing.md (for ``--keep-previous``)."""
+    _, _, rest = text.partition(START)
+    table, _, _ = rest.partition(END)
+    found: dict[str, Counter[str]] = {}
+    for line in table.splitlines():
+        if m := ROW.match(line):
+            found[m["module"]] = Counter(
+                {k: int(m[k]) for k in ("killed", "equivalent", "survived")},
+                **{"not checked": int(m["unchecked"] or 0)},
+            )
+    return found
+
+
+def report(
+    rows: list[tuple[str, str]], explained: dict[str, str], earlier: dict[str, Counter[str]] | None = None
+) -> tuple[str, float]:
     per_module: dict[str, Counter[str]] = defaultdict(Counter)
     survivors: dict[str, list[str]] = defaultdict(list)
     for name, status in rows:
@@ -69,9 +94,12 @@ def report(rows: list[tuple[str, str]], explained: dict[str, str]) -> tuple[str,
         else:
             per_module[module]["survived"] += 1
             survivors[module].append(f"{name} ({status})")
+    kept = {module: counts for module, counts in (earlier or {}).items() if module not in per_module}
+    for module, counts in kept.items():
+        per_module[module] = Counter({k: counts[k] for k in ("killed", "equivalent", "survived", "not checked")})
     lines = [
-        "| module | mutants | killed | equivalent (explained) | surviving | score |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| module | mutants | killed | equivalent (explained) | surviving | not checked | score |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     total: Counter[str] = Counter()
     for module in sorted(per_module):
@@ -79,17 +107,23 @@ def report(rows: list[tuple[str, str]], explained: dict[str, str]) -> tuple[str,
         total.update(c)
         counted = c["killed"] + c["equivalent"] + c["survived"]
         score = 100.0 * (c["killed"] + c["equivalent"]) / counted if counted else 100.0
+        mark = EARLIER if module in kept else ""
         lines.append(
-            f"| `{module}` | {counted} | {c['killed']} | {c['equivalent']} | {c['survived']} | {score:.1f} % |"
+            f"| `{module}`{mark} | {counted + c['not checked']} | {c['killed']} | {c['equivalent']} | {c['survived']} "
+            f"| {c['not checked']} | {score:.1f} % |"
         )
     counted = total["killed"] + total["equivalent"] + total["survived"]
     score = 100.0 * (total["killed"] + total["equivalent"]) / counted if counted else 0.0
     lines.append(
-        f"| **all** | **{counted}** | **{total['killed']}** | **{total['equivalent']}** | **{total['survived']}** "
-        f"| **{score:.1f} %** |"
+        f"| **all** | **{counted + total['not checked']}** | **{total['killed']}** | **{total['equivalent']}** "
+        f"| **{total['survived']}** | **{total['not checked']}** | **{score:.1f} %** |"
     )
+    if kept:
+        lines.append(f"\n†: not re-run this time; the counts of the earlier run ({len(kept)} modules).")
     if total["not checked"]:
-        lines.append(f"\n{total['not checked']} mutants were not checked (run interrupted).")
+        lines.append(
+            f"\n{total['not checked']} mutants were not checked (run interrupted); the score counts the checked ones."
+        )
     if survivors:
         lines.append("\nSurviving mutants (`mutmut show NAME` prints the change):\n")
         for module in sorted(survivors):
@@ -100,10 +134,13 @@ def report(rows: list[tuple[str, str]], explained: dict[str, str]) -> tuple[str,
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", type=float, default=None, help="exit 1 below this score (percent)")
+    parser.add_argument(
+        "--keep-previous", action="store_true", help="keep the rows of modules without results from docs/testing.md"
+    )
     args = parser.parse_args()
-    table, score = report(results(), equivalent())
-    print(table)
     text = DOC.read_text()
+    table, score = report(results(), equivalent(), previous_rows(text) if args.keep_previous else None)
+    print(table)
     if START in text and END in text:
         head, _, rest = text.partition(START)
         _, _, tail = rest.partition(END)
