@@ -55,8 +55,8 @@ def _documents(tenant: Municipality) -> Iterator[search.SearchDocument]:
     either language finds the service."""
     situations: dict[int, list[str]] = {}
     through = Service.life_situations.through.objects.filter(service__tenant=tenant)
-    rows = through.values_list("service_id", "lifesituation__name", "lifesituation__translations")
-    for service_id, name, translations in rows:
+    situation_rows = through.values_list("service_id", "lifesituation__name", "lifesituation__translations")
+    for service_id, name, translations in situation_rows:
         names = situations.setdefault(service_id, [])
         names.append(name)
         names += [t["name"] for t in (translations or {}).values() if isinstance(t, dict) and t.get("name")]
