@@ -96,9 +96,9 @@ def test_citizen_finds_a_service_and_learns_which_login_it_needs(page: Page, por
     page.goto("/leistungen/personalausweis/")
     page.get_by_role("link", name="Online beantragen").click()
     expect(page).to_have_url(re.compile(r"/konto/vertrauensniveau/\?level=substantial"))
-    expect(page.get_by_text("Nötig ist das Vertrauensniveau »substanziell«.")).to_be_visible()
-    expect(page.get_by_text("Ihre jetzige Anmeldung hat das Vertrauensniveau »niedrig«.")).to_be_visible()
-    expect(page.get_by_text(re.compile("»Substanziell« erreichen Sie mit einem Nutzerkonto"))).to_be_visible()
+    expect(page.get_by_text("Melden Sie sich dafür mit ELSTER-Zertifikat oder Online-Ausweis an.")).to_be_visible()
+    expect(page.get_by_text("Jetzt sind Sie mit Benutzername und Passwort angemeldet.", exact=False)).to_be_visible()
+    expect(page.get_by_text(re.compile("Mit Ihrem ELSTER-Zertifikat .* melden Sie sich"))).to_be_visible()
     assert errors == []
 
 

@@ -52,3 +52,37 @@ def test_account_page_says_how_the_citizen_is_logged_in(tenant: Any) -> None:
     login_citizen(client, CitizenFactory(tenant=tenant), level="high")
     html = client.get("/konto/").content.decode()
     assert "So sind Sie angemeldet" in html and "mit Online-Ausweis (eID)" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("session", "needed", "says"),
+    [
+        (None, "high", ["Melden Sie sich dafür mit Online-Ausweis (eID) an.", "Sie sind noch nicht angemeldet."]),
+        (
+            "low",
+            "substantial",
+            [
+                "Melden Sie sich dafür mit ELSTER-Zertifikat oder Online-Ausweis an.",
+                "Jetzt sind Sie mit Benutzername und Passwort angemeldet.",
+            ],
+        ),
+        ("none", "low", ["Ihre E-Mail-Adresse ist aber noch nicht bestätigt."]),
+    ],
+)
+def test_the_login_needed_page_says_what_to_do_in_words(
+    tenant: Any, session: str | None, needed: str, says: list[str]
+) -> None:
+    client = Client(HTTP_HOST=f"{tenant.slug}.testserver")
+    if session is not None:
+        login_citizen(client, CitizenFactory(tenant=tenant), level=session)
+    html = client.get(f"/konto/vertrauensniveau/?level={needed}&next=/").content.decode()
+    for text in says:
+        assert text in html
+    assert "Vertrauensniveau »" not in html and "»Hoch«" not in html and "»Substanziell«" not in html
+
+
+@pytest.mark.django_db
+def test_the_login_page_names_no_trust_level(tenant: Any) -> None:
+    html = Client(HTTP_HOST=f"{tenant.slug}.testserver").get("/konto/anmelden/").content.decode()
+    assert "Vertrauensniveau" not in html
