@@ -20,12 +20,14 @@ from rathaus.applications.services import publish_form
 from rathaus.catalog.models import Service
 from rathaus.catalog.services import import_catalog
 from rathaus.identity.models import IdentityProvider, Profile, StaffRole, User
+from rathaus.identity.providers.registry import identity_plugins
 from rathaus.tenants.models import Domain, Municipality, OrgUnit
 from rathaus.tenants.services import save_plugin_config
 
 DATA = Path(__file__).parent / "data"
 DEMO_PASSWORD = "Musterstadt-Demo-2026"  # noqa: S105 - embedded demo only; loaddemo refuses production
 DEMO_IDP_URL = "http://127.0.0.1:8001"
+DEMO_SAML_IDP_URL = "http://127.0.0.1:8002"  # python -m rathaus.demo_saml_idp (Demo-BundID, Demo-Unternehmenskonto)
 
 # (e-mail local part, first, last, role, org unit key)
 STAFF = [
@@ -51,10 +53,15 @@ def load_json(name: str) -> dict[str, Any]:
     return json.loads((DATA / name).read_text(encoding="utf-8"))
 
 
-def load_demo(*, idp_url: str = DEMO_IDP_URL) -> list[DemoLogin]:
+def load_demo(*, idp_url: str = DEMO_IDP_URL, saml_idp_url: str = DEMO_SAML_IDP_URL) -> list[DemoLogin]:
     """Load (or refresh) the demo municipalities. The data is one transaction; the forms are published after
     it, each as its own durable publication (publish_form refuses to run inside another transaction)."""
     logins, tenant = _load_data(idp_url)
+    _saml_providers(tenant, saml_idp_url)
+    logins += [
+        DemoLogin("Bürgerin, hoch (Demo-BundID, Online-Ausweis)", "erika", SAML_DEMO_PASSWORD, "über »Demo-BundID«"),
+        DemoLogin("Unternehmen (Demo-Unternehmenskonto)", "musterbau", SAML_DEMO_PASSWORD, "über »Demo-MUK«"),
+    ]
     _forms(tenant)
     return logins
 
@@ -244,3 +251,24 @@ def _operator() -> DemoLogin:
         DEMO_PASSWORD,
         "zweiter Faktor: rathaus demo_otp - betrieb@rathaus.localhost",
     )
+
+
+SAML_DEMO_PASSWORD = "Demo-BundID-2026"  # noqa: S105 - printed on the demo IdP's login page
+
+
+@transaction.atomic
+def _saml_providers(tenant: Municipality, base: str) -> None:
+    """Demo-BundID and Demo-Unternehmenskonto (SAML 2.0) next to the Demo-Servicekonto (OpenID Connect)."""
+    base = base.rstrip("/")
+    for slug, name, profile, attributes in (
+        ("bundid", "Demo-BundID (Testsystem)", "bundid", ["name", "email", "birth_date", "address"]),
+        ("unternehmenskonto", "Demo-Unternehmenskonto (Testsystem)", "muk", ["name", "email", "address"]),
+    ):
+        options = identity_plugins.validate_options(
+            profile,
+            {"idp_entity_id": f"{base}/{profile}/metadata", "metadata_url": f"{base}/{profile}/metadata",
+             "attributes": attributes},
+        ).model_dump()  # fmt: skip
+        IdentityProvider.objects.for_tenant(tenant).update_or_create(
+            tenant=tenant, slug=slug, defaults={"name": name, "plugin": profile, "options": options}
+        )

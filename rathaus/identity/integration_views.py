@@ -25,6 +25,7 @@ from rathaus.tenants.models import PluginConfig
 
 from .decorators import staff_required
 from .models import StaffRole
+from .providers.registry import KIND as IDENTITY_KIND
 
 ADMIN = StaffRole.Role.TENANT_ADMIN
 
@@ -55,6 +56,8 @@ def overview(request: TenantRequest) -> HttpResponse:
     rows = {(c.kind, c.plugin_id): c for c in tenant_selectors.plugin_configs(tenant).select_related("updated_by")}
     sections = []
     for registry in plugins.registries():
+        if registry.kind == IDENTITY_KIND:  # configured per provider row (operators), not on this page
+            continue
         entries = []
         for plugin in registry:
             config = rows.get((registry.kind, plugin.identifier))
@@ -75,6 +78,8 @@ def edit(request: TenantRequest) -> HttpResponse:
         plugin = registry.get(plugin_id)
     except plugins.UnknownPlugin:
         raise Http404 from None
+    if kind == IDENTITY_KIND:
+        raise Http404
     config = tenant_selectors.plugin_config(tenant, kind, plugin_id)
     status = 200
     if request.method == "POST":

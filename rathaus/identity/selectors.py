@@ -45,6 +45,16 @@ def organisations_of(user: User) -> QuerySet[Organisation]:
     )
 
 
+def linkable_providers(user: User) -> QuerySet[IdentityProvider]:
+    """The active providers of the account's municipality it is not yet connected to (``/konto/verbinden/``)."""
+    return (
+        IdentityProvider.objects.for_tenant(user.tenant_id)
+        .filter(is_active=True)
+        .exclude(identities__user=user)
+        .order_by("name")
+    )
+
+
 def provider_reaches(provider: IdentityProvider, level: str) -> bool:
     return satisfies(provider.max_trust_level(), level)
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from rathaus.core.errors import ValidationFailed
 from rathaus.tenants.http import TenantRequest
 
-from . import account_services, selectors, services
+from . import account_services, saml, selectors, services
 from .forms import LoginForm, ProfileForm, RegistrationForm
 from .models import User
 from .trust import TrustLevel
@@ -59,9 +59,12 @@ def login_view(request: TenantRequest) -> HttpResponse:
 
 @require_POST
 def logout_view(request: TenantRequest) -> HttpResponse:
+    # Logged in through a SAML provider that offers single logout: end the session there too (it sends the
+    # browser back to /konto/saml/<provider>/slo/). The session here ends first, whatever the provider does.
+    single_logout = saml.saml_logout_url(request)
     logout(request)
     messages.success(request, _("Sie haben sich abgemeldet."))
-    return redirect("portal:home")
+    return redirect(single_logout or "portal:home")
 
 
 def register_view(request: TenantRequest) -> HttpResponse:
@@ -123,6 +126,8 @@ def account_view(request: TenantRequest) -> HttpResponse:
             "profile": profile,
             "form": form,
             "trust_level": TrustLevel(services.session_trust_level(request)),
+            "acting_organisation": selectors.acting_organisation(request),
+            "linkable_providers": selectors.linkable_providers(user),
         },
     )
 

@@ -94,7 +94,11 @@ class SAMLOptions(PluginOptions):
         max_length=500,
     )
     metadata_xml: str = option(
-        "", label=_("Metadaten des Anbieters (Dateiinhalt)"), help=_("leer: von der Adresse laden"), max_length=200_000
+        "",
+        label=_("Metadaten des Anbieters (Dateiinhalt)"),
+        help=_("leer: von der Adresse laden"),
+        max_length=200_000,
+        validate_default=True,
     )
     attributes: list[AttributeGroup] = option(
         ["name", "email"],

@@ -223,10 +223,23 @@ def test_broken_responses_are_refused_and_leave_nothing(portal: Portal, fault: s
 
 
 @e2e
+@pytest.mark.parametrize(("skew", "accepted"), [(60, True), (0, False)])
+def test_clock_skew_tolerance_accepts_an_idp_clock_slightly_ahead(portal: Portal, skew: int, accepted: bool) -> None:
+    portal.bundid.options = {**portal.bundid.options, "clock_skew_seconds": skew}
+    portal.bundid.save()
+
+    browser, response = _login(portal, "bundid", "max", fault="clock_ahead")
+
+    assert (response.status_code, _is_logged_in(browser, portal)) == ((200, True) if accepted else (400, False))
+
+
+@e2e
 def test_a_replayed_response_is_refused_in_the_same_and_in_another_browser(portal: Portal) -> None:
     browser = requests.Session()
     acs, fields = _to_acs(browser, portal, "bundid", "erika")
     assert _post_to_acs(browser, acs, fields).status_code == 200
+    # The same browser, still logged in: the request it answered is used up.
+    assert _post_to_acs(browser, acs, fields).status_code == 400
     browser.cookies.clear()  # as if logged out: a fresh browser session
 
     again = _post_to_acs(browser, acs, fields)
@@ -292,7 +305,7 @@ def test_muk_login_acts_for_the_organisation_with_the_acting_person_recorded(por
     assert representative.user.get_full_name() == "Karl Beispiel"
     assert representative.user.kind == User.Kind.BUSINESS
     assert ExternalIdentity.objects.for_tenant(portal.tenant).get().subject == "muk-org-4711|muk-person-0815"
-    assert "Musterbau GmbH" in browser.get(f"{portal.url}/konto/").text
+    assert re.search(r'id="handelt-fuer">Musterbau GmbH<', browser.get(f"{portal.url}/konto/").text)
 
 
 @e2e
@@ -372,12 +385,16 @@ def _password_login(portal: Portal, email: str) -> requests.Session:
 def test_the_owner_links_bundid_from_inside_the_account_after_confirming(portal: Portal) -> None:
     owner = CitizenFactory(tenant=portal.tenant, email="owner@example.org", first_name="Erika", last_name="M.")
     browser = _password_login(portal, owner.email)
+    assert 'href="/konto/verbinden/bundid/"' in browser.get(f"{portal.url}/konto/").text
     confirm = browser.get(f"{portal.url}/konto/verbinden/bundid/")
     assert confirm.status_code == 200 and "Ja, mit BundID verbinden" in confirm.text
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', confirm.text).group(1)  # type: ignore[union-attr]
 
     # Without the confirmation nothing is linked; starting the login alone links nothing either.
-    browser.post(f"{portal.url}/konto/verbinden/bundid/", data={"csrfmiddlewaretoken": token})
+    unconfirmed = browser.post(
+        f"{portal.url}/konto/verbinden/bundid/", data={"csrfmiddlewaretoken": token}, allow_redirects=False
+    )
+    assert (unconfirmed.status_code, unconfirmed.headers["Location"]) == (302, "/konto/")
     acs, fields = _to_acs(browser, portal, "bundid", "erika")
     refused = _post_to_acs(browser, acs, fields)
     assert refused.status_code == 200  # a new account of its own (another address), not the owner's
@@ -404,6 +421,24 @@ def test_the_owner_links_bundid_from_inside_the_account_after_confirming(portal:
     owner.refresh_from_db()
     assert (owner.last_name, owner.email) == ("Mustermann", "owner@example.org")
     assert re.search(r'id="vertrauensniveau">hoch<', response.text)
+    assert 'href="/konto/verbinden/bundid/"' not in response.text  # connected now
+
+
+@e2e
+def test_logout_ends_the_session_here_and_at_the_idp(portal: Portal) -> None:
+    browser, response = _login(portal, "bundid", "max")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.text).group(1)  # type: ignore[union-attr]
+
+    out = browser.post(f"{portal.url}/konto/abmelden/", data={"csrfmiddlewaretoken": token}, allow_redirects=False)
+
+    assert out.status_code == 302 and out.headers["Location"].startswith(
+        f"{portal.bundid.options['idp_entity_id'][:-9]}/slo?"
+    )
+    assert "Signature=" in out.headers["Location"] and "SAMLRequest=" in out.headers["Location"]
+    assert not _is_logged_in(browser, portal)  # ended here before the IdP was asked
+    back = browser.get(out.headers["Location"])  # the IdP checks the signature and answers
+    assert back.status_code == 200 and back.url == f"{portal.url}/"
+    assert not _is_logged_in(browser, portal)
 
 
 @e2e

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from rathaus.demo.loader import DEMO_IDP_URL, load_demo
+from rathaus.demo.loader import DEMO_IDP_URL, DEMO_SAML_IDP_URL, load_demo
 
 
 class Command(BaseCommand):
@@ -13,11 +13,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--idp-url", default=DEMO_IDP_URL)
+        parser.add_argument("--saml-idp-url", default=DEMO_SAML_IDP_URL)
 
-    def handle(self, *args: Any, idp_url: str, **options: Any) -> None:
+    def handle(self, *args: Any, idp_url: str, saml_idp_url: str, **options: Any) -> None:
         if settings.SETTINGS_MODULE.endswith("production"):
             raise CommandError("Demo-Daten werden nicht in eine Produktivumgebung geladen.")
-        logins = load_demo(idp_url=idp_url)
+        logins = load_demo(idp_url=idp_url, saml_idp_url=saml_idp_url)
         self.stdout.write("Demo-Kommune Musterstadt geladen. Anmeldungen:")
         for login in logins:
             note = f"  ({login.note})" if login.note else ""
