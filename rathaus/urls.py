@@ -23,6 +23,7 @@ urlpatterns = [
     path("intern/anbindungen/", include("rathaus.identity.integration_urls")),
     path("intern/antraege/", include("rathaus.applications.office_urls")),
     path("intern/formulare/", include("rathaus.applications.form_urls")),
+    path("intern/akten/", include("rathaus.records.urls")),
     path("zahlung/", include("rathaus.payments.urls")),
     path("antraege/", include("rathaus.applications.urls")),
     path("", include("rathaus.portal.urls")),
