@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "records"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("fristen/", views.due, name="due"),
+    path("vorgang/<uuid:case_uuid>/", views.case_detail, name="case"),
+    path(
+        "vorgang/<uuid:case_uuid>/dokument/<uuid:document_uuid>/<int:version>/",
+        views.document_version,
+        name="document",
+    ),
+]
