@@ -31,3 +31,10 @@ def lang_attr(text: Any) -> SafeString:
     if isinstance(text, list):
         lang = next((getattr(t, "lang", "") for t in text), "")
     return format_html(' lang="{}"', lang) if lang else mark_safe("")
+
+
+@register.filter
+def with_lang(text: Any) -> SafeString:
+    """The text, escaped, in a ``<span lang="de">`` when it is the German fallback (for use inside a sentence)."""
+    lang = getattr(text, "lang", "")
+    return format_html('<span lang="{}">{}</span>', lang, text) if lang else format_html("{}", text)

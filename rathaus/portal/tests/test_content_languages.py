@@ -125,3 +125,17 @@ def test_legal_page_in_english_with_german_fallback(tclient: Client, tenant: Any
     assert "Publisher" in body and "Herausgeberin" not in body and 'class="legal-text" lang="de"' not in body
     body = _english(tclient).get("/datenschutz/").content.decode()
     assert '<div class="legal-text" lang="de">' in body and "Verantwortliche Stelle" in body
+
+
+def test_apply_page_names_the_service_in_the_page_language(tclient: Client, dog: Any) -> None:
+    from rathaus.catalog.models import localized
+    from rathaus.catalog.templatetags.catalog_text import with_lang
+
+    assert (
+        str(with_lang(localized(dog, "description", "en")))
+        == '<span lang="de">Wer einen Hund hält, zahlt Hundesteuer.</span>'
+    )
+    assert str(with_lang(localized(dog, "name", "en"))) == "Register a dog"
+    assert str(with_lang(localized(dog, "name", "de"))) == "Hund anmelden"
+    dog.name = "<b>Hund</b>"
+    assert str(with_lang(localized(dog, "name", "de"))) == "&lt;b&gt;Hund&lt;/b&gt;"
