@@ -20,6 +20,7 @@ from .errors import PaymentNotPayable, PaymentProviderUnavailable
 from .models import Payment, PaymentEvent
 from .providers.base import with_token
 from .providers.demo import OUTCOME_CANCELLED, OUTCOME_PAID
+from .providers.registry import demo_plugins_allowed
 
 
 def euro(amount: Decimal) -> str:
@@ -92,7 +93,7 @@ def browser_return(request: TenantRequest, uuid: object) -> HttpResponse:
 def demo(request: TenantRequest, uuid: object) -> HttpResponse:
     """The demo provider's "platform" page: clearly a test, no money moves."""
     payment = _citizen_payment(request, uuid)
-    if payment.provider != "demo":
+    if payment.provider != "demo" or not demo_plugins_allowed():  # no test payment page in production
         raise Http404
     if request.method == "POST":
         outcome = request.POST.get("action")

@@ -97,6 +97,8 @@ def test_a_demo_payment_cannot_be_completed_in_production(
     with override_settings(**PRODUCTION):
         response = tclient.post(f"/zahlung/{payment.uuid}/")
         assert response.status_code == 200 and "abgeschaltet" in response.content.decode()
+        assert tclient.get(f"/zahlung/demo/{payment.uuid}/").status_code == 404
+        assert tclient.post(f"/zahlung/demo/{payment.uuid}/", {"action": "paid"}).status_code == 404
         services.record_demo_outcome(payment=payment, outcome="paid")  # the citizen's "pay" on the test page
         with pytest.raises(PaymentProviderUnavailable):
             services.refresh_status(payment=payment)
