@@ -52,6 +52,7 @@ def test_demo_payment_marks_the_application_paid_and_forwards_it(
     assert set(Delivery.objects.values_list("consumer", "state")) == {
         ("applications.record_payment", "done"),
         ("applications.office_inbox", "done"),
+        ("records.file_application", "done"),  # the E-Akte filed it as a case
     }
     assert "Bezahlt" in mia.get(f"/antraege/{application.number}/").content.decode()
 

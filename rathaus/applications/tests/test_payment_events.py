@@ -101,6 +101,7 @@ def test_payment_whose_delivery_died_after_its_commit_is_forwarded_by_the_sweep(
     assert set(Delivery.objects.values_list("consumer", "state")) == {
         ("applications.record_payment", "done"),
         ("applications.office_inbox", "done"),
+        ("records.file_application", "done"),  # the E-Akte filed it as a case
     }
 
 
@@ -191,6 +192,6 @@ def test_office_inbox_consumer_lists_a_forwardable_application_once(
 
     Delivery.objects.filter(event=event).update(state="pending", next_attempt_at=timezone.now())
     later = timezone.now()
-    assert events.sweep(now=later).delivered == 1
+    assert events.sweep(now=later).delivered == 2  # the office inbox and the E-Akte, both again
     waiting.refresh_from_db()
     assert waiting.forwarded_at == event.created_at
