@@ -545,6 +545,11 @@ def saml_finish(request: TenantRequest, provider: str) -> HttpResponse:
             identity = plugin.identity(checked, source=f"{idp.plugin}:{idp.slug}", trust_level=level)
         except MissingSubject as exc:
             raise SAMLLoginError("subject_missing", _retry_message(), missing=exc.args) from None
+        if plugin.identity_kind == "organisation" and not (
+            identity.organisation and identity.organisation.identifier and identity.organisation.name
+        ):
+            # Checked before anything is written: a business login without its organisation signs nobody in.
+            raise SAMLLoginError("organisation_missing", _retry_message())
         try:
             user = services.sign_in_external_identity(
                 request=request,
@@ -593,10 +598,11 @@ def saml_logout_url(request: HttpRequest) -> str | None:
     """Where to send the browser to end the session at the IdP too (single logout), if it offers it; the local
     session must be ended by the caller either way."""
     login_info = request.session.get(SLO_SESSION_KEY)
-    if not isinstance(login_info, dict) or getattr(request, "tenant", None) is None:
+    tenant = getattr(request, "tenant", None)
+    if not isinstance(login_info, dict) or tenant is None:
         return None
     idp = (
-        IdentityProvider.objects.for_tenant(request.tenant)
+        IdentityProvider.objects.for_tenant(tenant)
         .select_related("tenant")
         .filter(pk=login_info.get("provider"))
         .first()
