@@ -79,6 +79,7 @@ def _post_step(request: TenantRequest, draft: Draft, definition: Any, step_id: s
             visible={**draft.answers, step_id: result.answers},
         )
     uploads = {name: f for name, f in request.FILES.items() if f}
+    before = draft.answers  # what the page was rendered from
     keep = action in ("save", "back")
     result = services.save_step(draft=draft, step_id=step_id, data=request.POST, uploads=uploads, keep_invalid=keep)
     values = {**draft.answers, step_id: result.display}
@@ -116,7 +117,11 @@ def _post_step(request: TenantRequest, draft: Draft, definition: Any, step_id: s
             messages.success(request, _("Ihr Entwurf ist gespeichert. Sie finden ihn unter »Meine Anträge«."))
         return redirect("applications:mine")
     answered = [k for k, v in request.POST.lists() if any(v)] + list(uploads)
-    revealed = _revealed(definition, step_id, values, visible, request.POST.getlist("_shown"), answered)
+    seen = [
+        *request.POST.getlist("_shown"),
+        *follow_ups(step_view(definition, step_id, before, {}, timezone.localdate())),
+    ]
+    revealed = _revealed(definition, step_id, values, visible, seen, answered)
     if result.errors or revealed:
         # New follow-up questions are not errors yet: the citizen has not seen them.
         errors = {p: m for p, m in result.errors.items() if not any(_under(p, r) for r in revealed)}
@@ -156,7 +161,8 @@ def _revealed(
     definition: Any, step_id: str, values: Any, visible: Any, shown: list[str], answered: list[str]
 ) -> set[str]:
     """Follow-up elements that the answers just posted reveal and that the citizen has not seen: not on the
-    page they posted from, and nothing posted for them."""
+    page they posted from (``shown``: listed by the page, or shown by the stored answers), nothing posted for
+    them."""
     groups = step_view(definition, step_id, values, {}, timezone.localdate(), visible=visible)
     return {
         path

@@ -96,6 +96,16 @@ def test_weiter_reveals_the_follow_up_questions_on_the_same_step_and_keeps_what_
     assert _answers(draft)["halter"]["zahlung"] == {"lastschrift": True, "iban": IBAN, "kontoinhaber": "Mia Mustermann"}
 
 
+def test_follow_ups_the_stored_answers_already_showed_are_not_revealed_again(mia: Client, draft: str) -> None:
+    mia.post(_step(draft), {**PERSON, "halter.zahlung.lastschrift": "ja", "_action": "save"})
+    assert 'name="halter.zahlung.iban"' in mia.get(_step(draft)).content.decode()
+    # Posted without the page's list of shown questions (an old page, a script): still an error, not a reveal.
+    response = mia.post(_step(draft), {**PERSON, "halter.zahlung.lastschrift": "ja", "_action": "next"})
+    page = response.content.decode()
+    assert response.status_code == 422 and "Zu Ihrer Antwort gibt es weitere Fragen." not in page
+    assert "Bitte geben Sie bei „IBAN“ die IBAN an" in page
+
+
 def test_answering_no_hides_the_follow_ups_and_they_are_neither_required_nor_stored(mia: Client, draft: str) -> None:
     response = mia.post(
         _step(draft),
