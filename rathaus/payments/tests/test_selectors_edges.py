@@ -141,6 +141,13 @@ def test_payer_finds_own_payment_only(make_payment: Any, tenant: Any, citizen: A
     assert selectors.payment_for_payer(other_tenant, payment.uuid, citizen) is None
 
 
+def test_payer_finds_exactly_the_payment_asked_for(make_payment: Any, tenant: Any, citizen: Any) -> None:
+    first, second = make_payment(), make_payment()
+    assert selectors.payment_for_payer(tenant, second.uuid, citizen) == second
+    assert selectors.payment_for_payer(tenant, first.uuid, citizen) == first
+    assert selectors.payment_for_payer(tenant, uuid.uuid4(), citizen) is None
+
+
 def test_token_opens_only_a_payment_without_payer(make_payment: Any, tenant: Any, other_tenant: Any) -> None:
     anonymous = make_payment(payer=None)
     owned = make_payment()
