@@ -35,6 +35,8 @@ log = logging.getLogger("rathaus.payments")
 
 MAX_AMOUNT = Decimal("99999999.99")
 CENT = Decimal("0.01")
+# Key of a provider's status detail: "paid, but this other amount" (left for the Stadtkasse).
+MISMATCH = "abweichender_betrag"
 # Payments that block a second one for the same reference (same amount): the citizen pays once.
 ACTIVE = (Payment.Status.OPEN, Payment.Status.PENDING, Payment.Status.PAID)
 
@@ -237,6 +239,9 @@ def refresh_status(*, payment: Payment, source: str = PaymentEvent.Source.STATUS
             locked.save(update_fields=["status", "provider_reference", "paid_at", "updated_at"])
             _record(locked, source, answer.detail)
             _announce(locked)
+        elif MISMATCH in answer.detail and _last_detail(locked) != answer.detail:
+            # Paid at the provider, but another amount: the status stays, the Stadtkasse sees why (once).
+            _record(locked, source, answer.detail)
     _copy(locked, payment)
     return payment
 
@@ -324,6 +329,11 @@ def _provider(payment: Payment) -> PaymentProvider:
     except LookupError:
         log.error("payment_provider_unknown payment=%s provider=%s", payment.uuid, payment.provider)
         raise ProviderError(_("Der Zahlungsanbieter dieser Zahlung ist nicht mehr eingerichtet.")) from None
+
+
+def _last_detail(payment: Payment) -> Any:
+    events = PaymentEvent.objects.for_tenant(payment.tenant_id).filter(payment=payment).order_by("-at", "-pk")
+    return events.values_list("detail", flat=True).first()
 
 
 def _locked(payment: Payment) -> Payment:

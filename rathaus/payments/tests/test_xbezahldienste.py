@@ -222,6 +222,13 @@ def test_amount_mismatch_is_left_for_the_treasury(
     payment.refresh_from_db()
     assert payment.status == Payment.Status.PENDING and _events(tenant) == []
     assert any("xbezahl_amount_mismatch" in r.getMessage() for r in caplog.records)
+    tclient.get(f"/zahlung/return/{payment.uuid}/")  # asked again: recorded once
+    history = PaymentEvent.objects.for_tenant(tenant).filter(payment=payment)
+    assert [(e.source, e.status, e.detail.get("abweichender_betrag")) for e in history] == [
+        ("created", "open", None),
+        ("redirect", "pending", None),
+        ("browser_return", "pending", "3.05"),  # the Stadtkasse sees the reported amount in the history
+    ]
     bezahldienst.control(mode="ok")
     services.refresh_status(payment=payment)  # the right amount after all: paid
     assert payment.status == Payment.Status.PAID
