@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from ..definition import FormDefinition, Step
-from ..rendering import error_links, step_view
+from ..rendering import error_links, follow_ups, step_view
 
 register = template.Library()
 
@@ -35,12 +35,17 @@ def render_step(
     answers: Mapping[str, Any] | None = None,
     errors: Mapping[str, list[str]] | None = None,
     today: date | None = None,
+    visible: Mapping[str, Any] | None = None,
 ) -> SafeString:
-    """The groups and fields of one step as KERN UX markup (without <form> and submit button)."""
+    """The groups and fields of one step as KERN UX markup (without <form> and submit button).
+
+    ``visible``: the cleaned answers that decide which follow-up questions apply (default: ``answers``). Each
+    rendered follow-up is listed in a hidden ``_shown`` input, so the next post knows what the citizen saw."""
     step_id = step.id if isinstance(step, Step) else str(step)
-    groups = step_view(definition, step_id, answers or {}, errors or {}, today or timezone.localdate())
+    groups = step_view(definition, step_id, answers or {}, errors or {}, today or timezone.localdate(), visible=visible)
     has_repeat = any(g.repeat for g in groups)
-    return render_to_string("formengine/step.html", {"groups": groups, "has_repeat": has_repeat})
+    context = {"groups": groups, "has_repeat": has_repeat, "shown": sorted(follow_ups(groups))}
+    return render_to_string("formengine/step.html", context)
 
 
 @register.simple_tag
