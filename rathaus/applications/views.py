@@ -14,10 +14,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rathaus import formengine
 from rathaus.attachments import storage
 from rathaus.catalog import selectors as catalog
-from rathaus.core.errors import NotFound, ValidationFailed
+from rathaus.core.errors import ValidationFailed
 from rathaus.identity.decorators import trust_level_required
 from rathaus.identity.services import session_trust_level
 from rathaus.identity.trust import rank, satisfies
@@ -26,7 +25,7 @@ from rathaus.mailbox import services as mailbox
 from rathaus.tenants.http import TenantRequest
 
 from . import selectors, services
-from .models import Application, Draft
+from .models import Application
 from .receipt import receipt_response
 
 
@@ -57,135 +56,6 @@ def start(request: TenantRequest, slug: str) -> HttpResponse:
         return render(request, "portal/apply.html", {"service": service, "staff": not _citizen(request)})
     draft = services.start_draft(tenant=request.tenant, service=service, owner=request.user, form_version=form_version)
     return redirect("applications:step", draft_uuid=draft.uuid, step_id=draft.resume_step)
-
-
-def _draft_or_404(request: TenantRequest, draft_uuid: Any) -> Draft:
-    if not _citizen(request):
-        raise Http404
-    draft = selectors.draft_of(request.tenant, request.user, draft_uuid)
-    if draft is None:
-        raise Http404
-    return draft
-
-
-def _trust_ok(request: TenantRequest, draft: Draft) -> bool:
-    return satisfies(session_trust_level(request), selectors.needed_level(draft.form_version.service))
-
-
-@require_http_methods(["GET", "POST"])
-def step(request: TenantRequest, draft_uuid: Any, step_id: str) -> HttpResponse:
-    draft = _draft_or_404(request, draft_uuid)
-    if not _trust_ok(request, draft):
-        return redirect("applications:start", slug=draft.form_version.service.slug)
-    definition = draft.form_version.parsed()
-    step_ids = [s.id for s in definition.steps]
-    if step_id not in step_ids:
-        raise Http404
-    index = step_ids.index(step_id)
-    errors: dict[str, list[str]] = {}
-    values: dict[str, Any] = draft.answers
-    if request.method == "POST":
-        action = request.POST.get("_action", "next")
-        result = services.save_step(
-            draft=draft, step_id=step_id, data=request.POST, uploads=_uploads(request), keep_invalid=action == "save"
-        )
-        if action == "save" and result.action is None:
-            services.remember_step(draft=draft, step_id=step_id)
-            messages.success(request, _("Ihr Entwurf ist gespeichert. Sie finden ihn unter »Meine Anträge«."))
-            return redirect("applications:mine")
-        if result.action is not None or result.errors:
-            # Show the step again as typed: after an add/remove of a repeat item, or with the errors.
-            values = {**draft.answers, step_id: result.display}
-            errors = result.errors
-        elif action == "back" and index > 0:
-            return redirect("applications:step", draft_uuid=draft.uuid, step_id=step_ids[index - 1])
-        else:
-            services.remember_step(draft=draft, step_id=step_ids[min(index + 1, len(step_ids) - 1)])
-            if index + 1 < len(step_ids):
-                return redirect("applications:step", draft_uuid=draft.uuid, step_id=step_ids[index + 1])
-            return redirect("applications:summary", draft_uuid=draft.uuid)
-    context = {
-        "draft": draft,
-        "service": draft.form_version.service,
-        "definition": definition,
-        "step": definition.step(step_id),
-        "index": index,
-        "number": index + 1,
-        "total": len(step_ids),
-        "answers": values,
-        "errors": errors,
-        "is_last": index + 1 == len(step_ids),
-    }
-    return render(request, "applications/step.html", context, status=422 if errors else 200)
-
-
-def _uploads(request: TenantRequest) -> dict[str, Any]:
-    return {name: f for name, f in request.FILES.items() if f}
-
-
-@require_http_methods(["GET", "POST"])
-def summary(request: TenantRequest, draft_uuid: Any) -> HttpResponse:
-    """The citizen checks everything, sees the fee, and submits (one POST, idempotent per draft)."""
-    if request.method == "POST":
-        return _submit(request, draft_uuid)
-    draft = _draft_or_404(request, draft_uuid)
-    if not _trust_ok(request, draft):
-        return redirect("applications:start", slug=draft.form_version.service.slug)
-    definition = draft.form_version.parsed()
-    errors = formengine.validate_all(definition, draft.answers, files=draft.files)
-    lines = formengine.compute_fees(definition, draft.answers) if not errors else []
-    context = {
-        "draft": draft,
-        "service": draft.form_version.service,
-        "definition": definition,
-        "summary": formengine.summary(definition, draft.answers),
-        "errors": errors,
-        "first_error_step": _first_error_step(definition, errors),
-        "fee_lines": lines,
-        "fee_total": formengine.total(lines),
-    }
-    return render(request, "applications/summary.html", context)
-
-
-def _first_error_step(definition: Any, errors: dict[str, list[str]]) -> str | None:
-    for s in definition.steps:
-        if any(path.split(".")[0] == s.id for path in errors):
-            return str(s.id)
-    return None
-
-
-def _submit(request: TenantRequest, draft_uuid: Any) -> HttpResponse:
-    if not _citizen(request):
-        raise Http404
-    try:
-        draft = _draft_or_404(request, draft_uuid)
-    except Http404:
-        # An earlier click may have committed in the meantime.
-        if services.submitted(tenant=request.tenant, actor=request.user, draft_uuid=draft_uuid) is None:
-            raise
-    else:
-        if not _trust_ok(request, draft):
-            return redirect("applications:start", slug=draft.form_version.service.slug)
-    try:
-        application = services.submit(
-            draft_uuid=draft_uuid, tenant=request.tenant, actor=request.user, trust_level=session_trust_level(request)
-        )
-    except ValidationFailed as exc:
-        # Missing answers are marked on the summary page; anything else (files too large together) is said here.
-        incomplete = any("messages" in error for error in exc.errors)
-        messages.error(request, _("Bitte ergänzen Sie die markierten Angaben.") if incomplete else str(exc.detail))
-        return redirect("applications:summary", draft_uuid=draft_uuid)
-    except NotFound:
-        raise Http404 from None
-    return redirect("applications:detail", number=application.number)
-
-
-@require_POST
-def discard(request: TenantRequest, draft_uuid: Any) -> HttpResponse:
-    draft = _draft_or_404(request, draft_uuid)
-    draft.delete()
-    messages.success(request, _("Der Entwurf ist gelöscht."))
-    return redirect("applications:mine")
 
 
 def mine(request: TenantRequest) -> HttpResponse:
