@@ -51,6 +51,11 @@ def messages(tenant: Municipality | int, reference: str) -> QuerySet[Message]:
     return Message.objects.for_tenant(tenant).filter(thread__reference=reference).select_related("sender")
 
 
+def message(tenant: Municipality | int, message_id: int) -> Message | None:
+    """One message with its thread (for modules acting on ``mailbox.message_received``)."""
+    return Message.objects.for_tenant(tenant).select_related("thread").filter(pk=message_id).first()
+
+
 def unread_count(tenant: Municipality | int, reference: str, *, for_office: bool) -> int:
     """How many messages of the other side the office (``for_office``) or the recipient has not read."""
     return messages(tenant, reference).filter(from_office=not for_office, read_at__isnull=True).count()

@@ -20,12 +20,13 @@ from django.utils.translation import gettext as _
 
 from rathaus.attachments import storage
 from rathaus.attachments.checks import CheckedFile, UploadRejected, check_total, check_upload
-from rathaus.core import ratelimit
+from rathaus.core import events, ratelimit
 from rathaus.core.errors import ValidationFailed
 from rathaus.core.text import TextRefused, clean_text
 from rathaus.identity.selectors import notifies_by_email
 from rathaus.identity.tasks import send_account_mail
 
+from .events import MESSAGE_RECEIVED, MessageReceived
 from .models import MAX_BODY, Message, Thread
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ def post(
     refs = _store_files([u for u in uploads if u])
     with transaction.atomic():
         thread = _thread(tenant_id=_tenant_id(tenant), recipient=recipient, reference=reference, subject=subject)
-        return Message.objects.create(
+        message = Message.objects.create(
             tenant_id=thread.tenant_id,
             thread=thread,
             sender=sender,
@@ -135,6 +136,14 @@ def post(
             body=body,
             attachments=refs,
         )
+        if not from_office:  # the E-Akte files the citizen's answer into the case (records.consumers)
+            events.publish(
+                thread.tenant_id,
+                MESSAGE_RECEIVED,
+                reference,
+                MessageReceived(reference=reference, message_id=message.pk),
+            )
+        return message
 
 
 def deliver(

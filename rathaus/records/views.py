@@ -26,6 +26,7 @@ from rathaus.attachments import storage
 from rathaus.catalog.selectors import published_services
 from rathaus.core.errors import ValidationFailed
 from rathaus.identity.decorators import staff_required
+from rathaus.identity.models import StaffRole
 from rathaus.identity.permissions import OFFICE, units_with_role
 from rathaus.mailbox import selectors as mailbox
 from rathaus.payments import selectors as payments
@@ -144,8 +145,6 @@ def due(request: TenantRequest) -> HttpResponse:
 
 def _assignable(case: Case) -> list[tuple[int, str]]:
     """Caseworkers and leads holding a role on the case's unit (``work.assign`` checks again)."""
-    from rathaus.identity.models import StaffRole
-
     roles = (
         StaffRole.objects.for_tenant(case.tenant_id)
         .filter(org_unit_id=case.owner_unit_id, role__in=CASE_ROLES, user__is_active=True)

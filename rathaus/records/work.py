@@ -21,6 +21,7 @@ from rathaus.attachments.checks import UploadRejected, check_upload
 from rathaus.core.errors import ValidationFailed
 from rathaus.core.text import TextRefused, clean_text
 from rathaus.identity import permissions
+from rathaus.mailbox import selectors as mailbox
 from rathaus.tenants.models import OrgUnit
 
 from . import journal, services
@@ -215,3 +216,58 @@ def _application(case: Case) -> Any:
     if not case.application_number:
         return None
     return applications.application_by_number(case.tenant_id, case.application_number)
+
+
+def file_incoming_message(*, tenant_id: int, message_id: int) -> list[Document]:
+    """The citizen's answer in an application's thread, filed into its case: each file adopted by its hash as an
+    INCOMING document (no copy), the text as an INCOMING note. Idempotent: a replay adds nothing."""
+    message = mailbox.message(tenant_id, message_id)
+    if message is None or message.from_office:
+        return []
+    kind, _sep, number = message.thread.reference.partition(":")
+    case = (
+        Case.objects.for_tenant(tenant_id).filter(application_number=number).first() if kind == "application" else None
+    )
+    if case is None:
+        return []
+    actor = Actor.system(_("Postfach (automatisch)"))
+    filed: list[Document] = []
+    with transaction.atomic():
+        existing = set(
+            Document.objects.for_tenant(tenant_id)
+            .filter(case=case, origin__startswith=f"mailbox:{message.pk}:")
+            .values_list("origin", flat=True)
+        )
+        items = [(f"mailbox:{message.pk}:text", None)] + [
+            (f"mailbox:{message.pk}:{ref['sha256']}", ref) for ref in message.attachments
+        ]
+        for origin, ref in items:
+            if origin in existing:
+                continue
+            if ref is None:
+                document = services.add_document(
+                    case=case,
+                    kind=Document.Kind.INCOMING,
+                    title=_("Nachricht der antragstellenden Person"),
+                    name="nachricht.txt",
+                    content_type="text/plain; charset=utf-8",
+                    data=message.body.encode(),
+                    text=message.body,
+                    actor=actor,
+                    origin=origin,
+                )
+            else:
+                document = services.add_document(
+                    case=case,
+                    kind=Document.Kind.INCOMING,
+                    title=ref["name"],
+                    name=ref["name"],
+                    content_type=ref["content_type"],
+                    sha256=ref["sha256"],
+                    actor=actor,
+                    origin=origin,
+                )
+            filed.append(document)
+        if filed:
+            _journal(case, actor, "case.message_filed", message=message.pk, documents=len(filed))
+    return filed
