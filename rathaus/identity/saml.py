@@ -34,6 +34,7 @@ import secrets
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 import requests
@@ -389,7 +390,7 @@ def saml_start(request: TenantRequest, provider: str) -> HttpResponse:
     }
     request.session[FLOWS_SESSION_KEY] = flows
     log.info("saml_login_started", tenant=request.tenant.slug, provider=idp.slug, minimum_stork=minimum)
-    return render(
+    page = render(
         request,
         "identity/saml_post.html",
         {
@@ -401,6 +402,10 @@ def saml_start(request: TenantRequest, provider: str) -> HttpResponse:
             "provider": idp,
         },
     )
+    # The form goes to the IdP: allow exactly its origin as a form target on this page (CSP form-action).
+    target = urlsplit(destination)
+    page._csp_update = {"form-action": [f"{target.scheme}://{target.netloc}"]}  # type: ignore[attr-defined]
+    return page
 
 
 # --- The response --------------------------------------------------------------------------------------------
@@ -594,7 +599,7 @@ def saml_metadata(request: TenantRequest, provider: str) -> HttpResponse:
     return HttpResponse(document, content_type="application/samlmetadata+xml; charset=utf-8")
 
 
-def saml_logout_url(request: HttpRequest) -> str | None:
+def saml_logout_url(request: HttpRequest) -> tuple[str, IdentityProvider] | None:
     """Where to send the browser to end the session at the IdP too (single logout), if it offers it; the local
     session must be ended by the caller either way."""
     login_info = request.session.get(SLO_SESSION_KEY)
@@ -631,7 +636,7 @@ def saml_logout_url(request: HttpRequest) -> str | None:
     except Exception as exc:  # single logout is a courtesy: the local logout happens regardless
         log.warning("saml_logout_request_failed", error=type(exc).__name__)
         return None
-    return str(dict(info["headers"])["Location"])
+    return str(dict(info["headers"])["Location"]), idp
 
 
 @require_GET

@@ -63,8 +63,13 @@ def logout_view(request: TenantRequest) -> HttpResponse:
     # browser back to /konto/saml/<provider>/slo/). The session here ends first, whatever the provider does.
     single_logout = saml.saml_logout_url(request)
     logout(request)
+    if single_logout is not None:
+        # A page, not a redirect: the form-action rule of the page with the logout button would stop a redirect
+        # to another site in the browser.
+        url, provider = single_logout
+        return render(request, "identity/saml_logout.html", {"url": url, "provider": provider})
     messages.success(request, _("Sie haben sich abgemeldet."))
-    return redirect(single_logout or "portal:home")
+    return redirect("portal:home")
 
 
 def register_view(request: TenantRequest) -> HttpResponse:
