@@ -151,6 +151,10 @@ def reset_password(*, tenant: Municipality, token: str, password: str) -> User:
         if user is None:
             raise ValidationFailed(invalid_reset_message())
         User.objects.select_for_update().filter(pk=user.pk).first()
+        # Checked again under the row lock: of two uses of one link at the same moment, the second finds it spent.
+        user = user_for_reset_token(tenant=tenant, token=token)
+        if user is None:
+            raise ValidationFailed(invalid_reset_message())
         user.set_password(password)
         if user.email_verified_at is None:
             user.email_verified_at = timezone.now()

@@ -10,7 +10,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from . import data_export
-from .models import User
+from .models import Profile, User
+from .templatetags.identity_tags import LOGIN_WORDS
 
 # Headings for the export's keys; a key not listed is shown with its underscores as spaces.
 LABELS = {
@@ -21,10 +22,25 @@ LABELS = {
     "letzte_anmeldung": "Letzte Anmeldung", "passwort_gesetzt": "Passwort gesetzt", "art": "Art des Kontos",
     "strasse": "Straße und Hausnummer", "gebuehr": "Gebühr", "gebuehrenpositionen": "Gebührenpositionen",
     "loeschung_am": "Wird gelöscht am", "geaendert_am": "Geändert am", "hoechstes_vertrauensniveau":
-    "Höchstes Vertrauensniveau", "bestaetigte_angaben": "Vom Nutzerkonto bestätigte Angaben",
+    "Sicherste Anmeldung bisher", "bestaetigte_angaben": "Vom Nutzerkonto bestätigte Angaben",
     "waehrung": "Währung", "eingereicht_am": "Eingereicht am", "angelegt_am": "Angelegt am",
-    "organisationen": "Organisationen, für die Sie gehandelt haben",
+    "organisationen": "Organisationen, für die Sie gehandelt haben", "vertrauensniveau": "Gestellt nach Anmeldung",
+    "letztes_vertrauensniveau": "Zuletzt angemeldet",
 }  # fmt: skip
+
+
+# Coded values said in words (the JSON keeps the codes): trust levels as the way one logs in, kinds, channels.
+TRUST_KEYS = {"vertrauensniveau", "letztes_vertrauensniveau", "hoechstes_vertrauensniveau"}
+WORDS: dict[str, dict[str, Any]] = {
+    "art": dict(User.Kind.choices),
+    "benachrichtigung": dict(Profile.Channel.choices),
+    **{key: dict(LOGIN_WORDS) for key in TRUST_KEYS},
+}
+
+
+def _in_words(key: str, value: Any) -> Any:
+    words = WORDS.get(key, {})
+    return str(words[value]) if isinstance(value, str) and value in words else value
 
 
 def _label(key: str) -> str:
@@ -36,7 +52,9 @@ def _value(value: Any, depth: int) -> SafeString:
         if not value:
             return mark_safe("–")
         rows = format_html_join(
-            "", "<tr><th>{}</th><td>{}</td></tr>", ((_label(str(k)), _value(v, depth + 1)) for k, v in value.items())
+            "",
+            "<tr><th>{}</th><td>{}</td></tr>",
+            ((_label(str(k)), _value(_in_words(str(k), v), depth + 1)) for k, v in value.items()),
         )
         return format_html("<table>{}</table>", rows)
     if isinstance(value, list):

@@ -74,7 +74,13 @@ def test_pdf_is_readable_and_has_the_same_content(towns: Any) -> None:
     text = " ".join(page.extract_text() for page in reader.pages)
     expected_texts = ("Auskunft über Ihre gespeicherten Daten", "buerger@alpha.example", a["paid"].number,
                       "Antwort an alpha", "Hund alpha", "bpk-alpha", "Alpha Bau GmbH")  # fmt: skip
-    for expected in (*expected_texts, "Eingereichte Anträge", "Postfach"):
+    for expected in (
+        *expected_texts,
+        "Eingereichte Anträge",
+        "Postfach",
+        "mit Online-Ausweis (eID)",
+        "Bürgerin/Bürger",
+    ):
         assert expected in text, expected
     assert MARKER not in text.lower()
     with pikepdf.open(io.BytesIO(response.content)) as pdf:  # tagged: a structure tree and a document language
