@@ -43,7 +43,14 @@ CATALOG_EDITORS = (Role.DIGITALISATION, ADMIN_ROLE)  # catalog import/export, on
 OFFICE = (Role.CASEWORKER, Role.UNIT_LEAD, Role.CITIZENS_OFFICE, ADMIN_ROLE)  # incoming applications
 TREASURY = (Role.TREASURY, ADMIN_ROLE)  # Stadtkasse
 ADMINISTRATION = (ADMIN_ROLE,)  # integrations (plugins) of the municipality
-AREAS = {"catalog": CATALOG_EDITORS, "office": OFFICE, "treasury": TREASURY, "administration": ADMINISTRATION}
+RECORDS = (Role.CASEWORKER, Role.UNIT_LEAD, ADMIN_ROLE)  # E-Akte work area (cases of their units)
+AREAS = {
+    "catalog": CATALOG_EDITORS,
+    "office": OFFICE,
+    "records": RECORDS,
+    "treasury": TREASURY,
+    "administration": ADMINISTRATION,
+}
 
 
 def areas_of(user: User | AnonymousUser, tenant: Municipality) -> dict[str, bool]:

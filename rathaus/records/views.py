@@ -27,7 +27,7 @@ from rathaus.catalog.selectors import published_services
 from rathaus.core.errors import ValidationFailed
 from rathaus.identity.decorators import staff_required
 from rathaus.identity.models import StaffRole
-from rathaus.identity.permissions import OFFICE, units_with_role
+from rathaus.identity.permissions import RECORDS, units_with_role
 from rathaus.mailbox import selectors as mailbox
 from rathaus.payments import selectors as payments
 from rathaus.tenants.http import TenantRequest
@@ -92,7 +92,7 @@ def case_view(action: str) -> Callable[[Callable[..., HttpResponse]], Callable[.
     return decorator
 
 
-@staff_required(*OFFICE)
+@staff_required(*RECORDS)
 @require_GET
 def queue(request: TenantRequest) -> HttpResponse:
     f = queues.QueueFilter.from_query(request.GET)
@@ -128,7 +128,7 @@ def queue(request: TenantRequest) -> HttpResponse:
     return render(request, "records/queue.html", context, status=422 if f.errors else 200)
 
 
-@staff_required(*OFFICE)
+@staff_required(*RECORDS)
 @require_GET
 def due(request: TenantRequest) -> HttpResponse:
     cases = list(queues.due_list(request.user, request.tenant)[: queues.PAGE_SIZE * 4])

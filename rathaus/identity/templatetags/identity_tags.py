@@ -41,6 +41,7 @@ def login_words(level: object) -> str:
 STAFF_AREAS: tuple[tuple[str | None, str, Any], ...] = (
     (None, "staff:dashboard", _("Übersicht")),
     ("office", "office:inbox", _("Anträge")),
+    ("records", "records:queue", _("Akten")),
     ("treasury", "treasury:reconciliation", _("Stadtkasse")),
     ("catalog", "catalog:admin", _("Leistungskatalog")),
     ("catalog", "forms_admin:list", _("Online-Formulare")),

@@ -18,18 +18,19 @@ pytestmark = pytest.mark.django_db
 
 AREA_LINKS = {
     "office": ("/intern/antraege/", "Anträge"),
+    "records": ("/intern/akten/", "Akten"),
     "treasury": ("/intern/kasse/", "Stadtkasse"),
     "catalog": ("/intern/leistungen/", "Leistungskatalog"),
     "forms": ("/intern/formulare/", "Online-Formulare"),
     "administration": ("/intern/anbindungen/", "Anbindungen"),
 }
 ROLE_AREAS = {
-    "caseworker": {"office"},
-    "unit_lead": {"office"},
+    "caseworker": {"office", "records"},
+    "unit_lead": {"office", "records"},
     "citizens_office": {"office"},
     "treasury": {"treasury"},
     "digitalisation": {"catalog", "forms"},
-    "tenant_admin": {"office", "treasury", "catalog", "forms", "administration"},
+    "tenant_admin": {"office", "records", "treasury", "catalog", "forms", "administration"},
 }
 
 
