@@ -132,3 +132,13 @@ def test_saving_with_a_refused_file_deleting_and_the_confirmation_page_are_clear
     expect(page.locator("#antragsnummer")).to_have_text(application.number)
     expect(page.get_by_role("link", name="Eingangsbestätigung herunterladen (PDF)")).to_be_visible()
     assert not axe.report, "\n".join(axe.report)
+
+    # Reflow (WCAG 1.4.10): the new pages need no sideways scrolling at 320 CSS px.
+    page.set_viewport_size({"width": 320, "height": 640})
+    for path in (
+        f"/antraege/{application.number}/eingereicht/",
+        f"/antraege/entwurf/{draft.uuid}/verwerfen/",
+        f"/antraege/entwurf/{draft.uuid}/schritt/ermaessigung/",
+    ):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
