@@ -361,3 +361,6 @@ class RecordsSettings(TenantOwned):
     class Meta:
         verbose_name = _("Einstellungen der E-Akte")
         constraints = [models.UniqueConstraint(fields=["tenant"], name="recordssettings_one_per_tenant")]
+
+
+from .models_decisions import Decision, DecisionTemplate  # noqa: E402,F401  (decisions, R-B)
