@@ -8,5 +8,7 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         # The built-in providers register themselves on import.
-        from . import checks  # noqa: F401 - registers the production checks
+        from . import checks  # registers the production checks
         from .providers import demo, epaybl, xbezahldienste  # noqa: F401
+
+        checks.refuse_demo_default()

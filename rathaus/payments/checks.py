@@ -3,7 +3,8 @@
 Where ``RATHAUS_DEMO_PLUGINS`` is off (production.py), every ``manage.py``/``rathaus`` command – ``migrate`` in
 the deployment, ``check --deploy`` – stops with an error when
 
-* ``RATHAUS_PAYMENT_PROVIDER`` names a demo provider or one nobody registered (E001, E002);
+* ``RATHAUS_PAYMENT_PROVIDER`` names a demo provider or one nobody registered (E001, E002; this one also stops
+  every other process, the web server and Celery included, from ``AppConfig.ready``);
 * with a database (``check --database default``, ``migrate``): a municipality has a demo plugin of any kind
   switched on under *Anbindungen* – payment, identity, sealing, whatever registry exists (E003) – or has no
   payment provider at all while there is no installation default (E004).
@@ -21,6 +22,7 @@ from typing import Any
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.exceptions import ImproperlyConfigured
 
 from rathaus.core.plugins import UnknownPlugin, registries, registry_for
 from rathaus.tenants import selectors as tenant_selectors
@@ -56,6 +58,14 @@ def demo_plugins_refused(
     if databases:
         errors.extend(_configured_plugins(default))
     return errors
+
+
+def refuse_demo_default() -> None:
+    """Every process – web, worker, command – refuses to start with a demo or unknown installation default
+    (the Django checks alone would not stop a WSGI server, which does not run them)."""
+    errors = demo_plugins_refused()
+    if errors:
+        raise ImproperlyConfigured("; ".join(f"{error.id}: {error.msg}" for error in errors))
 
 
 def _configured_plugins(default: str) -> list[CheckMessage]:

@@ -115,14 +115,17 @@ GOOD_ENV = {
     "DJANGO_SETTINGS_MODULE": "rathaus.settings.production",
 }
 CHECK = "import django; django.setup(); from django.core.management import call_command; call_command('check')"
+WSGI = "from rathaus.wsgi import application; print('STARTED')"  # what gunicorn does (it runs no checks)
 
 
+@pytest.mark.parametrize("program", [CHECK, WSGI], ids=["check", "wsgi"])
 @pytest.mark.parametrize(("provider", "refused"), [("demo", True), ("xbezahldienste", False), ("", False)])
-def test_the_real_production_settings(provider: str, refused: bool) -> None:
-    """production.py itself switches demo plugins off: ``check`` in a fresh interpreter."""
+def test_the_real_production_settings(provider: str, refused: bool, program: str) -> None:
+    """production.py itself switches demo plugins off: a fresh interpreter refuses to start with the demo."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **GOOD_ENV, "RATHAUS_PAYMENT_PROVIDER": provider}
-    result = subprocess.run([sys.executable, "-c", CHECK], env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=120)
     output = result.stdout + result.stderr
     assert ("payments.E002" in output) is refused, output[-2000:]
-    if refused:
-        assert result.returncode != 0
+    assert (result.returncode != 0) is refused, output[-2000:]
+    if program == WSGI:
+        assert ("STARTED" in result.stdout) is not refused
