@@ -18,6 +18,7 @@ import argparse
 import re
 import subprocess
 import sys
+import tomllib
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -62,6 +63,12 @@ def module_of(mutant: str) -> str:
     while parts and not parts[-1].startswith(("x_", "xǁ")):
         parts.pop()
     return "/".join(parts[:-1]) + ".py"
+
+
+def configured_modules() -> list[str]:
+    """``[tool.mutmut] only_mutate`` of pyproject.toml (modules without any result are listed as not run)."""
+    with (ROOT / "pyproject.toml").open("rb") as f:
+        return list(tomllib.load(f).get("tool", {}).get("mutmut", {}).get("only_mutate", []))
 
 
 def previous_rows(text: str) -> dict[str, Counter[str]]:
@@ -112,6 +119,9 @@ def report(
             f"| `{module}`{mark} | {counted + c['not checked']} | {c['killed']} | {c['equivalent']} | {c['survived']} "
             f"| {c['not checked']} | {score:.1f} % |"
         )
+    not_run = sorted(set(configured_modules()) - set(per_module))
+    for module in not_run:
+        lines.append(f"| `{module}` | – | – | – | – | – | not run |")
     counted = total["killed"] + total["equivalent"] + total["survived"]
     score = 100.0 * (total["killed"] + total["equivalent"]) / counted if counted else 0.0
     lines.append(
