@@ -30,6 +30,7 @@ from rathaus.catalog.models import Service
 from rathaus.identity.services import verification_token
 from rathaus.identity.tests.factories import PASSWORD, login_citizen, login_staff
 from rathaus.identity.trust import SESSION_KEY as TRUST_SESSION_KEY
+from rathaus.records.models import Case, Document
 
 from .world import MARKER, build_town, changes, owned_rows, owned_tables, owner_lookup, pdf_with, readable
 
@@ -83,6 +84,10 @@ def _identifiers(route: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str, 
     if "object_id" in parameters(route):
         only_b.append(("object_id", _admin_object_id(route, b)))
     only_b += [("uuid", str(p.uuid)) for p in b["payments"]]
+    # The E-Akte: B's forwarded application is filed as a case with documents (records.consumers).
+    only_b += [("case_uuid", str(u)) for u in Case.objects.for_tenant(b["tenant"]).values_list("uuid", flat=True)]
+    documents = Document.objects.for_tenant(b["tenant"]).order_by("pk").values_list("uuid", flat=True)[:2]
+    only_b += [("document_uuid", str(u)) for u in documents]
     values: dict[str, list[tuple[str, bool]]] = {}
     for name, value in only_b:
         values.setdefault(name, []).append((value, True))
@@ -91,6 +96,7 @@ def _identifiers(route: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str, 
     # Ids of B's form: the step and file field names are the same in A's form, so they are not B's alone.
     values["step_id"] = [(str(step["id"]), False) for step in b["form"].definition["steps"]]
     values["path"] = [("hunde.nachweis.datei", False)]
+    values["version"] = [("1", False)]
     values["content_type_id"] = [(str(ContentType.objects.get_for_model(Service).pk), False)]
     values.update({name: [(value, False)] for name, value in HARMLESS.items()})
     return values
