@@ -20,7 +20,7 @@ from rathaus.identity.trust import TrustLevel
 register = template.Library()
 
 # How a citizen logs in at each level (STORK-QAA 1 = user name and password, 3 = ELSTER certificate, 4 = eID).
-LOGIN_WORDS = {
+LOGIN_WORDS: dict[str, Any] = {
     TrustLevel.NONE: _("ohne Anmeldung"),
     TrustLevel.LOW: _("mit Benutzername und Passwort"),
     TrustLevel.SUBSTANTIAL: _("mit ELSTER-Zertifikat oder Online-Ausweis"),
