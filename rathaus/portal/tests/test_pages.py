@@ -60,7 +60,9 @@ def test_service_page_shows_everything_a_citizen_needs(tclient: Client, catalog:
     assert "PAuswGebV" in body and "vor Ort" in body
     assert "Online beantragen" not in body  # not an online service
     body = tclient.get("/leistungen/wohnsitz-anmelden/").content.decode()
-    assert "Wohnungsgeberbestätigung" in body and "Online beantragen" in body and "»hoch«" in body
+    assert "Wohnungsgeberbestätigung" in body and "Online beantragen" in body
+    # the level in plain words (issue 8), not "Vertrauensniveau »hoch«"
+    assert "melden Sie sich mit Online-Ausweis (eID) an" in body and "»hoch«" not in body
 
 
 def test_life_situation_lists_its_services(tclient: Client, catalog: Any) -> None:
