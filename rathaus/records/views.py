@@ -14,6 +14,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -170,7 +171,7 @@ def _run(request: TenantRequest, case: Case, action: str) -> None:
             ids = dict(_assignable(case))
             if not raw.isdigit() or int(raw) not in ids:
                 raise ValidationFailed(_("Bitte wählen Sie eine Person aus der Liste."), errors=[{"field": "assignee"}])
-            assignee = type(user).objects.get(pk=int(raw))
+            assignee = get_user_model().objects.get(pk=int(raw))
         work.assign(case=case, assignee=assignee, actor=actor)  # type: ignore[arg-type]
         messages.success(request, _("Die Zuständigkeit ist gespeichert."))
     elif action == "dates":
