@@ -57,6 +57,10 @@ ALLOWED_TAGS = {
     "if", "elif", "else", "endif", "for", "empty", "endfor", "with", "endwith", "firstof", "comment",
     "endcomment", "spaceless", "endspaceless", "now", "filter", "endfilter",
 }  # fmt: skip
+PLACEHOLDERS = {
+    "aktenzeichen", "akte", "betreff", "kommune", "name", "anschrift", "antragsnummer", "leistung", "eingang",
+    "datum", "gebuehr", "antworten.<feld>",
+}  # fmt: skip
 _ENGINE = Engine(
     loaders=[],
     libraries={},
