@@ -24,6 +24,8 @@ urlpatterns = [
     path("intern/antraege/", include("rathaus.applications.office_urls")),
     path("intern/formulare/", include("rathaus.applications.form_urls")),
     path("intern/akten/", include("rathaus.records.urls")),
+    path("intern/bescheide/", include("rathaus.records.decision_urls")),
+    path("bescheid-pruefen/", include("rathaus.records.verify_urls")),
     path("zahlung/", include("rathaus.payments.urls")),
     path("antraege/", include("rathaus.applications.urls")),
     path("", include("rathaus.portal.urls")),
