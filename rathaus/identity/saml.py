@@ -17,9 +17,10 @@ What is enforced on every response, whatever pysaml2's defaults:
   refused rather than guessed.
 
 The IdP posts the response cross-site, and the session cookie is ``SameSite=Lax``, so the browser does not
-send it with that POST: :func:`saml_acs` only parks the response (single use, two minutes) and redirects to
-:func:`saml_finish`, a same-site GET that has the session and checks the response against the request this
-browser started.
+send it with that POST: :func:`saml_acs` only hands the response on in a form that this site posts to
+:func:`saml_finish` (by script, or the button without JavaScript). That same-site POST carries the session,
+and the response is checked there against the request this browser started. Nothing is parked on the
+server, so it works with several processes and no shared cache.
 """
 
 from __future__ import annotations
@@ -84,7 +85,6 @@ FLOWS_SESSION_KEY = "rathaus_saml_flows"
 SLO_SESSION_KEY = "rathaus_saml_login"
 FLOW_MAX_AGE = 15 * 60
 MAX_PENDING_FLOWS = 5
-PARKED_MAX_AGE = 120
 MAX_RESPONSE_BYTES = 256 * 1024
 METADATA_CACHE_SECONDS = 60 * 60
 XMLSEC_BINARY = "/usr/bin/xmlsec1"
@@ -414,28 +414,21 @@ def saml_start(request: TenantRequest, provider: str) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def saml_acs(request: TenantRequest, provider: str) -> HttpResponse:
-    """Park the posted response and continue same-site, where the session cookie is sent (see the module)."""
+    """Hand the posted response on to :func:`saml_finish` in a form posted from this site (see the module)."""
     idp = _provider(request, provider)
     response_b64 = request.POST.get("SAMLResponse", "")
     relay_state = request.POST.get("RelayState", "")
     if not response_b64 or len(response_b64) > MAX_RESPONSE_BYTES or len(relay_state) > 100:
         return _failed(request, SAMLLoginError("response_missing_or_too_large", _retry_message()), idp)
-    key = secrets.token_urlsafe(24)
-    cache.set(
-        f"rathaus:saml:parked:{key}",
-        {"response": response_b64, "relay_state": relay_state, "provider": idp.pk},
-        PARKED_MAX_AGE,
+    return render(
+        request,
+        "identity/saml_continue.html",
+        {
+            "action": reverse("identity:saml_finish", args=[idp.slug]),
+            "fields": {"SAMLResponse": response_b64, "RelayState": relay_state},
+            "provider": idp,
+        },
     )
-    return HttpResponseRedirect(reverse("identity:saml_finish", args=[idp.slug]) + f"?k={key}")
-
-
-def _parked(request: HttpRequest, idp: IdentityProvider) -> dict[str, Any]:
-    key = request.GET.get("k", "")
-    parked = cache.get(f"rathaus:saml:parked:{key}") if key and len(key) < 64 else None
-    cache.delete(f"rathaus:saml:parked:{key}")  # single use
-    if not isinstance(parked, dict) or parked.get("provider") != idp.pk:
-        raise SAMLLoginError("parked_response_missing", _retry_message())
-    return parked
 
 
 def _pop_flow(request: HttpRequest, relay_state: str) -> dict[str, Any]:
@@ -523,17 +516,20 @@ def check_response(
     return CheckedResponse(str(name_id.text), session_index, min(levels), attributes)
 
 
-@require_GET
+@csrf_exempt  # bound to this browser by RelayState and the request id in its session, like the ACS itself
+@require_POST
 def saml_finish(request: TenantRequest, provider: str) -> HttpResponse:
-    """Check the parked response against this browser's request, then sign in (or link) and redirect."""
+    """Check the response against this browser's request, then sign in (or link) and redirect."""
     idp = _provider(request, provider)
     try:
-        parked = _parked(request, idp)
-        flow = _pop_flow(request, str(parked["relay_state"]))
+        response_b64 = request.POST.get("SAMLResponse", "")
+        if not response_b64 or len(response_b64) > MAX_RESPONSE_BYTES:
+            raise SAMLLoginError("response_missing_or_too_large", _retry_message())
+        flow = _pop_flow(request, request.POST.get("RelayState", "")[:100])
         if flow.get("tenant") != request.tenant.pk or flow.get("provider") != idp.pk:
             raise SAMLLoginError("flow_of_other_provider", _retry_message(), status=403)
         plugin = plugin_of(idp)
-        checked = check_response(request, idp, plugin, str(parked["response"]), str(flow["request_id"]))
+        checked = check_response(request, idp, plugin, response_b64, str(flow["request_id"]))
         if checked.stork_level < int(flow.get("minimum", 1)):
             raise SAMLLoginError(
                 "stork_level_too_low",

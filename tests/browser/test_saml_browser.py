@@ -64,6 +64,8 @@ def test_bundid_login_in_the_browser(
     _log_in_at_the_idp(page, "Erika Mustermann")
     if not javascript:
         page.get_by_role("button", name="Weiter zum Dienst").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Anmeldung abschließen")
+        page.get_by_role("button", name="Weiter").click()
 
     page.wait_for_url(re.compile(r"/konto/$"))
     expect(page.locator("#vertrauensniveau")).to_have_text("hoch")
@@ -88,8 +90,12 @@ def test_saml_pages_pass_axe(new_page: Callable[..., Page], portal: dict[str, An
     page.goto("/konto/saml/bundid/anmelden/")
     expect(page.get_by_role("button", name="Weiter zu BundID")).to_be_visible()
     scan()
-    response = page.goto("/konto/saml/bundid/weiter/?k=abgelaufen")  # the error page
-    assert response is not None and response.status == 400
+    IdentityProvider.objects.create(
+        tenant=portal["tenant"], slug="kaputt", name="Kaputt", plugin="bundid",
+        options={"idp_entity_id": "http://127.0.0.1:9/x", "metadata_url": "http://127.0.0.1:9/x"},
+    )  # fmt: skip
+    response = page.goto("/konto/saml/kaputt/anmelden/")  # the error page (metadata unreachable)
+    assert response is not None and response.status == 503
     scan()
     page.goto("/konto/anmelden/")
     log_in(page, "erika@example.org")

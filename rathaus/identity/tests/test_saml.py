@@ -155,9 +155,17 @@ def _to_acs(
 
 
 def _post_to_acs(browser: requests.Session, acs: str, fields: dict[str, str]) -> requests.Response:
-    parked = browser.post(acs, data=fields, allow_redirects=False)
-    assert parked.status_code == 302, parked.text[:2000]
-    return browser.get(requests.compat.urljoin(acs, parked.headers["Location"]))
+    """The IdP's cross-site POST (no cookies sent, as a browser does with SameSite=Lax), then this site's own
+    POST of the form the ACS answers with (with the cookies)."""
+    handed_on = requests.post(acs, data=fields, allow_redirects=False)
+    assert handed_on.status_code == 200, handed_on.text[:2000]
+    action = re.search(r'<form method="post" action="([^"]+)" id="saml-weiter">', handed_on.text)
+    assert action, handed_on.text[:2000]
+    form = handed_on.text[action.end() : handed_on.text.index("</form>", action.end())]
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    assert set(hidden) == {"SAMLResponse", "RelayState"}
+    data = {name: html.unescape(value) for name, value in hidden.items()}
+    return browser.post(requests.compat.urljoin(acs, html.unescape(action.group(1))), data=data)
 
 
 def _login(
