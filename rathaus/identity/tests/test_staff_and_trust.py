@@ -108,8 +108,14 @@ def test_service_trust_level_is_enforced(
         page = tclient.get(response["Location"])
         assert page.status_code == 403
         text = page.content.decode()
-        assert "Vertrauensniveau" in text
-        assert {"none": "niedrig", "low": "niedrig", "substantial": "substanziell", "high": "hoch"}[required] in text
+        assert "Vertrauensniveau" not in text  # plain words, not the term of art
+        needed = {
+            "none": "mit Benutzername und Passwort",
+            "low": "mit Benutzername und Passwort",
+            "substantial": "mit ELSTER-Zertifikat oder Online-Ausweis",
+            "high": "mit Online-Ausweis (eID)",
+        }[required]
+        assert f"Melden Sie sich dafür {needed} an." in text
 
 
 def test_trust_page_explains_online_ausweis_for_high(tclient: Client) -> None:
