@@ -73,6 +73,10 @@ _ENGINE = Engine(
 class DecisionError(ValidationFailed):
     """A step of a decision refused (German message, safe to show)."""
 
+    @property
+    def message(self) -> str:
+        return str(self.detail)
+
 
 # --- reads -------------------------------------------------------------------------------------------------
 
