@@ -11,7 +11,7 @@ class RecordsConfig(AppConfig):
     def ready(self) -> None:
         from rathaus.attachments import storage
 
-        from . import sealing, selectors  # noqa: F401  (sealing: registers the plugin kind "sealing")
+        from . import sealing, search, selectors  # noqa: F401  (sealing: the plugin kind "sealing"; search: index sync)
 
         # Documents adopt the blobs of applications and messages by their hash: the blob garbage collector
         # must keep every blob a document version points to.

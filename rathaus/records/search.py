@@ -1,0 +1,343 @@
+"""Full-text search over the E-Akte: cases by Aktenzeichen, subject, party, answers and document text.
+
+The index is one row per case (:class:`~rathaus.records.models_search.CaseSearch`): ``meta`` (references,
+subjects, party, application number, service key) and ``body`` (document titles and the text of every
+document's latest, not destroyed version — the answers of an application are the text of its receipt). It is
+kept in sync here, by ``post_save`` receivers on cases, files, parties, documents and versions, inside the
+writer's transaction. The vendor index on top of it is made by migration ``0004_search``:
+
+* PostgreSQL: generated ``tsvector`` column, ``german`` configuration (Snowball stemming: "Hunde" finds
+  "Hund"), metadata weighted A, text B, GIN index; ranking by ``ts_rank``.
+* SQLite: FTS5 (``unicode61 remove_diacritics 2``) kept in sync by triggers; query terms pass a light
+  German suffix stripper and match as prefixes ("Hunde" → ``hund*``); ranking by ``bm25``.
+
+The permission filter is in the SQL: the matches are a subquery of ``selectors.cases_visible_to`` — cases of
+another unit or municipality never appear, neither in the results nor in the counts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.signals import post_save
+
+from rathaus.tenants.models import Municipality, OrgUnit
+
+from . import journal, selectors
+from .models import Case, CaseFile, CaseSearch, Document, DocumentVersion, Party
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from rathaus.identity.models import User
+
+PAGE_SIZE = 20
+MAX_TERMS = 12
+MAX_TERM_LENGTH = 60
+FACETS = ("status", "service", "unit")
+_FACET_FIELDS = {"status": "status", "service": "service_key", "unit": "owner_unit_id"}
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SUFFIXES = ("ern", "em", "en", "er", "es", "e", "s", "n")
+
+
+# --- the index ---------------------------------------------------------------------------------------------
+
+
+def _spaced(reference: str) -> str:
+    """``32.10.01-2026/0001`` also as ``32 10 01 2026 0001``, so every parser sees the same tokens."""
+    return " ".join(_WORD.findall(reference))
+
+
+def _compose(case_ids: Iterable[int], *, models: Mapping[str, Any] | None = None, using: str = "default") -> list[Any]:
+    """The index rows of ``case_ids`` (not saved). ``models`` are historical models in a migration."""
+    m = models or {"Case": Case, "Document": Document, "DocumentVersion": DocumentVersion, "CaseSearch": CaseSearch}
+    ids = list(case_ids)
+    if not ids:
+        return []
+
+    def manager(name: str) -> Any:
+        model = m[name]
+        return model.all_tenants.using(using) if hasattr(model, "all_tenants") else model._default_manager.using(using)
+
+    texts: dict[int, list[str]] = {pk: [] for pk in ids}
+    titles = manager("Document").filter(case_id__in=ids).values_list("pk", "case_id", "title")
+    case_of_document: dict[int, int] = {}
+    for pk, case_id, title in titles:
+        case_of_document[pk] = case_id
+        texts[case_id].append(title)
+    seen: set[int] = set()
+    versions = (
+        manager("DocumentVersion")
+        .filter(document_id__in=list(case_of_document))
+        .order_by("document_id", "-version")
+        .values_list("document_id", "text", "destroyed_at")
+    )
+    for document_id, text, destroyed_at in versions:
+        if document_id in seen:
+            continue
+        seen.add(document_id)  # only the latest version counts
+        if text and destroyed_at is None:
+            texts[case_of_document[document_id]].append(text)
+    rows = []
+    cases = (
+        manager("Case")
+        .filter(pk__in=ids)
+        .values_list(
+            "pk",
+            "tenant_id",
+            "number",
+            "subject",
+            "service_key",
+            "application_number",
+            "file__reference",
+            "file__subject",
+            "file__party__name",
+        )
+    )
+    for pk, tenant_id, number, subject, service_key, application_number, reference, file_subject, party in cases:
+        case_reference = f"{reference}/{number}"
+        meta = " ".join(
+            part
+            for part in (
+                case_reference,
+                _spaced(case_reference),
+                file_subject,
+                subject,
+                party or "",
+                application_number,
+                _spaced(application_number),
+                service_key,
+            )
+            if part
+        )
+        rows.append(m["CaseSearch"](case_id=pk, tenant_id=tenant_id, meta=meta, body="\n".join(texts[pk])))
+    return rows
+
+
+def reindex(case_ids: Iterable[int], *, using: str = "default", models: Mapping[str, Any] | None = None) -> int:
+    """Write the index rows of ``case_ids`` (insert or replace); returns how many."""
+    rows = _compose(case_ids, models=models, using=using)
+    model = (models or {"CaseSearch": CaseSearch})["CaseSearch"]
+    manager = model.all_tenants if hasattr(model, "all_tenants") else model._default_manager
+    manager.using(using).bulk_create(
+        rows, update_conflicts=True, unique_fields=["case"], update_fields=["meta", "body", "tenant"]
+    )
+    return len(rows)
+
+
+def rebuild_all(*, using: str = "default", apps: Any = None, batch: int = 1000) -> int:
+    """Index every case of every municipality (the migration, and after bulk loads such as the benchmark)."""
+    models = None
+    if apps is not None:
+        models = {
+            name: apps.get_model("records", name) for name in ("Case", "Document", "DocumentVersion", "CaseSearch")
+        }
+    case_model = (models or {"Case": Case})["Case"]
+    manager = case_model.all_tenants if hasattr(case_model, "all_tenants") else case_model._default_manager
+    ids = list(manager.using(using).order_by("pk").values_list("pk", flat=True))
+    done = 0
+    for start in range(0, len(ids), batch):
+        done += reindex(ids[start : start + batch], using=using, models=models)
+    return done
+
+
+def _on_case(sender: Any, instance: Case, raw: bool = False, **kwargs: Any) -> None:
+    if not raw:
+        reindex([instance.pk])
+
+
+def _on_file(sender: Any, instance: CaseFile, raw: bool = False, created: bool = False, **kwargs: Any) -> None:
+    if not raw and not created:
+        reindex(Case.objects.for_tenant(instance.tenant_id).filter(file=instance).values_list("pk", flat=True))
+
+
+def _on_party(sender: Any, instance: Party, raw: bool = False, created: bool = False, **kwargs: Any) -> None:
+    if not raw and not created:
+        cases = Case.objects.for_tenant(instance.tenant_id).filter(file__party=instance)
+        reindex(cases.values_list("pk", flat=True))
+
+
+def _on_document(sender: Any, instance: Document, raw: bool = False, **kwargs: Any) -> None:
+    if not raw:
+        reindex([instance.case_id])
+
+
+def _on_version(sender: Any, instance: DocumentVersion, raw: bool = False, **kwargs: Any) -> None:
+    if not raw:
+        case_id = Document.objects.for_tenant(instance.tenant_id).filter(pk=instance.document_id)
+        reindex(case_id.values_list("case_id", flat=True))
+
+
+post_save.connect(_on_case, sender=Case, dispatch_uid="records.search.case")
+post_save.connect(_on_file, sender=CaseFile, dispatch_uid="records.search.file")
+post_save.connect(_on_party, sender=Party, dispatch_uid="records.search.party")
+post_save.connect(_on_document, sender=Document, dispatch_uid="records.search.document")
+post_save.connect(_on_version, sender=DocumentVersion, dispatch_uid="records.search.version")
+
+
+# --- the query ---------------------------------------------------------------------------------------------
+
+
+def terms_of(query: str) -> list[str]:
+    """The words of a query (letters and digits only: no operator of either engine reaches the SQL)."""
+    clean = "".join(ch for ch in query if ch != "\x00" and not 0xD800 <= ord(ch) <= 0xDFFF)
+    return [word[:MAX_TERM_LENGTH] for word in _WORD.findall(clean.replace("_", " "))][:MAX_TERMS]
+
+
+def light_stem(word: str) -> str:
+    """A light German stemmer for SQLite (PostgreSQL uses Snowball): lower case, no diacritics, one suffix."""
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(ch))
+    plain = plain.replace("ß", "ss")
+    if plain.isdigit():
+        return plain
+    for suffix in _SUFFIXES:
+        if plain.endswith(suffix) and len(plain) - len(suffix) >= 3:
+            return plain[: -len(suffix)]
+    return plain
+
+
+def _match(terms: list[str]) -> tuple[str, str, list[Any]]:
+    """(subquery of matching case ids, rank expression for the outer case row, params) for this vendor."""
+    if connection.vendor == "postgresql":
+        tsquery = " & ".join(f"{term}:*" for term in terms)
+        subquery = "SELECT case_id FROM records_casesearch WHERE vector @@ to_tsquery('german', %s)"
+        rank = (
+            "SELECT ts_rank(s.vector, to_tsquery('german', %s)) FROM records_casesearch s "
+            'WHERE s.case_id = "records_case"."id"'
+        )
+        return subquery, rank, [tsquery]
+    fts = " ".join(f'"{light_stem(term)}"*' for term in terms)
+    subquery = "SELECT rowid FROM records_casesearch_fts WHERE records_casesearch_fts MATCH %s"
+    rank = (
+        "SELECT -bm25(records_casesearch_fts, 4.0, 1.0) FROM records_casesearch_fts "
+        'WHERE records_casesearch_fts MATCH %s AND rowid = "records_case"."id"'
+    )
+    return subquery, rank, [fts]
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class SearchResult:
+    """One page of results, the total, and per facet its values with counts (within the other filters)."""
+
+    query: str
+    results: list[Case]
+    total: int
+    page: int
+    pages: int
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def _matching(user: User | AnonymousUser, tenant: Municipality, query: str) -> QuerySet[Case]:
+    cases = selectors.cases_visible_to(user, tenant)
+    terms = terms_of(query)
+    if not terms:
+        return cases.annotate(rank=RawSQL("0", []))
+    subquery, rank, params = _match(terms)
+    condition = Q(pk__in=RawSQL(subquery, params))  # noqa: S611  (fixed SQL, the terms are bound parameters)
+    stripped = query.strip()
+    if any(ch.isdigit() for ch in stripped) and len(stripped) <= 80 and "\x00" not in stripped:
+        # An Aktenzeichen or application number typed as it is printed.
+        condition |= Q(file__reference__iexact=stripped) | Q(application_number__iexact=stripped)
+    return cases.filter(condition).annotate(rank=RawSQL(rank, params))  # noqa: S611  (as above)
+
+
+def _filtered(cases: QuerySet[Case], filters: Mapping[str, str], skip: str = "") -> QuerySet[Case]:
+    for name in FACETS:
+        value = filters.get(name)
+        if name == skip or not value:
+            continue
+        if name == "unit":
+            if not str(value).isdigit():
+                return cases.none()
+            value = int(value)
+        cases = cases.filter(**{_FACET_FIELDS[name]: value})
+    return cases
+
+
+def search_cases(
+    user: User | AnonymousUser,
+    tenant: Municipality,
+    query: str,
+    filters: Mapping[str, str] | None = None,
+    page: int = 1,
+    *,
+    actor: journal.Actor | None = None,
+    page_size: int = PAGE_SIZE,
+) -> SearchResult:
+    """Search the cases ``user`` may see in ``tenant``.
+
+    ``query``: free text (words are ANDed, each also as a prefix; stemmed in German); an Aktenzeichen or
+    application number also matches exactly. Empty query: all visible cases, newest first.
+    ``filters``: ``{"status": Case.Status value, "service": LeiKa key, "unit": OrgUnit pk}`` (strings as from a
+    GET form; unknown keys are ignored). ``page``: 1-based, clamped into range.
+    Returns :class:`SearchResult`: ``results`` (cases with ``file``, ``owner_unit`` and ``file.party``
+    loaded, best match first), ``total``, ``pages`` and ``facets`` (``status``/``service``/``unit`` → values
+    with counts, each facet counted under the query and the *other* filters).
+    ``actor``: when given, the search is journaled as ``case.searched`` (the query and the number of hits).
+    """
+    filters = {key: str(value) for key, value in (filters or {}).items() if key in FACETS and value}
+    matching = _matching(user, tenant, query)
+    cases = _filtered(matching, filters)
+    total = cases.count()
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, int(page)), pages)
+    offset = (page - 1) * page_size
+    ordered = cases.select_related("file", "file__party", "owner_unit").order_by(
+        F("rank").desc(nulls_first=True), "-opened_at", "-pk"
+    )
+    results = list(ordered[offset : offset + page_size])
+    facets = {name: _facet(name, _filtered(matching, filters, skip=name), filters, tenant) for name in FACETS}
+    if actor is not None:
+        journal.record(
+            tenant_id=tenant.pk,
+            actor=actor,
+            action="case.searched",
+            object_type="case",
+            object_id="",
+            detail={"query": query[:200], "filters": filters, "total": total, "page": page},
+        )
+    return SearchResult(query=query, results=results, total=total, page=page, pages=pages, facets=facets)
+
+
+def _facet(name: str, cases: QuerySet[Case], filters: Mapping[str, str], tenant: Municipality) -> list[FacetValue]:
+    column = _FACET_FIELDS[name]
+    counts = list(cases.order_by().values_list(column).annotate(n=Count("pk")).order_by("-n", column))
+    labels: dict[str, str] = {}
+    if name == "status":
+        labels = {value: str(label) for value, label in Case.Status.choices}
+    elif name == "unit":
+        ids = [value for value, _ in counts]
+        labels = {
+            str(pk): unit
+            for pk, unit in OrgUnit.objects.for_tenant(tenant).filter(pk__in=ids).values_list("pk", "name")
+        }
+    selected = filters.get(name, "")
+    return [
+        FacetValue(
+            value=str(value), label=labels.get(str(value), str(value) or "–"), count=n, selected=str(value) == selected
+        )
+        for value, n in counts
+    ]
