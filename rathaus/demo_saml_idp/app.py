@@ -41,7 +41,8 @@ NS_AKDB = "https://www.akdb.de/request/2018/09"
 FAULTS = {
     "": "keiner (gültige Antwort)",
     "unsigned": "Assertion nicht signiert",
-    "expired": "abgelaufen",
+    "expired": "abgelaufen (vor 35 Minuten)",
+    "clock_ahead": "Uhr des Anbieters 30 Sekunden vor",
     "wrong_audience": "für einen anderen Dienst (Audience)",
     "tampered": "nach dem Signieren verändert",
     "not_encrypted": "nicht verschlüsselt",
@@ -63,11 +64,20 @@ class DemoServer(Server):  # type: ignore[misc]
                 word = self.levels.get(attribute.name)
                 if word:
                     attribute.extension_attributes[f"{{{NS_AKDB}}}TrustLevel"] = word
-        if self.fault == "expired":
-            past = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            assertion.conditions.not_on_or_after = past
+        shift = {"expired": -40 * 60, "clock_ahead": 30}.get(self.fault)
+        if shift is not None:
+            # The whole assertion as issued ``shift`` seconds from now (valid for five minutes from then).
+            def at(seconds: int) -> str:
+                moment = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=shift + seconds)
+                return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+            assertion.issue_instant = at(0)
+            assertion.conditions.not_before = at(0)
+            assertion.conditions.not_on_or_after = at(300)
             for confirmation in assertion.subject.subject_confirmation:
-                confirmation.subject_confirmation_data.not_on_or_after = past
+                confirmation.subject_confirmation_data.not_on_or_after = at(300)
+            for statement in assertion.authn_statement:
+                statement.authn_instant = at(0)
         if self.fault == "wrong_audience":
             assertion.conditions.audience_restriction[0].audience[0].text = "https://anderer-dienst.example/metadata"
         return assertion
