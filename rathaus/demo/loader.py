@@ -19,6 +19,7 @@ from rathaus import formengine
 from rathaus.applications.services import publish_form
 from rathaus.catalog.models import Service
 from rathaus.catalog.services import import_catalog
+from rathaus.demo.fileplan import load_file_plan
 from rathaus.identity.models import IdentityProvider, Profile, StaffRole, User
 from rathaus.identity.providers.registry import identity_plugins
 from rathaus.tenants.models import Domain, Municipality, OrgUnit
@@ -73,6 +74,7 @@ def _load_data(idp_url: str) -> tuple[list[DemoLogin], Municipality]:
     tenant = _municipality(data["municipality"])
     units = _org_units(tenant, data["org_units"])
     import_catalog(tenant=tenant, document={"life_situations": data["life_situations"], "services": data["services"]})
+    load_file_plan(tenant, load_json("aktenplan.json"), units)
     logins += _staff(tenant, units)
     logins += _citizens(tenant)
     _identity_provider(tenant, idp_url)
@@ -95,6 +97,7 @@ def _load_data(idp_url: str) -> tuple[list[DemoLogin], Municipality]:
         tenant=second,
         document={"life_situations": data["life_situations"], "services": data["services"][:12]},
     )
+    load_file_plan(second, load_json("aktenplan.json"), second_units)
     logins += _staff(second, second_units, domain="beispielheim.de", only=("admin",))
     logins.append(_operator())
     return logins, tenant
