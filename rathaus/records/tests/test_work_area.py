@@ -163,7 +163,7 @@ def test_claim_dates_note_and_due_list(tclient: Any, tenant: Any, unit_a: Any, p
         assert action in actions
     assert journal.verify(tenant.pk).ok
     history = tclient.get(url).content.decode()
-    assert "case.note_added" in history
+    assert "Vermerk geschrieben" in history and "Vorgang geöffnet" in history
 
 
 @pytest.mark.django_db
