@@ -338,3 +338,36 @@ def test_only_the_records_manager_lists_and_only_own_files(
     assert [i.file_id for i in run.items.all()] == [mine.pk]
     assert theirs.pk not in [i.file_id for i in DisposalItem.objects.unscoped()]
     assert actions(tenant).count(("disposal.created", "refused")) == 2
+
+
+def test_only_what_the_archive_confirmed_is_deleted(
+    tenant: Any, unit: Any, manager: Any, lead: Any, schema: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    archive_plan = plan(tenant, "00.01", "A")
+    one = filed(tenant, unit, archive_plan, "Eins", b"eins")
+    two = filed(tenant, unit, archive_plan, "Zwei", b"zwei")
+    run = retention.create_run(tenant=tenant, user=manager, cutoff=timezone.localdate())
+    retention.approve_run(run=run, user=lead)
+    run.refresh_from_db()
+    retention.execute_run(run=run, user=manager)
+    run.refresh_from_db()
+    retention.import_appraisal(
+        run=run, user=manager, data=appraisal(str(run.process_id), {str(one.uuid): "A", str(two.uuid): "A"})
+    )
+    run.refresh_from_db()
+    retention.build_transfer(run=run, user=manager)
+    run.refresh_from_db()
+    receipt = confirmation(str(run.process_id), {str(one.uuid): True, str(two.uuid): False})
+    valid(schema, receipt)
+    with django_capture_on_commit_callbacks(execute=True):
+        retention.import_confirmation(run=run, user=manager, data=receipt)
+    one.refresh_from_db()
+    two.refresh_from_db()
+    run.refresh_from_db()
+    assert one.status == CaseFile.Status.ARCHIVED and not blob_exists(keys_of(one)[0])
+    assert two.status == CaseFile.Status.OFFERED and blob_exists(keys_of(two)[0])  # import failed: kept
+    assert run.status == DisposalRun.Status.TRANSFERRED
+    unknown = confirmation(str(run.process_id), {str(uuid.uuid4()): True})
+    with pytest.raises(xdomea.XdomeaError):
+        retention.import_confirmation(run=run, user=manager, data=unknown)
+    assert blob_exists(keys_of(two)[0])
