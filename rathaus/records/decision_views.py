@@ -139,11 +139,12 @@ def new(request: TenantRequest, case_uuid: uuid.UUID) -> HttpResponse:
     )
 
 
-def _int(value: Any) -> int | None:
+def _int(value: Any) -> int:
+    """The number typed, or 0 (no row has it) for anything else."""
     try:
-        return int(value)
+        return int(str(value)[:20])
     except (TypeError, ValueError):
-        return None
+        return 0
 
 
 STEPS = {"edit", "submit", "approve", "send_back", "seal", "supersede"}
