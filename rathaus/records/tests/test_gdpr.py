@@ -22,7 +22,7 @@ def test_the_access_export_has_everything_about_the_person_and_nothing_else(tena
     citizen = CitizenFactory(tenant=tenant)
     mia = Party.objects.create(tenant=tenant, name="Mia Muster", account=citizen, email="mia@example.org")
     mia_again = Party.objects.create(tenant=tenant, name="Mia Muster (Gewerbe)", account=citizen)
-    other = Party.objects.create(tenant=tenant, name="Otto Anders")
+    other = Party.objects.create(tenant=tenant, name="Otto Anders", account=CitizenFactory(tenant=tenant))
     filed(tenant, unit, plan(tenant, "1", "V"), "Hundesteuer Bello", b"Bello", party=mia)
     filed(tenant, unit, plan(tenant, "2", "A"), "Gewerbe Muster", b"Gewerbe", party=mia_again, closed=None)
     filed(tenant, unit, plan(tenant, "3", "V"), "Otto", b"Otto", party=other)
