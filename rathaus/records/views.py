@@ -197,10 +197,15 @@ def _run(request: TenantRequest, case: Case, action: str) -> None:
         )
         messages.success(request, _("Das Dokument ist zur Akte genommen."))
     elif action == "handover":
-        form = HandOverForm(post, units=_units(request, case))
-        if not form.is_valid():
-            raise ValidationFailed(_("Bitte wählen Sie eine Organisationseinheit aus."), errors=[{"field": "unit"}])
-        work.hand_over(case=case, unit_id=form.cleaned_data["unit"], actor=actor, reason=form.cleaned_data["reason"])
+        handover = HandOverForm(post, units=_units(request, case))
+        if not handover.is_valid():
+            raise ValidationFailed(
+                _("Bitte wählen Sie eine Organisationseinheit aus und schreiben Sie den Grund ohne Steuerzeichen."),
+                errors=[{"field": "unit"}],
+            )
+        work.hand_over(
+            case=case, unit_id=handover.cleaned_data["unit"], actor=actor, reason=handover.cleaned_data["reason"]
+        )
         messages.success(request, _("Der Vorgang ist abgegeben."))
     elif action == "status":
         work.change_status(
