@@ -25,6 +25,7 @@ urlpatterns = [
     path("intern/formulare/", include("rathaus.applications.form_urls")),
     path("intern/akten/", include("rathaus.records.urls")),
     path("intern/bescheide/", include("rathaus.records.decision_urls")),
+    path("intern/aussonderung/", include("rathaus.records.retention_urls")),
     path("bescheid-pruefen/", include("rathaus.records.verify_urls")),
     path("zahlung/", include("rathaus.payments.urls")),
     path("antraege/", include("rathaus.applications.urls")),
