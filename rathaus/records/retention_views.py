@@ -1,0 +1,131 @@
+"""Staff pages of the Aussonderung (/intern/aussonderung/): runs, four-eyes approval, the xdomea exchange.
+
+The records manager (administration) creates runs and exchanges the messages with the archive; a unit lead
+approves. Every step is in ``retention.py`` (which journals it, refusals too); these views only ask it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rathaus.identity.decorators import staff_required
+from rathaus.identity.permissions import ADMIN_ROLE, Role
+from rathaus.tenants.http import TenantRequest
+
+from . import retention, xdomea
+from .models import ArchiveExchange, DisposalRun
+
+ROLES = (ADMIN_ROLE, Role.UNIT_LEAD)
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+def _run(request: TenantRequest, run_uuid: uuid.UUID) -> DisposalRun:
+    run = DisposalRun.objects.for_tenant(request.tenant).filter(uuid=run_uuid).first()
+    if run is None:
+        raise Http404
+    return run
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(*ROLES)
+def index(request: TenantRequest) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            cutoff = dt.date.fromisoformat(request.POST.get("cutoff", "").strip()[:10])
+        except ValueError:
+            messages.error(request, _("Bitte geben Sie einen Stichtag im Format JJJJ-MM-TT an."))
+            return redirect("retention:index")
+        try:
+            run = retention.create_run(tenant=request.tenant, user=request.user, cutoff=cutoff)
+        except retention.RetentionError as exc:
+            messages.error(request, str(exc))
+            return redirect("retention:index")
+        return redirect("retention:run", run.uuid)
+    runs = DisposalRun.objects.for_tenant(request.tenant).select_related("created_by", "approved_by")
+    today = timezone.localdate()
+    return render(
+        request,
+        "records/retention/index.html",
+        {
+            "runs": runs[:100],
+            "today": today,
+            "due": len(retention.due_files(request.tenant.pk, today)),
+            "manager": retention.is_records_manager(request.user, request.tenant),
+        },
+    )
+
+
+@require_GET
+@staff_required(*ROLES)
+def run_detail(request: TenantRequest, run_uuid: uuid.UUID) -> HttpResponse:
+    run = _run(request, run_uuid)
+    return render(
+        request,
+        "records/retention/run.html",
+        {
+            "run": run,
+            "items": run.items.select_related("file", "file__plan_unit"),
+            "exchanges": run.exchanges.all(),
+            "manager": retention.is_records_manager(request.user, request.tenant),
+            "S": DisposalRun.Status,
+        },
+    )
+
+
+@require_POST
+@staff_required(*ROLES)
+def run_action(request: TenantRequest, run_uuid: uuid.UUID) -> HttpResponse:
+    run = _run(request, run_uuid)
+    action = request.POST.get("action", "")
+    upload = request.FILES.get("message")
+    try:
+        if action == "approve":
+            retention.approve_run(run=run, user=request.user)
+            messages.success(request, _("Die Aussonderung ist freigegeben."))
+        elif action == "execute":
+            retention.execute_run(run=run, user=request.user)
+            messages.success(request, _("Ausgeführt: V-Akten vernichtet, A/B-Akten dem Archiv angeboten (0501)."))
+        elif action == "transfer":
+            retention.build_transfer(run=run, user=request.user)
+            messages.success(request, _("Die Aussonderung (0503) ist erstellt."))
+        elif action in ("0502", "0506"):
+            if upload is None or upload.size > MAX_UPLOAD:
+                messages.error(request, _("Bitte wählen Sie eine xdomea-Nachricht (höchstens 20 MB)."))
+                return redirect("retention:run", run.uuid)
+            data = upload.read()
+            if action == "0502":
+                retention.import_appraisal(run=run, user=request.user, data=data)
+                messages.success(request, _("Die Bewertung des Archivs (0502) ist übernommen."))
+            else:
+                retention.import_confirmation(run=run, user=request.user, data=data)
+                messages.success(request, _("Die Importbestätigung (0506) ist übernommen."))
+        else:
+            raise Http404
+    except retention.RetentionError as exc:
+        messages.error(request, str(exc))
+    except xdomea.XdomeaError as exc:
+        messages.error(
+            request, _("Die Nachricht wurde abgelehnt: %(problems)s") % {"problems": "; ".join(exc.problems[:20])}
+        )
+    return redirect("retention:run", run.uuid)
+
+
+@require_GET
+@staff_required(ADMIN_ROLE)
+def exchange_download(request: TenantRequest, run_uuid: uuid.UUID, pk: int) -> HttpResponse:
+    run = _run(request, run_uuid)
+    exchange = ArchiveExchange.objects.for_tenant(request.tenant).filter(run=run, pk=pk).first()
+    if exchange is None:
+        raise Http404
+    kind = "application/zip" if exchange.name.endswith(".zip") else "application/xml"
+    response = HttpResponse(bytes(exchange.content), content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="{exchange.name}"'
+    return response
