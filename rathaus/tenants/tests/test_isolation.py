@@ -30,7 +30,7 @@ from rathaus.catalog.models import Service
 from rathaus.identity.services import verification_token
 from rathaus.identity.tests.factories import PASSWORD, login_citizen, login_staff
 from rathaus.identity.trust import SESSION_KEY as TRUST_SESSION_KEY
-from rathaus.records.models import Case, Document
+from rathaus.records.models import Case, Decision, Document
 
 from .world import MARKER, build_town, changes, owned_rows, owned_tables, owner_lookup, pdf_with, readable
 
@@ -67,10 +67,18 @@ def parameters(route: str) -> list[str]:
 @pytest.fixture
 def world(tenant: Any, other_tenant: Any, fake_scanner: Any) -> dict[str, Any]:
     """Two municipalities with a full set of data; everything of B carries the marker; B has one number more."""
-    return {
+    towns = {
         "alpha": build_town(tenant, "alpha"),
         MARKER: build_town(other_tenant, MARKER, extra_application=True),
     }
+    b = towns[MARKER]
+    case = Case.objects.for_tenant(other_tenant).order_by("pk").first()
+    assert case is not None
+    Decision.objects.create(
+        tenant=other_tenant, case=case, reference=f"{case.reference}-B1", title=MARKER, body=MARKER,
+        remedy_notice=MARKER, author=b["staff"],
+    )  # fmt: skip
+    return towns
 
 
 def _identifiers(route: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str, list[tuple[str, bool]]]:
@@ -87,6 +95,9 @@ def _identifiers(route: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str, 
     # The E-Akte: B's forwarded application is filed as a case with documents (records.consumers).
     only_b += [("case_uuid", str(u)) for u in Case.objects.for_tenant(b["tenant"]).values_list("uuid", flat=True)]
     documents = Document.objects.for_tenant(b["tenant"]).order_by("pk").values_list("uuid", flat=True)[:2]
+    only_b += [
+        ("decision_uuid", str(u)) for u in Decision.objects.for_tenant(b["tenant"]).values_list("uuid", flat=True)
+    ]
     only_b += [("document_uuid", str(u)) for u in documents]
     values: dict[str, list[tuple[str, bool]]] = {}
     for name, value in only_b:
