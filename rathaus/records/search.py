@@ -267,13 +267,13 @@ def _matching(user: User | AnonymousUser, tenant: Municipality, query: str) -> t
 
 def _filtered(cases: QuerySet[Case], filters: Mapping[str, str], skip: str = "") -> QuerySet[Case]:
     for name in FACETS:
-        value = filters.get(name)
+        value: str | int | None = filters.get(name)
         if name == skip or not value:
             continue
         if name == "unit":
-            if not str(value).isdigit():
+            if not str(value).isdigit() or len(str(value)) > 18:  # a primary key (bigint), nothing else
                 return cases.none()
-            value = int(value)
+            value = int(str(value))
         cases = cases.filter(**{_FACET_FIELDS[name]: value})
     return cases
 
