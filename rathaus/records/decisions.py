@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.template import Context, Engine, TemplateSyntaxError
 from django.template.base import Lexer, TokenType
@@ -292,22 +292,28 @@ def draft(*, case: Case, template: DecisionTemplate, author: User, actor: Actor)
     context = placeholders(case, template.fee_amount)
     body = fill(template.body, context)
     notice = fill(template.remedy_notice, context)
-    with transaction.atomic():
-        count = Decision.objects.for_tenant(case.tenant_id).filter(case=case).count()
-        decision = Decision.objects.create(
-            tenant_id=case.tenant_id,
-            case=case,
-            template=template,
-            reference=f"{case.reference}-B{count + 1}",
-            title=template.title,
-            body=body,
-            remedy_notice=notice,
-            four_eyes=template.four_eyes,
-            fee_amount=template.fee_amount,
-            fee_label=template.fee_label,
-            author=author,
-        )
-        _record(decision, actor, "decision.drafted", template=template.pk)
+    try:
+        with transaction.atomic():
+            Case.objects.for_tenant(case.tenant_id).select_for_update().filter(pk=case.pk).first()  # numbers in turn
+            count = Decision.objects.for_tenant(case.tenant_id).filter(case=case).count()
+            decision = Decision.objects.create(
+                tenant_id=case.tenant_id,
+                case=case,
+                template=template,
+                reference=f"{case.reference}-B{count + 1}",
+                title=template.title,
+                body=body,
+                remedy_notice=notice,
+                four_eyes=template.four_eyes,
+                fee_amount=template.fee_amount,
+                fee_label=template.fee_label,
+                author=author,
+            )
+            _record(decision, actor, "decision.drafted", template=template.pk)
+    except IntegrityError:  # another draft of the same case took the number a moment earlier (SQLite)
+        raise DecisionError(
+            _("Gerade wurde ein anderer Bescheid zu diesem Vorgang angelegt. Bitte erneut versuchen.")
+        ) from None
     return decision
 
 
@@ -512,6 +518,7 @@ def supersede(*, decision: Decision, author: User, actor: Actor) -> Decision:
             raise _refuse(locked, actor, "decision.superseded", _("Nur ein gesiegelter Bescheid kann ersetzt werden."))
         if Decision.objects.for_tenant(locked.tenant_id).filter(supersedes=locked).exists():
             raise _refuse(locked, actor, "decision.superseded", _("Dieser Bescheid wird bereits ersetzt."))
+        Case.objects.for_tenant(locked.tenant_id).select_for_update().filter(pk=locked.case_id).first()
         count = Decision.objects.for_tenant(locked.tenant_id).filter(case_id=locked.case_id).count()
         new = Decision.objects.create(
             tenant_id=locked.tenant_id,
