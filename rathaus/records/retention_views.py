@@ -97,7 +97,7 @@ def run_action(request: TenantRequest, run_uuid: uuid.UUID) -> HttpResponse:
             retention.build_transfer(run=run, user=request.user)
             messages.success(request, _("Die Aussonderung (0503) ist erstellt."))
         elif action in ("0502", "0506"):
-            if upload is None or upload.size > MAX_UPLOAD:
+            if upload is None or (upload.size or 0) > MAX_UPLOAD:
                 messages.error(request, _("Bitte wählen Sie eine xdomea-Nachricht (höchstens 20 MB)."))
                 return redirect("retention:run", run.uuid)
             data = upload.read()

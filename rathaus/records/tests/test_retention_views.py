@@ -17,9 +17,9 @@ BASE = "/intern/aussonderung/"
 
 def test_the_run_over_http(tclient: Any, tenant: Any, other_tenant: Any) -> None:
     unit = OrgUnitFactory(tenant=tenant, key="FB32", name="Ordnungsamt")
-    manager = StaffFactory(tenant=tenant, email="reg@alpha.test", roles=["tenant_admin"])
-    lead = StaffFactory(tenant=tenant, email="lead@alpha.test", roles=["unit_lead"])
-    worker = StaffFactory(tenant=tenant, email="sb@alpha.test", roles=["caseworker"])
+    manager: Any = StaffFactory(tenant=tenant, email="reg@alpha.test", roles=["tenant_admin"])
+    lead: Any = StaffFactory(tenant=tenant, email="lead@alpha.test", roles=["unit_lead"])
+    worker: Any = StaffFactory(tenant=tenant, email="sb@alpha.test", roles=["caseworker"])
     a = filed(tenant, unit, plan(tenant, "00.01", "A"), "Bauakte Mühlweg", b"A")
 
     assert tclient.get(BASE).status_code == 302  # login first
@@ -65,7 +65,7 @@ def test_the_run_over_http(tclient: Any, tenant: Any, other_tenant: Any) -> None
     assert tclient.get(f"{BASE}{run.uuid}/nachricht/{transfer.pk}/")["Content-Type"] == "application/zip"
     assert CaseFile.objects.for_tenant(tenant).get(pk=a.pk).status == CaseFile.Status.OFFERED
 
-    foreign_admin = StaffFactory(tenant=other_tenant, email="admin@beta.test", roles=["tenant_admin"])
+    foreign_admin: Any = StaffFactory(tenant=other_tenant, email="admin@beta.test", roles=["tenant_admin"])
     tclient.defaults["HTTP_HOST"] = f"{other_tenant.slug}.testserver"
     login_staff(tclient, foreign_admin)
     assert tclient.get(f"{BASE}{run.uuid}/").status_code == 404

@@ -14,7 +14,7 @@ import pytest
 from asn1crypto import cms
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -46,12 +46,9 @@ def verify_token(token: bytes, certificate: x509.Certificate, anchor_hash: str) 
     attributes = {a["type"].native: a["values"][0] for a in signer["signed_attrs"]}
     assert attributes["message_digest"].native == hashlib.sha256(content.contents).digest()
     signed_bytes = signer["signed_attrs"].untag().dump()  # signature is over the attributes as a SET
-    certificate.public_key().verify(  # type: ignore[union-attr, call-arg]
-        signer["signature"].native,
-        signed_bytes,
-        padding.PKCS1v15(),
-        hashes.SHA256(),  # type: ignore[arg-type]
-    )
+    public_key = certificate.public_key()
+    assert isinstance(public_key, rsa.RSAPublicKey)
+    public_key.verify(signer["signature"].native, signed_bytes, padding.PKCS1v15(), hashes.SHA256())
 
 
 def test_the_daily_anchor_is_timestamped_by_the_authority(tenant: Any, settings: Any, tsa: Any) -> None:
