@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from rathaus.identity.models import User
 
 PAGE_SIZE = 20
+# Above this many hits the page is ordered by recency, not by rank: ranking reads every hit's vector, which
+# costs a second and more for a broad word over thousands of cases; a broad query is narrowed by the facets.
+RANK_LIMIT = 500
 MAX_TERMS = 12
 MAX_TERM_LENGTH = 60
 FACETS = ("status", "service", "unit")
@@ -291,7 +294,8 @@ def search_cases(
     """Search the cases ``user`` may see in ``tenant``.
 
     ``query``: free text (words are ANDed, each also as a prefix; stemmed in German); an Aktenzeichen or
-    application number also matches exactly. Empty query: all visible cases, newest first.
+    application number also matches exactly. Best match first up to ``RANK_LIMIT`` hits, newest first above
+    it. Empty query: all visible cases, newest first.
     ``filters``: ``{"status": Case.Status value, "service": LeiKa key, "unit": OrgUnit pk}`` (strings as from a
     GET form; unknown keys are ignored). ``page``: 1-based, clamped into range.
     Returns :class:`SearchResult`: ``results`` (cases with ``file``, ``owner_unit`` and ``file.party``
@@ -313,7 +317,7 @@ def search_cases(
     page = min(max(1, int(page)), pages)
     offset = (page - 1) * page_size
     ordered = _filtered(matching, filters).select_related("file", "file__party", "owner_unit")
-    if rank is not None:
+    if rank is not None and total <= RANK_LIMIT:
         ordered = ordered.annotate(rank=rank).order_by(F("rank").desc(nulls_first=True), "-opened_at", "-pk")
     else:
         ordered = ordered.order_by("-opened_at", "-pk")

@@ -218,3 +218,16 @@ def test_any_query_text_is_answered_without_error(tenant: Any, query: str) -> No
     result = search.search_cases(admin, tenant, query, {"status": query, "service": query, "unit": query})
     assert result.total >= 0
     assert connection.vendor in {"sqlite", "postgresql"}
+
+
+@pytest.mark.django_db
+def test_best_match_first_and_newest_first_above_the_rank_limit(
+    tenant: Any, units: Any, plan: Any, monkeypatch: Any
+) -> None:
+    a, _ = units
+    anna = staff(tenant, a, "anna@alpha.test")
+    in_subject = make_case(tenant, a, plan, "Lindenallee Baumpflege")
+    in_text = make_case(tenant, a, plan, "Eingang", text="Schreiben über Gebühren, Fristen und die Lindenallee")
+    assert [c.pk for c in found(anna, tenant, "Lindenallee")] == [in_subject.pk, in_text.pk]
+    monkeypatch.setattr(search, "RANK_LIMIT", 1)
+    assert [c.pk for c in found(anna, tenant, "Lindenallee")] == [in_text.pk, in_subject.pk]
