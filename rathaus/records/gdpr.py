@@ -22,10 +22,12 @@ from .models import Case, CaseFile, DocumentVersion, Party
 from .retention import ERASED, erase_party_if_done
 
 
-def parties_of(*, tenant_id: int, account: Any = None, party: Party | None = None) -> list[Party]:
+def parties_of(*, tenant_id: int, account: Any = None, party: Party | None = None, email: str = "") -> list[Party]:
     query = Q(pk=party.pk) if party is not None else Q(pk__in=[])
     if account is not None:
         query |= Q(account=account)
+    if email:
+        query |= Q(email__iexact=email) | Q(account__email__iexact=email)
     return list(Party.objects.for_tenant(tenant_id).filter(query).order_by("pk"))
 
 
@@ -33,10 +35,12 @@ def _date(value: Any) -> str | None:
     return value.isoformat() if value else None
 
 
-def access_export(*, tenant_id: int, actor: Actor, account: Any = None, party: Party | None = None) -> dict[str, Any]:
+def access_export(
+    *, tenant_id: int, actor: Actor, account: Any = None, party: Party | None = None, email: str = ""
+) -> dict[str, Any]:
     """Everything about the person across files, cases and documents (metadata and text; bytes via
     :func:`access_export_zip`)."""
-    parties = parties_of(tenant_id=tenant_id, account=account, party=party)
+    parties = parties_of(tenant_id=tenant_id, account=account, party=party, email=email)
     files = CaseFile.objects.for_tenant(tenant_id).filter(party__in=parties).select_related("plan_unit")
     result: dict[str, Any] = {
         "parties": [{"name": p.name, "kind": p.kind, "address": p.address, "email": p.email} for p in parties],
@@ -101,10 +105,12 @@ def access_export(*, tenant_id: int, actor: Actor, account: Any = None, party: P
     return result
 
 
-def access_export_zip(*, tenant_id: int, actor: Actor, account: Any = None, party: Party | None = None) -> bytes:
+def access_export_zip(
+    *, tenant_id: int, actor: Actor, account: Any = None, party: Party | None = None, email: str = ""
+) -> bytes:
     """The export as a zip: ``auskunft.json`` plus every document version whose content is still kept."""
-    data = access_export(tenant_id=tenant_id, actor=actor, account=account, party=party)
-    parties = parties_of(tenant_id=tenant_id, account=account, party=party)
+    data = access_export(tenant_id=tenant_id, actor=actor, account=account, party=party, email=email)
+    parties = parties_of(tenant_id=tenant_id, account=account, party=party, email=email)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("auskunft.json", json.dumps(data, ensure_ascii=False, indent=2))

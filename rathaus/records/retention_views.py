@@ -20,7 +20,8 @@ from rathaus.identity.decorators import staff_required
 from rathaus.identity.permissions import ADMIN_ROLE, Role
 from rathaus.tenants.http import TenantRequest
 
-from . import retention, xdomea
+from . import gdpr, retention, xdomea
+from .journal import Actor
 from .models import ArchiveExchange, DisposalRun
 
 ROLES = (ADMIN_ROLE, Role.UNIT_LEAD)
@@ -129,3 +130,23 @@ def exchange_download(request: TenantRequest, run_uuid: uuid.UUID, pk: int) -> H
     response = HttpResponse(bytes(exchange.content), content_type=kind)
     response["Content-Disposition"] = f'attachment; filename="{exchange.name}"'
     return response
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(ADMIN_ROLE)
+def access_export(request: TenantRequest) -> HttpResponse:
+    """GDPR Art. 15: everything the E-Akte keeps about one person (by e-mail address), as a zip."""
+    email = request.POST.get("email", "").strip()[:254] if request.method == "POST" else ""
+    if request.method == "POST":
+        if "@" not in email or "\x00" in email or not email.isprintable():
+            messages.error(request, _("Bitte geben Sie eine E-Mail-Adresse an."))
+        elif not gdpr.parties_of(tenant_id=request.tenant.pk, email=email):
+            messages.error(request, _("Zu dieser Adresse ist in der E-Akte niemand verzeichnet."))
+        else:
+            data = gdpr.access_export_zip(
+                tenant_id=request.tenant.pk, actor=Actor.of_request(request, ADMIN_ROLE), email=email
+            )
+            response = HttpResponse(data, content_type="application/zip")
+            response["Content-Disposition"] = 'attachment; filename="auskunft-e-akte.zip"'
+            return response
+    return render(request, "records/retention/access.html", {"email": email})

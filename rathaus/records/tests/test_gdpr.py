@@ -54,3 +54,25 @@ def test_erasure_waits_for_the_last_file(tenant: Any) -> None:
     mia.refresh_from_db()
     assert (mia.name, mia.address) == (retention.ERASED, "")
     assert JournalEntry.objects.filter(tenant=tenant, action="party.erased").count() == 1
+
+
+def test_the_access_export_page(tclient: Any, tenant: Any) -> None:
+    from rathaus.identity.tests.factories import StaffFactory, login_staff
+
+    unit = OrgUnitFactory(tenant=tenant, key="FB32", name="Ordnungsamt")
+    admin: Any = StaffFactory(tenant=tenant, email="reg@alpha.test", roles=["tenant_admin"])
+    lead: Any = StaffFactory(tenant=tenant, email="lead@alpha.test", roles=["unit_lead"])
+    citizen = CitizenFactory(tenant=tenant, email="mia@example.org")
+    mia = Party.objects.create(tenant=tenant, name="Mia Muster", account=citizen)
+    filed(tenant, unit, plan(tenant, "1", "V"), "Hundesteuer Bello", b"Bello", party=mia)
+    url = "/intern/aussonderung/auskunft/"
+    login_staff(tclient, lead)
+    assert tclient.post(url, {"email": "mia@example.org"}).status_code == 403
+    login_staff(tclient, admin)
+    assert tclient.post(url, {"email": "mi\x00a@example.org"}).status_code == 200  # refused, no 500
+    assert "niemand" in tclient.post(url, {"email": "otto@example.org"}).content.decode()
+    response = tclient.post(url, {"email": "MIA@example.org"})
+    assert response["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.content)) as z:
+        assert b"Bello" in {z.read(n) for n in z.namelist()}
+    assert JournalEntry.objects.filter(tenant=tenant, action="gdpr.access_exported", actor_id=admin.pk).exists()
