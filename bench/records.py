@@ -1,0 +1,358 @@
+"""E-Akte benchmark on PostgreSQL: journal verification, work queue and full-text search, each with a baseline.
+
+    .venv/bin/python bench/records.py [--entries 1000000] [--cases 20000] [--docs 200000] [--users 20]
+
+Every run from scratch: drops and creates the database ``rathaus_bench_records`` (``--pg-url``), migrates.
+
+1. Journal: bulk-loads a valid hash chain of ``--entries`` entries for one municipality (hashes computed with
+   ``journal._canonical``/``chain_hash``, rows by COPY), then times ``rathaus audit verify`` (the command as an
+   operator runs it). Baseline in the same run: SHA-256 over the same canonical bytes in a loop (no database).
+2. Work queue and search: ``--cases`` cases in ``--cases``/2 files across 10 units, ``--docs`` documents with
+   one version each and German text; the search index is built by ``search.rebuild_all``. Then ``--users``
+   threads (one DB connection each, as gunicorn workers would have) act as caseworkers of different units and
+   run for ``--duration`` seconds each phase: the queue (``selectors.cases_visible_to`` → open cases of my
+   units by due date, first page + count), the full-text search (``search.search_cases`` with facets) and the
+   baseline (one plain indexed ``SELECT`` of a case by primary key). p50/p95 per phase.
+   This measures the selectors in-process, not over HTTP (no gunicorn, no locust): the database work and
+   its concurrency are what is measured (HTTP load on the work-area pages through locust is not part of it yet).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+WORDS = [
+    "Hund",
+    "Hunde",
+    "Hundesteuer",
+    "Bello",
+    "Dackel",
+    "Anmeldung",
+    "Abmeldung",
+    "Wohngeld",
+    "Miete",
+    "Einkommen",
+    "Bauantrag",
+    "Garage",
+    "Carport",
+    "Zaun",
+    "Grundstück",
+    "Lindenweg",
+    "Ahornstraße",
+    "Gewerbe",
+    "Gaststätte",
+    "Sondernutzung",
+    "Gehweg",
+    "Baum",
+    "Fällung",
+    "Sperrmüll",
+    "Bescheid",
+    "Widerspruch",
+    "Nachweis",
+    "Kontoauszug",
+    "Lohnabrechnung",
+    "Mietvertrag",
+    "Geburtsurkunde",
+    "Personalausweis",
+    "Antrag",
+    "Frist",
+    "Zahlung",
+    "Gebühr",
+    "Erstattung",
+    "Kita",
+    "Betreuung",
+    "Elterngeld",
+    "Parkausweis",
+    "Kennzeichen",
+    "Fahrzeug",
+    "Zulassung",
+]
+SYLLABLES = [a + b for a in "bdklmnrst" for b in "aeio"]
+FILLER = sorted({"".join(random.Random(n).choices(SYLLABLES, k=3)) + "ung" for n in range(20000)})
+QUERIES = ["Hunde", "Wohngeld Miete", "Bauantrag Garage", "Lindenweg", "Gebühr", "Sondernutzung Gehweg", "Müller"]
+SURNAMES = [
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Schulz",
+    "Hoffmann",
+    "Koch",
+    "Richter",
+    "Wolf",
+]
+
+
+def document_text(rnd: random.Random) -> str:
+    """40 words: filler words with a Zipf-like spread, and a topic word now and then (about 3 per document)."""
+    return " ".join(
+        rnd.choice(WORDS) if rnd.random() < 0.08 else FILLER[min(int(rnd.paretovariate(1.0)) - 1, len(FILLER) - 1)]
+        for _ in range(40)
+    )
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/rathaus_bench_records")
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--cases", type=int, default=20_000)
+    parser.add_argument("--docs", type=int, default=200_000)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--duration", type=int, default=20, help="seconds per load phase")
+    parser.add_argument("--parts", default="journal,load", help="comma-separated subset")
+    return parser.parse_args()
+
+
+def setup(pg_url: str) -> None:
+    import psycopg
+
+    name = pg_url.rsplit("/", 1)[1]
+    with psycopg.connect(pg_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = pg_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rathaus.settings.test")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def copy_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg 3
+        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def bench_journal(entries: int) -> dict[str, float]:
+    from django.core.management import call_command
+
+    from rathaus.records import journal
+    from rathaus.records.models import JournalHead
+    from rathaus.tenants.models import Municipality
+
+    tenant = Municipality.objects.create(slug="journal", name="Journalstadt", ags="05999100")
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    prev = journal.GENESIS
+    rows = []
+    canonicals = []
+    t0 = time.perf_counter()
+    for seq in range(1, entries + 1):
+        at = start + dt.timedelta(seconds=seq)
+        detail = {"version": seq % 7} if seq % 3 else {}
+        fields = dict(
+            tenant_id=tenant.pk,
+            seq=seq,
+            at=at,
+            actor_id=None,
+            actor="Posteingang (automatisch)",
+            role="system",
+            action="case.read",
+            object_type="case",
+            object_id=f"92.01-2026-{seq:06d}/1",
+            outcome="done",
+            remote_addr="",
+            detail=detail,
+        )
+        canonical = journal._canonical(**fields)
+        canonicals.append(canonical)
+        h = journal.chain_hash(prev, canonical)
+        rows.append(
+            (tenant.pk, seq, at, None, fields["actor"], "system", "case.read", "case", fields["object_id"], "done", "",
+             json.dumps(detail), prev, h)
+        )  # fmt: skip
+        prev = h
+    generate = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    columns = (
+        "tenant_id seq at actor_id actor role action object_type object_id outcome remote_addr detail prev_hash hash"
+    )
+    copy_rows("records_journalentry", columns.split(), rows)
+    JournalHead.objects.create(tenant_id=tenant.pk, seq=entries, hash=prev)
+    load = time.perf_counter() - t0
+    del rows
+    # Baseline: the bare hashing of the same bytes (no database, no JSON encoding).
+    t0 = time.perf_counter()
+    p = journal.GENESIS
+    sha = hashlib.sha256
+    for canonical in canonicals:
+        p = sha(p.encode("ascii") + canonical).hexdigest()
+    raw = time.perf_counter() - t0
+    assert p == prev
+    out = io.StringIO()
+    t0 = time.perf_counter()
+    call_command("audit", "verify", "--tenant", "journal", stdout=out, stderr=out)
+    verify = time.perf_counter() - t0
+    print(out.getvalue().strip())
+    return {"generate_s": generate, "copy_s": load, "verify_s": verify, "raw_sha256_s": raw, "ratio": verify / raw}
+
+
+def load_cases(n_cases: int, n_docs: int) -> tuple[object, list]:
+    from django.utils import timezone
+
+    from rathaus.identity.models import StaffRole
+    from rathaus.identity.tests.factories import StaffFactory
+    from rathaus.records import search
+    from rathaus.records.models import FilePlanUnit
+    from rathaus.tenants.models import Municipality, OrgUnit
+
+    rnd = random.Random(9)
+    tenant = Municipality.objects.create(slug="akten", name="Aktenstadt", ags="05999101")
+    units = [OrgUnit.objects.create(tenant=tenant, key=f"FB{i}", name=f"Fachbereich {i}") for i in range(10)]
+    plan = FilePlanUnit.objects.create(tenant=tenant, code="92.01", title="Hundesteuer")
+    now = timezone.now()
+    today = timezone.localdate()
+    n_files = max(1, n_cases // 2)
+    t0 = time.perf_counter()
+    copy_rows(
+        "records_party",
+        ["id", "tenant_id", "kind", "name", "address", "email"],
+        [(i, tenant.pk, "person", f"{rnd.choice(SURNAMES)} {i}", "", "") for i in range(1, n_files + 1)],
+    )
+    copy_rows(
+        "records_casefile",
+        ["id", "uuid", "tenant_id", "reference", "plan_unit_id", "subject", "owner_unit_id", "party_id", "status", "confidentiality", "personal_data", "retention_years", "disposal", "legal_hold", "legal_hold_reason", "opened_at", "grouping_key"],  # noqa: E501
+        [
+            (i, __import__("uuid").uuid4(), tenant.pk, f"92.01-2026-{i:06d}", plan.pk,
+             f"{rnd.choice(WORDS)} {rnd.choice(SURNAMES)}", units[i % 10].pk, i, "open", "internal", True, 10, "V", False, "",  # noqa: E501
+             now, "")
+            for i in range(1, n_files + 1)
+        ],
+    )  # fmt: skip
+    statuses = ["new", "in_progress", "waiting", "decided", "closed"]
+    copy_rows(
+        "records_case",
+        ["id", "uuid", "tenant_id", "file_id", "number", "subject", "status", "owner_unit_id", "service_key", "application_number", "due_on", "opened_at"],  # noqa: E501
+        [
+            (i, __import__("uuid").uuid4(), tenant.pk, (i - 1) // 2 + 1, (i - 1) % 2 + 1,
+             f"{rnd.choice(WORDS)} {rnd.choice(WORDS)}", rnd.choice(statuses), units[((i - 1) // 2 + 1) % 10].pk,
+             rnd.choice(["99102013104000", "99107023037000", "99012070006000"]), f"A-2026-{i:06d}",
+             today + dt.timedelta(days=rnd.randint(-30, 60)), now)
+            for i in range(1, n_cases + 1)
+        ],
+    )  # fmt: skip
+    copy_rows(
+        "records_document",
+        ["id", "uuid", "tenant_id", "case_id", "kind", "title", "created_at", "origin"],
+        [
+            (i, __import__("uuid").uuid4(), tenant.pk, (i - 1) % n_cases + 1, "incoming", f"Eingang {i}", now, "")
+            for i in range(1, n_docs + 1)
+        ],
+    )  # fmt: skip
+    copy_rows(
+        "records_documentversion",
+        ["tenant_id", "document_id", "version", "sha256", "key", "name", "content_type", "size", "text", "created_at"],
+        [
+            (tenant.pk, i, 1, "0" * 64, "bench", "brief.txt", "text/plain", 100,
+             document_text(rnd), now)
+            for i in range(1, n_docs + 1)
+        ],
+    )  # fmt: skip
+    loaded = time.perf_counter() - t0
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ("records_party", "records_casefile", "records_case", "records_document"):
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+    t0 = time.perf_counter()
+    search.rebuild_all()
+    indexed = time.perf_counter() - t0
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"loaded {n_cases} cases / {n_docs} documents in {loaded:.1f} s, indexed in {indexed:.1f} s")
+    users = []
+    for i in range(10):
+        user = StaffFactory(tenant=tenant, email=f"sb{i}@akten.test")
+        StaffRole.objects.create(tenant=tenant, user=user, org_unit=units[i], role="caseworker")
+        users.append(user)
+    return tenant, users
+
+
+def run_phase(name: str, work, users: list, threads: int, duration: int) -> dict[str, float]:
+    from django.db import connection
+
+    latencies: list[float] = []
+    lock = threading.Lock()
+    stop = time.monotonic() + duration
+
+    def worker(k: int) -> None:
+        user = users[k % len(users)]
+        rnd = random.Random(k)
+        mine: list[float] = []
+        while time.monotonic() < stop:
+            t0 = time.perf_counter()
+            work(user, rnd)
+            mine.append(time.perf_counter() - t0)
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+
+    pool = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    latencies.sort()
+    q = statistics.quantiles(latencies, n=100)
+    return {"phase": name, "requests": len(latencies), "rps": len(latencies) / duration, "p50_ms": q[49] * 1000,
+            "p95_ms": q[94] * 1000}  # fmt: skip
+
+
+def bench_load(tenant, users: list, threads: int, duration: int) -> list[dict]:
+    from rathaus.records import search, selectors
+    from rathaus.records.models import Case
+
+    def baseline(user, rnd) -> None:
+        Case.objects.for_tenant(tenant).filter(pk=rnd.randint(1, 20000)).values_list("subject").first()
+
+    def queue(user, rnd) -> None:
+        cases = selectors.cases_visible_to(user, tenant).filter(status__in=["new", "in_progress", "waiting"])
+        list(cases.order_by("due_on", "pk")[:20])
+        cases.count()
+
+    def fulltext(user, rnd) -> None:
+        search.search_cases(user, tenant, rnd.choice(QUERIES))
+
+    return [run_phase(name, work, users, threads, duration) for name, work in
+            (("baseline SELECT by pk", baseline), ("work queue", queue), ("full-text search", fulltext))]  # fmt: skip
+
+
+def main() -> None:
+    args = parse_args()
+    setup(args.pg_url)
+    parts = args.parts.split(",")
+    print(f"# bench/records.py {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")
+    if "journal" in parts:
+        print(json.dumps({"journal_entries": args.entries, **bench_journal(args.entries)}, default=str))
+    if "load" in parts:
+        tenant, users = load_cases(args.cases, args.docs)
+        for row in bench_load(tenant, users, args.users, args.duration):
+            print(json.dumps(row))
+
+
+if __name__ == "__main__":
+    main()
