@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from rathaus.core.tenancy import TenantOwned
 
+from .immutable import ImmutableRow
+
 
 class Disposal(models.TextChoices):
     """xdomea Aussonderungsart: what happens to a file when its retention period has ended."""
@@ -226,10 +228,6 @@ class Document(TenantOwned):
 
     def __str__(self) -> str:
         return self.title
-
-
-class ImmutableRow(Exception):
-    """A document version (or journal entry) was about to be changed: they are written once."""
 
 
 class DocumentVersion(TenantOwned):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rathaus.core.tenancy import TenantOwned
 
-from .models import Case, Document, ImmutableRow
+from .immutable import ImmutableRow
 
 
 class DecisionTemplate(TenantOwned):
@@ -52,7 +52,7 @@ class Decision(TenantOwned):
         SEALED = "sealed", _("gesiegelt und zugestellt")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
+    case = models.ForeignKey("records.Case", on_delete=models.PROTECT, related_name="decisions")
     template = models.ForeignKey(DecisionTemplate, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     reference = models.CharField(_("Bescheidnummer"), max_length=100)
     title = models.CharField(_("Titel"), max_length=200)
@@ -75,7 +75,7 @@ class Decision(TenantOwned):
     sealed_at = models.DateTimeField(null=True, blank=True)
     seal_plugin = models.CharField(max_length=40, blank=True)
     sha256 = models.CharField(max_length=64, blank=True, db_index=True)  # of the sealed PDF
-    document = models.ForeignKey(Document, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    document = models.ForeignKey("records.Document", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     payment_reference = models.CharField(max_length=40, blank=True)
     supersedes = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"

@@ -169,7 +169,10 @@ def test_fee_rule_with_a_relative_date_is_priced_on_the_berlin_date(
         login_citizen(tclient, citizen, level="low")
         summary = tclient.get(f"/antraege/entwurf/{draft.uuid}/zusammenfassung/").content.decode()
         assert ("Eilzuschlag" in summary) is (fee > 0)
-        assert tclient.post(f"/antraege/entwurf/{draft.uuid}/zusammenfassung/")["Location"] == f"/antraege/{number}/eingereicht/"
+        assert (
+            tclient.post(f"/antraege/entwurf/{draft.uuid}/zusammenfassung/")["Location"]
+            == f"/antraege/{number}/eingereicht/"
+        )
     application = Application.objects.unscoped().get()
     assert application.fee_total == fee
     assert [line["label"] for line in application.fee_lines] == (["Eilzuschlag"] if fee else [])

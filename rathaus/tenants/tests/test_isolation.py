@@ -30,7 +30,7 @@ from rathaus.catalog.models import Service
 from rathaus.identity.services import verification_token
 from rathaus.identity.tests.factories import PASSWORD, login_citizen, login_staff
 from rathaus.identity.trust import SESSION_KEY as TRUST_SESSION_KEY
-from rathaus.records.models import Case, Decision, Document
+from rathaus.records.models import Case, Decision, DisposalRun, Document
 
 from .world import MARKER, build_town, changes, owned_rows, owned_tables, owner_lookup, pdf_with, readable
 
@@ -78,6 +78,8 @@ def world(tenant: Any, other_tenant: Any, fake_scanner: Any) -> dict[str, Any]:
         tenant=other_tenant, case=case, reference=f"{case.reference}-B1", title=MARKER, body=MARKER,
         remedy_notice=MARKER, author=b["staff"],
     )  # fmt: skip
+    # An Aussonderung run of B (its pages name it by uuid).
+    DisposalRun.objects.create(tenant=other_tenant, created_by=b["staff"], cutoff=case.opened_at.date())
     return towns
 
 
@@ -99,6 +101,7 @@ def _identifiers(route: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str, 
         ("decision_uuid", str(u)) for u in Decision.objects.for_tenant(b["tenant"]).values_list("uuid", flat=True)
     ]
     only_b += [("document_uuid", str(u)) for u in documents]
+    only_b += [("run_uuid", str(u)) for u in DisposalRun.objects.for_tenant(b["tenant"]).values_list("uuid", flat=True)]
     values: dict[str, list[tuple[str, bool]]] = {}
     for name, value in only_b:
         values.setdefault(name, []).append((value, True))
