@@ -21,3 +21,16 @@ STORAGES = {
 OIDC_VERIFY_SSL = os.environ.get("OIDC_VERIFY_SSL", "1") == "1"
 RATHAUS_RATELIMIT_STORE = "cache"  # the per-test cache, emptied before every test (conftest.py)
 WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic in tests
+
+# With REDIS_URL (the PostgreSQL lane) every pytest-xdist worker gets a Redis database of its own: conftest.py
+# empties the cache before every test (FLUSHDB), which must not wipe another worker's counters mid-test.
+if os.environ.get("REDIS_URL") and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    _worker = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw"))
+    _base, _, _db = os.environ["REDIS_URL"].rpartition("/")
+    _db_number = int(_db) if _db.isdigit() else 0
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"{_base}/{(_db_number - _worker) % 16}",
+        }
+    }
