@@ -23,6 +23,33 @@ from rathaus.tenants.http import TenantRequest
 
 from .models import IdentityProvider, User
 
+
+class ExternalLoginError(Exception):
+    """A login at an external provider (OIDC, SAML) that must stop. ``reason`` goes to the log; ``message``
+    (German) to the citizen."""
+
+    def __init__(self, reason: str, message: str, *, status: int = 400, **details: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.message = message
+        self.status = status
+        self.details = details
+
+
+def retry_message() -> str:
+    return _(
+        "Die Anmeldung mit Ihrem Nutzerkonto konnte nicht abgeschlossen werden. Bitte starten Sie die "
+        "Anmeldung noch einmal. Wenn es wieder nicht klappt, wenden Sie sich an Ihre Stadtverwaltung."
+    )
+
+
+def unavailable_message() -> str:
+    return _(
+        "Die Anmeldung mit diesem Nutzerkonto ist zurzeit nicht möglich. Bitte versuchen Sie es später noch "
+        "einmal oder melden Sie sich mit E-Mail und Passwort an."
+    )
+
+
 INTENT_SESSION_KEY = "rathaus_link_intent"
 INTENT_MAX_AGE = 15 * 60
 

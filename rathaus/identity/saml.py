@@ -95,29 +95,12 @@ NS_AKDB = "https://www.akdb.de/request/2018/09"
 NS_CLASSIC_UI = "https://www.akdb.de/request/2018/09/classic-ui/v1"
 
 
-class SAMLLoginError(Exception):
+class SAMLLoginError(linking.ExternalLoginError):
     """A login that must stop. ``reason`` goes to the log; ``message`` (German) to the citizen."""
 
-    def __init__(self, reason: str, message: str, *, status: int = 400, **details: Any) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.message = message
-        self.status = status
-        self.details = details
 
-
-def _retry_message() -> str:
-    return _(
-        "Die Anmeldung mit Ihrem Nutzerkonto konnte nicht abgeschlossen werden. Bitte starten Sie die "
-        "Anmeldung noch einmal. Wenn es wieder nicht klappt, wenden Sie sich an Ihre Stadtverwaltung."
-    )
-
-
-def _unavailable_message() -> str:
-    return _(
-        "Die Anmeldung mit diesem Nutzerkonto ist zurzeit nicht möglich. Bitte versuchen Sie es später noch "
-        "einmal oder melden Sie sich mit E-Mail und Passwort an."
-    )
+_retry_message = linking.retry_message
+_unavailable_message = linking.unavailable_message
 
 
 # --- Our key material -----------------------------------------------------------------------------------------
