@@ -193,3 +193,7 @@ class NumberSequence(TenantOwned):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "year"], name="numbersequence_unique")]
+
+
+# FIM code lists and form imports under review (own module; imported here so Django registers them).
+from .fim_models import CodeList, FormImport  # noqa: E402, F401
