@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "rathaus.mailbox",
     "rathaus.applications",
     "rathaus.records",
+    "rathaus.steering",
     "rathaus.demo",  # no models: the demo data and its commands (loaddemo, demo_otp)
 ]
 
