@@ -44,10 +44,13 @@ OFFICE = (Role.CASEWORKER, Role.UNIT_LEAD, Role.CITIZENS_OFFICE, ADMIN_ROLE)  # 
 TREASURY = (Role.TREASURY, ADMIN_ROLE)  # Stadtkasse
 ADMINISTRATION = (ADMIN_ROLE,)  # integrations (plugins) of the municipality
 RECORDS = (Role.CASEWORKER, Role.UNIT_LEAD, ADMIN_ROLE)  # E-Akte work area (cases of their units)
+STEERING = (Role.DIGITALISATION, ADMIN_ROLE)  # steering: process catalog, priorities, projects, maturity
+STEERING_UNITS = (Role.UNIT_LEAD,)  # ... and unit leads for the processes of their own units
 AREAS = {
     "catalog": CATALOG_EDITORS,
     "office": OFFICE,
     "records": RECORDS,
+    "steering": (*STEERING, *STEERING_UNITS),
     "treasury": TREASURY,
     "administration": ADMINISTRATION,
 }
