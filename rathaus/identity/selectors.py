@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
@@ -34,6 +35,56 @@ def acting_organisation(request: HttpRequest) -> Organisation | None:
     return (
         Organisation.objects.for_tenant(tenant).filter(pk=organisation_id, representatives__user=request.user).first()
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class Acting:
+    """Who acts: ``user`` for themselves (``organisation_id`` None), or as a representative of that organisation.
+
+    Business accounts act for the organisation (Mein Unternehmenskonto): what they start, submit, write and pay
+    then belongs to the organisation, with ``user`` recorded as the acting person.
+    """
+
+    user: User
+    organisation_id: int | None = None
+
+
+def acting(request: HttpRequest) -> Acting:
+    """Who acts in this request (the user must be logged in): the person, for the organisation the session's
+    business login named, if any. The claim is not trusted on its own: :func:`owned_by` checks in the query
+    that the person still represents the organisation, so removing the link ends the access at once."""
+    organisation_id = request.session.get("rathaus_acting_for_organisation")
+    return Acting(user=request.user, organisation_id=int(organisation_id) if organisation_id else None)  # type: ignore[arg-type]
+
+
+def as_acting(who: User | Acting) -> Acting:
+    """A plain account acts for itself."""
+    return who if isinstance(who, Acting) else Acting(user=who)
+
+
+def represented_by(user: User) -> QuerySet[Organisation]:
+    """The organisations ``user`` is recorded as representing (in the account's municipality)."""
+    if user.tenant_id is None:
+        return Organisation.objects.unscoped().none()
+    return Organisation.objects.for_tenant(user.tenant_id).filter(representatives__user=user)
+
+
+def owned_by(who: User | Acting, *, person: str, organisation: str = "organisation") -> Q:
+    """The condition "belongs to ``who``" for another module's rows, as one filter (no loop, no extra query).
+
+    ``person`` names the row's account field (the owner, applicant, payer, recipient), ``organisation`` its
+    organisation field. For oneself: the person's rows that belong to no organisation. For an organisation:
+    its rows, whoever of its representatives made them, but only while ``who.user`` still represents it.
+    """
+    who = as_acting(who)
+    if who.organisation_id is None:
+        return Q(**{f"{organisation}__isnull": True, person: who.user})
+    return Q(**{organisation: who.organisation_id, f"{organisation}__in": represented_by(who.user).values("pk")})
+
+
+def organisation_of(tenant: Municipality | int, organisation_id: int) -> Organisation | None:
+    """One organisation of the municipality by id (for showing whose something is), else None."""
+    return Organisation.objects.for_tenant(tenant).filter(pk=organisation_id).first()
 
 
 def organisations_of(user: User) -> QuerySet[Organisation]:
