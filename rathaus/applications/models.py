@@ -70,7 +70,11 @@ class Draft(TenantOwned):
     """An application in progress, kept on the server so it can be resumed on another device."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Who started it; the draft is theirs alone, unless it is an organisation's (then every representative's).
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts")
+    organisation = models.ForeignKey(
+        "identity.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="drafts"
+    )
     form_version = models.ForeignKey(FormVersion, on_delete=models.PROTECT, related_name="drafts")
     answers = models.JSONField(default=dict, blank=True)
     # field path → file reference ({key, name, sha256, size, content_type}) of an already checked upload
@@ -117,7 +121,24 @@ class Application(TenantOwned):
     service = models.ForeignKey("catalog.Service", on_delete=models.PROTECT, related_name="applications")
     org_unit = models.ForeignKey("tenants.OrgUnit", on_delete=models.PROTECT, related_name="applications")
     form_version = models.ForeignKey(FormVersion, on_delete=models.PROTECT, related_name="applications")
+    # The person who submitted it: the applicant, or for an organisation the acting person (representative).
     applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications")
+    organisation = models.ForeignKey(
+        "identity.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+        verbose_name=_("antragstellende Organisation"),
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("begonnen von"),
+    )
     trust_level = models.CharField(_("Vertrauensniveau der Anmeldung"), max_length=20)
     answers = models.JSONField()
     status = models.CharField(_("Status"), max_length=20, choices=Status, default=Status.SUBMITTED)

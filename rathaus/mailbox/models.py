@@ -4,7 +4,8 @@ A :class:`Thread` is the conversation about one thing of one account — an appl
 appointment or a report. The thing is named by its **reference**, ``"<kind>:<identifier>"`` (e.g.
 ``"application:A-2026-000001"``), so the mailbox never imports the module the thing belongs to; one
 municipality has at most one thread per reference. A thread belongs to its **recipient** (the citizen's or
-business's account). Files of a message are references to content-addressed blobs (rathaus.attachments).
+business's account; for a business acting for its organisation also the **organisation**, whose every
+representative shares it). Files of a message are references to content-addressed blobs (rathaus.attachments).
 """
 
 from __future__ import annotations
@@ -25,6 +26,15 @@ class Thread(TenantOwned):
     reference = models.CharField(_("Bezug"), max_length=200)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mailbox_threads", verbose_name=_("Empfänger")
+    )
+    # A business's thread belongs to the organisation: every representative reads and writes in it.
+    organisation = models.ForeignKey(
+        "identity.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mailbox_threads",
+        verbose_name=_("Organisation"),
     )
     subject = models.CharField(_("Betreff"), max_length=200)
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)

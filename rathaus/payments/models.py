@@ -48,6 +48,15 @@ class Payment(TenantOwned):
         related_name="payments",
         verbose_name=_("Zahlende Person"),
     )
+    # A fee of an organisation's application: every representative may pay it; ``payer`` is who started paying.
+    organisation = models.ForeignKey(
+        "identity.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("Organisation"),
+    )
     return_url = models.CharField(_("Rücksprungadresse"), max_length=500)
     created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
