@@ -10,7 +10,8 @@ are never destroyed or transferred: the attempt is refused and journaled. Every 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +25,7 @@ from .journal import Actor
 from .models import ArchiveExchange, CaseFile, DisposalItem, DisposalRun, DocumentVersion, Party
 
 ERASED = "[gelöscht]"
+T = TypeVar("T")
 
 
 class RetentionError(Exception):
@@ -331,27 +333,61 @@ def _keep_refused(run: DisposalRun, user: Any, message_type: str, data: bytes, p
     )
 
 
-def import_appraisal(*, run: DisposalRun, user: Any, data: bytes) -> dict[str, str]:
-    """Import 0502: each offered file is to be archived (A) or destroyed (V, destroyed at once)."""
-    _require_manager(run, user, "xdomea.0502.imported")
-    actor = _actor(user, Role.TENANT_ADMIN)
-    if run.status != DisposalRun.Status.OFFERED:
-        _refuse(run.tenant_id, user, "xdomea.0502.imported", "disposal", str(run.uuid), "Keine Bewertung erwartet.")
-    items = {str(i.file.uuid): i for i in run.items.select_related("file").filter(status=DisposalItem.Status.OFFERED)}
+def _accept_incoming(
+    *,
+    run: DisposalRun,
+    user: Any,
+    data: bytes,
+    message_type: str,
+    expected: str,
+    refusal: str,
+    item_status: str,
+    read: Callable[[bytes, str, set[str]], T],
+) -> tuple[dict[str, DisposalItem], T]:
+    """The steps every imported answer of the archive shares: the records manager only, the run in the
+    ``expected`` state (else refused and journaled), the run's items in ``item_status`` by file UUID, the
+    message parsed by ``read(data, process_id, ids)`` — a refused message is kept with its report and
+    journaled before the error is raised. Returns the items and what ``read`` made of the message."""
+    action = f"xdomea.{message_type}.imported"
+    _require_manager(run, user, action)
+    if run.status != expected:
+        _refuse(run.tenant_id, user, action, "disposal", str(run.uuid), refusal)
+    items = {str(i.file.uuid): i for i in run.items.select_related("file").filter(status=item_status)}
     try:
-        appraisal = xdomea.read_appraisal(data, process_id=str(run.process_id), offered=set(items))
+        parsed = read(data, str(run.process_id), set(items))
     except xdomea.XdomeaError as exc:
-        _keep_refused(run, user, "0502", data, exc.problems)
+        _keep_refused(run, user, message_type, data, exc.problems)
         raise
+    return items, parsed
+
+
+def _keep_accepted(run: DisposalRun, message_type: str, data: bytes) -> ArchiveExchange:
+    return ArchiveExchange.objects.create(
+        tenant_id=run.tenant_id,
+        run=run,
+        message_type=message_type,
+        direction=ArchiveExchange.Direction.IN,
+        name=f"{message_type}.xml",
+        content=data,
+    )
+
+
+def import_appraisal(*, run: DisposalRun, user: Any, data: bytes) -> dict[str, str]:
+    """Import 0502: each offered file is to be archived (A) or destroyed (V, destroyed at once). When the
+    archive asks for a receipt, the 0505 is created with it (to be downloaded and sent)."""
+    items, appraisal = _accept_incoming(
+        run=run,
+        user=user,
+        data=data,
+        message_type="0502",
+        expected=DisposalRun.Status.OFFERED,
+        refusal="Keine Bewertung erwartet.",
+        item_status=DisposalItem.Status.OFFERED,
+        read=lambda d, pid, ids: xdomea.read_appraisal(d, process_id=pid, offered=ids),
+    )
+    actor = _actor(user, Role.TENANT_ADMIN)
     with transaction.atomic():
-        ArchiveExchange.objects.create(
-            tenant_id=run.tenant_id,
-            run=run,
-            message_type="0502",
-            direction=ArchiveExchange.Direction.IN,
-            name="0502.xml",
-            content=data,
-        )
+        _keep_accepted(run, "0502", data)
         for file_id, code in appraisal.items():
             item = items[file_id]
             item.appraisal = code
@@ -371,7 +407,83 @@ def import_appraisal(*, run: DisposalRun, user: Any, data: bytes) -> dict[str, s
             object_id=str(run.uuid),
             detail={"archive": sorted(items[k].file.reference for k, v in appraisal.items() if v == "A")},
         )
+        if xdomea.wants_receipt(data):
+            _send_receipt(run, "0505", actor)
     return appraisal
+
+
+def _send_receipt(run: DisposalRun, message_type: str, actor: Actor) -> ArchiveExchange:
+    sender, recipient = _parties(run)
+    exchange = ArchiveExchange.objects.create(
+        tenant_id=run.tenant_id,
+        run=run,
+        message_type=message_type,
+        direction=ArchiveExchange.Direction.OUT,
+        name=f"{run.process_id}_{xdomea.RECEIPTS[message_type]}.xml",
+        content=xdomea.receipt(
+            message_type=message_type, process_id=str(run.process_id), sender=sender, recipient=recipient
+        ),
+    )
+    journal.record(
+        tenant_id=run.tenant_id,
+        actor=actor,
+        action=f"xdomea.{message_type}.sent",
+        object_type="disposal",
+        object_id=str(run.uuid),
+    )
+    return exchange
+
+
+# Which receipt of the archive a run waits for in which state: 0504 acknowledges our offer (0501), 0507 our
+# transfer (0503). A receipt changes no state; it is kept and journaled, so the records manager sees it arrived.
+RECEIPT_EXPECTED = {"0504": DisposalRun.Status.OFFERED, "0507": DisposalRun.Status.TRANSFERRED}
+
+
+def import_receipt(*, run: DisposalRun, user: Any, data: bytes, message_type: str) -> ArchiveExchange:
+    """Import 0504 (offer received) or 0507 (transfer received) from the archive."""
+    if message_type not in RECEIPT_EXPECTED:
+        raise ValueError(f"not a receipt of the archive: {message_type}")
+
+    def read(d: bytes, pid: str, _ids: set[str]) -> None:
+        xdomea.read_receipt(d, message_type=message_type, process_id=pid)
+
+    _accept_incoming(
+        run=run,
+        user=user,
+        data=data,
+        message_type=message_type,
+        expected=RECEIPT_EXPECTED[message_type],
+        refusal="Diese Empfangsbestätigung wird jetzt nicht erwartet.",
+        item_status=DisposalItem.Status.LISTED,  # none needed; a receipt names no objects
+        read=read,
+    )
+    with transaction.atomic():
+        exchange = _keep_accepted(run, message_type, data)
+        journal.record(
+            tenant_id=run.tenant_id,
+            actor=_actor(user, Role.TENANT_ADMIN),
+            action=f"xdomea.{message_type}.imported",
+            object_type="disposal",
+            object_id=str(run.uuid),
+        )
+    return exchange
+
+
+def import_message(*, run: DisposalRun, user: Any, data: bytes) -> str:
+    """Import whatever the archive sent (0502, 0504, 0506 or 0507, told by its root element); returns the type."""
+    message_type = xdomea.message_type_of(data)
+    if message_type == "0502":
+        import_appraisal(run=run, user=user, data=data)
+    elif message_type == "0506":
+        import_confirmation(run=run, user=user, data=data)
+    elif message_type in RECEIPT_EXPECTED:
+        import_receipt(run=run, user=user, data=data, message_type=message_type)
+    else:
+        _require_manager(run, user, "xdomea.import")
+        problems = ["keine xdomea-Nachricht des Archivs (erwartet 0502, 0504, 0506 oder 0507)"]
+        _keep_refused(run, user, message_type or "0000", data, problems)
+        raise xdomea.XdomeaError(problems)
+    return message_type
 
 
 def build_transfer(*, run: DisposalRun, user: Any) -> ArchiveExchange:
@@ -442,27 +554,19 @@ def build_transfer(*, run: DisposalRun, user: Any) -> ArchiveExchange:
 
 def import_confirmation(*, run: DisposalRun, user: Any, data: bytes) -> dict[str, bool]:
     """Import 0506: files the archive imported are deleted here (content; tombstones and journal stay)."""
-    _require_manager(run, user, "xdomea.0506.imported")
+    items, result = _accept_incoming(
+        run=run,
+        user=user,
+        data=data,
+        message_type="0506",
+        expected=DisposalRun.Status.TRANSFERRED,
+        refusal="Keine Übergabe offen.",
+        item_status=DisposalItem.Status.TRANSFERRED,
+        read=lambda d, pid, ids: xdomea.read_import_confirmation(d, process_id=pid, transferred=ids),
+    )
     actor = _actor(user, Role.TENANT_ADMIN)
-    if run.status != DisposalRun.Status.TRANSFERRED:
-        _refuse(run.tenant_id, user, "xdomea.0506.imported", "disposal", str(run.uuid), "Keine Übergabe offen.")
-    items = {
-        str(i.file.uuid): i for i in run.items.select_related("file").filter(status=DisposalItem.Status.TRANSFERRED)
-    }
-    try:
-        result = xdomea.read_import_confirmation(data, process_id=str(run.process_id), transferred=set(items))
-    except xdomea.XdomeaError as exc:
-        _keep_refused(run, user, "0506", data, exc.problems)
-        raise
     with transaction.atomic():
-        ArchiveExchange.objects.create(
-            tenant_id=run.tenant_id,
-            run=run,
-            message_type="0506",
-            direction=ArchiveExchange.Direction.IN,
-            name="0506.xml",
-            content=data,
-        )
+        _keep_accepted(run, "0506", data)
         for file_id, ok in result.items():
             if not ok:
                 continue

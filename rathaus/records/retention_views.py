@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rathaus.identity.decorators import staff_required
@@ -26,6 +27,12 @@ from .models import ArchiveExchange, DisposalRun
 
 ROLES = (ADMIN_ROLE, Role.UNIT_LEAD)
 MAX_UPLOAD = 20 * 1024 * 1024
+IMPORTED = {
+    "0502": gettext_lazy("Die Bewertung des Archivs (0502) ist übernommen."),
+    "0504": gettext_lazy("Das Archiv hat den Empfang des Anbieteverzeichnisses bestätigt (0504)."),
+    "0506": gettext_lazy("Die Importbestätigung (0506) ist übernommen."),
+    "0507": gettext_lazy("Das Archiv hat den Empfang der Aussonderung bestätigt (0507)."),
+}
 
 
 def _run(request: TenantRequest, run_uuid: uuid.UUID) -> DisposalRun:
@@ -97,17 +104,18 @@ def run_action(request: TenantRequest, run_uuid: uuid.UUID) -> HttpResponse:
         elif action == "transfer":
             retention.build_transfer(run=run, user=request.user)
             messages.success(request, _("Die Aussonderung (0503) ist erstellt."))
-        elif action in ("0502", "0506"):
+        elif action in ("import", "0502", "0506"):
             if upload is None or (upload.size or 0) > MAX_UPLOAD:
                 messages.error(request, _("Bitte wählen Sie eine xdomea-Nachricht (höchstens 20 MB)."))
                 return redirect("retention:run", run.uuid)
             data = upload.read()
-            if action == "0502":
+            if action == "import":
+                action = retention.import_message(run=run, user=request.user, data=data)
+            elif action == "0502":
                 retention.import_appraisal(run=run, user=request.user, data=data)
-                messages.success(request, _("Die Bewertung des Archivs (0502) ist übernommen."))
             else:
                 retention.import_confirmation(run=run, user=request.user, data=data)
-                messages.success(request, _("Die Importbestätigung (0506) ist übernommen."))
+            messages.success(request, IMPORTED[action])
         else:
             raise Http404
     except retention.RetentionError as exc:

@@ -5,6 +5,10 @@ object, imported) → 0503 Aussonderung (transfer with the primary documents, as
 ``{ProzessID}_Aussonderung.Aussonderung.0503.zip``) → 0506 AussonderungImportBestaetigen (the archive
 confirms the import, imported). Only after 0506 may the authority delete what it transferred.
 
+Receipts (header only): the archive acknowledges the offer with 0504 AnbietungEmpfangBestaetigen and the
+transfer with 0507 AussonderungEmpfangBestaetigen (both asked for by ``Empfangsbestaetigung`` in our head,
+imported); the authority acknowledges an appraisal that asks for it with 0505 BewertungEmpfangBestaetigen.
+
 Incoming XML is parsed without DTDs, entities or network access; a message that names an object this run
 did not offer is refused whole, with a report naming each unknown ID.
 """
@@ -224,6 +228,30 @@ def transfer(
     return transfer_name(process_id) + ".zip", buffer.getvalue(), xml
 
 
+RECEIPTS = {
+    "0504": "Aussonderung.AnbietungEmpfangBestaetigen.0504",
+    "0505": "Aussonderung.BewertungEmpfangBestaetigen.0505",
+    "0507": "Aussonderung.AussonderungEmpfangBestaetigen.0507",
+}
+
+
+def receipt(
+    *, message_type: str, process_id: str, sender: Party, recipient: Party, now: dt.datetime | None = None
+) -> bytes:
+    """A receipt (0504, 0505 or 0507): the message head alone (NkBasisType)."""
+    root = etree.Element(_X + RECEIPTS[message_type], nsmap={"xdomea": NS})
+    _head(
+        root,
+        process_id=process_id,
+        message_type=message_type,
+        sender=sender,
+        recipient=recipient,
+        now=now or timezone.now(),
+        flags=[],
+    )
+    return _serialise(root)
+
+
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
@@ -238,6 +266,30 @@ def _parse(data: bytes, element: str, process_id: str) -> Any:
     if got.strip().lower() != process_id.lower():
         raise XdomeaError([f"ProzessID {got!r} gehört nicht zu dieser Aussonderung ({process_id})"])
     return root
+
+
+def message_type_of(data: bytes) -> str:
+    """The xdomea message type (``"0502"``) an upload claims by its root element, or "" if it is none of ours."""
+    try:
+        root = etree.fromstring(data, parser=_PARSER)
+    except (etree.XMLSyntaxError, ValueError):
+        return ""
+    name = etree.QName(root)
+    if name.namespace != NS or not name.localname.startswith("Aussonderung."):
+        return ""
+    suffix = name.localname.rsplit(".", 1)[-1]
+    return suffix if suffix.isdigit() and len(suffix) == 4 else ""
+
+
+def read_receipt(data: bytes, *, message_type: str, process_id: str) -> None:
+    """Check an incoming receipt (0504 or 0507): the right element and this run's ProzessID."""
+    _parse(data, RECEIPTS[message_type], process_id)
+
+
+def wants_receipt(data: bytes) -> bool:
+    """Whether an incoming message asks for a receipt (``Kopf/Empfangsbestaetigung`` true)."""
+    root = etree.fromstring(data, parser=_PARSER)
+    return (root.findtext(f"{_X}Kopf/{_X}Empfangsbestaetigung") or "").strip() in ("true", "1")
 
 
 def read_appraisal(data: bytes, *, process_id: str, offered: set[str]) -> dict[str, str]:

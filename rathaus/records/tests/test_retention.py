@@ -371,3 +371,65 @@ def test_only_what_the_archive_confirmed_is_deleted(
     with pytest.raises(xdomea.XdomeaError):
         retention.import_confirmation(run=run, user=manager, data=unknown)
     assert blob_exists(keys_of(two)[0])
+
+
+def receipt_of_archive(process_id: str, code: str) -> bytes:
+    element = xdomea.RECEIPTS[code]
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><xdomea:{element} xmlns:xdomea="{NS}">'
+        f"{head(process_id, code)}</xdomea:{element}>"
+    ).encode()
+
+
+def test_receipts_0504_0505_0507_go_both_ways_and_fit_the_schema(
+    tenant: Any, unit: Any, manager: Any, lead: Any, worker: Any, schema: Any
+) -> None:
+    run, a = offered_run(tenant, unit, manager, lead)
+    pid = str(run.process_id)
+    got_offer = receipt_of_archive(pid, "0504")
+    valid(schema, got_offer)
+    with pytest.raises(retention.RetentionError):
+        retention.import_message(run=run, user=worker, data=got_offer)  # the records manager only
+    with pytest.raises(retention.RetentionError):  # 0507 answers a transfer, and there is none yet
+        retention.import_message(run=run, user=manager, data=receipt_of_archive(pid, "0507"))
+    with pytest.raises(xdomea.XdomeaError):  # another run's receipt
+        retention.import_message(run=run, user=manager, data=receipt_of_archive(str(uuid.uuid4()), "0504"))
+    assert retention.import_message(run=run, user=manager, data=got_offer) == "0504"
+    run.refresh_from_db()
+    assert run.status == DisposalRun.Status.OFFERED  # a receipt changes nothing
+
+    # An appraisal that asks for a receipt gets our 0505; one that does not, none.
+    answer = appraisal(pid, {str(a.uuid): "A"}).replace(
+        b"<xdomea:Empfangsbestaetigung>false", b"<xdomea:Empfangsbestaetigung>true"
+    )
+    valid(schema, answer)
+    assert retention.import_message(run=run, user=manager, data=answer) == "0502"
+    ours = ArchiveExchange.objects.for_tenant(tenant).get(run=run, message_type="0505")
+    assert ours.direction == ArchiveExchange.Direction.OUT
+    assert ours.name.endswith("BewertungEmpfangBestaetigen.0505.xml")
+    valid(schema, bytes(ours.content))
+    assert pid.encode() in bytes(ours.content)
+
+    run.refresh_from_db()
+    retention.build_transfer(run=run, user=manager)
+    run.refresh_from_db()
+    got_transfer = receipt_of_archive(pid, "0507")
+    valid(schema, got_transfer)
+    assert retention.import_message(run=run, user=manager, data=got_transfer) == "0507"
+    with pytest.raises(xdomea.XdomeaError):  # not a message of the archive at all
+        retention.import_message(run=run, user=manager, data=b"<Brief>Hallo</Brief>")
+    types = [(e.message_type, e.direction, e.accepted) for e in run.exchanges.order_by("pk")]
+    assert [t for t in types if t[2]] == [
+        ("0501", "out", True), ("0504", "in", True), ("0502", "in", True), ("0505", "out", True),
+        ("0503", "out", True), ("0507", "in", True),
+    ]  # fmt: skip
+    log = actions(tenant)
+    for step in ("xdomea.0504.imported", "xdomea.0505.sent", "xdomea.0507.imported"):
+        assert (step, "done") in log, step
+    assert ("xdomea.0504.imported", "refused") in log and ("xdomea.0507.imported", "refused") in log
+
+
+def test_an_appraisal_without_a_receipt_request_gets_no_0505(tenant: Any, unit: Any, manager: Any, lead: Any) -> None:
+    run, a = offered_run(tenant, unit, manager, lead)
+    retention.import_appraisal(run=run, user=manager, data=appraisal(str(run.process_id), {str(a.uuid): "A"}))
+    assert not ArchiveExchange.objects.for_tenant(tenant).filter(run=run, message_type="0505").exists()
