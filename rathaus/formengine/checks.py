@@ -28,8 +28,8 @@ _OPTIONS: dict[str, set[str]] = {
     "textarea": {"min_length", "max_length"},
     "number": {"min", "max", "decimals", "unit"},
     "date": {"date_min", "date_max"},
-    "choice": {"choices"},
-    "multichoice": {"choices", "min", "max"},
+    "choice": {"choices", "codelist"},
+    "multichoice": {"choices", "min", "max", "codelist"},
     "yesno": set(),
     "address": set(),
     "iban": set(),
@@ -76,6 +76,14 @@ def check_definition(definition: FormDefinition) -> Problems:
                         step.id,
                         own=f"{step.id}.{group.id}.{field.id}",
                     )
+                if field.required_if is not None:
+                    problems += _check_condition(
+                        definition,
+                        field.required_if,
+                        f"{fwhere}.required_if",
+                        step.id,
+                        own=f"{step.id}.{group.id}.{field.id}",
+                    )
                 if field.prefill and group.repeat:
                     problems.append(
                         (f"{fwhere}.prefill", "Felder in wiederholbaren Gruppen können nicht vorbefüllt werden.")
@@ -113,7 +121,7 @@ def _check_field(field: Field, where: str) -> Problems:
             problems.append((f"{where}.{option}", f"„{option}“ ist für den Feldtyp „{field.type}“ nicht erlaubt."))
     if field.type in ("choice", "multichoice"):
         values = [c.value for c in field.choices or ()]
-        if not values:
+        if not values and not (field.codelist and field.codelist.missing):
             problems.append((f"{where}.choices", "Auswahlfelder brauchen mindestens eine Auswahlmöglichkeit."))
         if len(set(values)) != len(values):
             problems.append((f"{where}.choices", "Die Werte der Auswahlmöglichkeiten müssen eindeutig sein."))
@@ -167,8 +175,8 @@ def _check_condition(
     limit = definition.step_index(step_id) if step_id else None
     for leaf in _leaves(cond):
         if isinstance(leaf, Count):
-            if not definition.has_group(leaf.group) or definition.group(leaf.group).repeat is None:
-                problems.append((where, f"„count“ verweist auf „{leaf.group}“, das keine wiederholbare Gruppe ist."))
+            if not definition.has_group(leaf.group):
+                problems.append((where, f"„count“ verweist auf „{leaf.group}“, das keine Gruppe ist."))
             continue
         paths = [leaf.field] + ([leaf.other] if isinstance(leaf, CompareField) else [])
         for path in paths:

@@ -7,7 +7,8 @@ Syntax (one operator per leaf)::
     {"field": "...", "gte": 3}                             gt, gte, lt, lte: number, or date for date fields
     {"field": "einzug", "gte": "today-14d"}                dates: "2026-01-01", "today", "today±N[dwmy]"
     {"field": "auszug", "lte_field": "step.group.einzug"}  equals_field, gt_field, gte_field, lt_field, lte_field
-    {"count": "step.group", "gte": 2}                      number of items of a repeat group
+    {"count": "step.group", "gte": 2}                      number of items of a repeat group;
+                                                           a plain group counts 1 once any field has a value
     {"all": [...]}, {"any": [...]}, {"not": {...}}
 
 Evaluation is three-valued (Kleene logic): a comparison whose field has no value is *unknown* (None).

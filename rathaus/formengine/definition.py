@@ -80,6 +80,17 @@ class FileSpec(_Model):
     max_bytes: Annotated[int, PydanticField(ge=1, le=100 * 1024 * 1024)] = DEFAULT_MAX_BYTES
 
 
+class CodelistRef(_Model):
+    """A FIM code list a select field takes its options from (``genericode``: canonical URI and version).
+
+    ``missing`` is set when the importer could not resolve the list: the field then has no options yet and
+    the form must not be published (``FormDefinition.missing_codelists``)."""
+
+    uri: Annotated[str, PydanticField(min_length=1, max_length=500)]
+    version: Annotated[str, PydanticField(max_length=100)] | None = None
+    missing: bool = False
+
+
 class Field(_Model):
     id: Id
     fim_id: Annotated[str, PydanticField(pattern=r"^F\d{5,14}$")] | None = None
@@ -102,6 +113,10 @@ class Field(_Model):
     file: FileSpec | None = None
     prefill: PrefillKey | None = None
     visible_if: ConditionField | None = None
+    # ``required`` holds only while this condition is True (e.g. an optional FIM group the applicant started
+    # to fill, or answered that it applies); without it ``required`` always holds.
+    required_if: ConditionField | None = None
+    codelist: CodelistRef | None = None
 
     @property
     def file_spec(self) -> FileSpec:
@@ -229,6 +244,15 @@ class FormDefinition(_Model):
 
     def all_fields(self) -> list[FieldEntry]:
         return list(self._fields.values())
+
+    def missing_codelists(self) -> list[tuple[str, str | None, list[str]]]:
+        """Code lists the fields need but do not have: (URI, version, field paths). Publishing refuses these."""
+        found: dict[tuple[str, str | None], list[str]] = {}
+        for entry in self._fields.values():
+            ref = entry.field.codelist
+            if ref is not None and ref.missing:
+                found.setdefault((ref.uri, ref.version), []).append(entry.path)
+        return [(uri, version, paths) for (uri, version), paths in found.items()]
 
     # --- exports (the JSON Schema of the answers: ``schema.json_schema(definition)``) ---------------
 

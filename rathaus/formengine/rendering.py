@@ -223,7 +223,7 @@ def _fields(
             type=field.type,
             label=field.label,
             help=field.help or "",
-            required=field.required,
+            required=field.required and scope.holds(field.required_if),
             errors=list(errors.get(path, [])),
             condition_hint="",
             follow_up=_same_step(field.visible_if, step_id),

@@ -55,7 +55,7 @@ def _object(title: str, description: str | None, properties: dict[str, Any], req
 def _group_schema(group: Group) -> tuple[dict[str, Any], bool]:
     """(schema, whether the group must be present)."""
     properties = {f.id: field_schema(f) for f in group.fields}
-    required = [f.id for f in group.fields if f.required and f.visible_if is None]
+    required = [f.id for f in group.fields if f.required and f.visible_if is None and f.required_if is None]
     item = _object(group.title, group.help, properties, required)
     conditional = group.visible_if is not None
     if group.repeat is None:
@@ -94,6 +94,8 @@ def field_schema(field: Field) -> dict[str, Any]:
             spec = getattr(field, option)
             if spec:
                 notes.append(f"{word}: {_date_words(spec)}")
+    elif kind == "choice" and not field.choices:
+        schema["type"] = "string"  # a code list still missing: the form cannot be published like this
     elif kind == "choice":
         schema.update(type="string", enum=[c.value for c in field.choices or ()])
         notes.append("Werte: " + "; ".join(f"{c.value} = {c.label}" for c in field.choices or ()))
@@ -120,6 +122,10 @@ def field_schema(field: Field) -> dict[str, Any]:
         schema.update(_file_schema(field))
     if field.visible_if is not None:
         notes.append("Nur anzugeben, wenn die Bedingung des Formulars erfüllt ist; sonst wird der Wert verworfen.")
+    if field.required and field.required_if is not None:
+        notes.append("Pflichtangabe, sobald die Bedingung des Formulars erfüllt ist (z. B. die Gruppe begonnen).")
+    if field.codelist is not None:
+        schema["x-fim-codelist"] = {"uri": field.codelist.uri, "version": field.codelist.version}
     if notes:
         schema["description"] = " ".join(notes)
     if field.fim_id:

@@ -32,7 +32,13 @@ class Scope:
         return list(node) if isinstance(node, list) else []
 
     def count(self, group_path: str) -> int:
-        return len(self.items(group_path))
+        """Items of a repeat group; for a plain group 1 when any of its fields has a value, else 0."""
+        if self.definition.group(group_path).repeat is not None:
+            return len(self.items(group_path))
+        step_id, group_id = group_path.split(".")
+        step_node = self.answers.get(step_id)
+        node = step_node.get(group_id) if isinstance(step_node, Mapping) else None
+        return int(isinstance(node, Mapping) and any(not is_empty(v) for v in node.values()))
 
     def lookup(self, path: str) -> list[Any]:
         parts = path.split(".")

@@ -368,7 +368,7 @@ def _validate(
     merged = copy.deepcopy(dict(answers))
     merged[step.id] = work.cleaned
     hidden_groups, hidden_fields = prune_invisible(definition, merged, [step.id], today)
-    _required_and_counts(work, hidden_groups, hidden_fields)
+    _required_and_counts(work, hidden_groups, hidden_fields, Scope(definition, merged, today))
     if action is None:
         _check_rules(definition, step, merged, today, work.errors)
     errors = {} if action else _drop_hidden(work.errors, hidden_groups, hidden_fields)
@@ -527,7 +527,7 @@ def _max_items_message(group: Group) -> str:
     ) % {"n": n}
 
 
-def _required_and_counts(work: _Work, hidden_groups: set[str], hidden_fields: set[str]) -> None:
+def _required_and_counts(work: _Work, hidden_groups: set[str], hidden_fields: set[str], scope: Scope) -> None:
     step = work.step
     for group in step.groups:
         group_path = f"{step.id}.{group.id}"
@@ -546,10 +546,10 @@ def _required_and_counts(work: _Work, hidden_groups: set[str], hidden_fields: se
                     )
                     % {"n": n}
                 ]
-            places = [(f"{group_path}.{i}", item) for i, item in enumerate(items)]
+            places = [(f"{group_path}.{i}", item, scope.at(group_path, i)) for i, item in enumerate(items)]
         else:
-            places = [(group_path, node if isinstance(node, dict) else {})]
-        for prefix, item in places:
+            places = [(group_path, node if isinstance(node, dict) else {}, scope)]
+        for prefix, item, item_scope in places:
             for field in group.fields:
                 path = f"{prefix}.{field.id}"
                 if (
@@ -557,6 +557,7 @@ def _required_and_counts(work: _Work, hidden_groups: set[str], hidden_fields: se
                     and path not in hidden_fields
                     and path not in work.errors
                     and is_empty(item.get(field.id))
+                    and item_scope.holds(field.required_if)
                 ):
                     work.errors[path] = [_required_message(field)]
 
