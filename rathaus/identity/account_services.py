@@ -235,16 +235,36 @@ def request_email_change(*, request: HttpRequest, user: User, new_email: str) ->
     _send(subject, body, user.email)
 
 
-def confirm_email_change(*, tenant: Municipality, token: str) -> User:
-    """Switch the account to the confirmed new address. ValidationFailed for an invalid, expired, used or
-    foreign link, or when the address was taken meanwhile."""
-    invalid = _("Dieser Bestätigungslink ist nicht (mehr) gültig. Bitte ändern Sie die Adresse noch einmal.")
+def _email_change_request(*, tenant: Municipality, token: str) -> dict[str, Any]:
     try:
         data = signing.loads(token, salt=_EMAIL_CHANGE_SALT, max_age=EMAIL_CHANGE_MAX_AGE)
     except signing.BadSignature:  # includes SignatureExpired
-        raise ValidationFailed(invalid) from None
+        raise ValidationFailed(_invalid_email_change_link()) from None
     if not isinstance(data, dict) or data.get("t") != tenant.pk:
-        raise ValidationFailed(invalid)
+        raise ValidationFailed(_invalid_email_change_link())
+    return data
+
+
+def _invalid_email_change_link() -> str:
+    return _("Dieser Bestätigungslink ist nicht (mehr) gültig. Bitte ändern Sie die Adresse noch einmal.")
+
+
+def pending_email_change(*, tenant: Municipality, token: str) -> str:
+    """The new address a confirmation link would enter, without changing anything (the link opens a page whose
+    button confirms: a mail scanner that follows links must not). ValidationFailed like
+    :func:`confirm_email_change`, except for an address taken meanwhile (found on confirming)."""
+    data = _email_change_request(tenant=tenant, token=token)
+    exists = User.objects.filter(pk=data.get("u") or 0, tenant=tenant, email=data.get("old"), is_active=True).exists()
+    if not exists:
+        raise ValidationFailed(_invalid_email_change_link())
+    return str(data.get("new", ""))
+
+
+def confirm_email_change(*, tenant: Municipality, token: str) -> User:
+    """Switch the account to the confirmed new address. ValidationFailed for an invalid, expired, used or
+    foreign link, or when the address was taken meanwhile."""
+    invalid = _invalid_email_change_link()
+    data = _email_change_request(tenant=tenant, token=token)
     try:
         with transaction.atomic():
             user = (

@@ -112,9 +112,16 @@ def email_change_view(request: TenantRequest) -> HttpResponse:
     return render(request, "identity/account/email_change.html", {"form": form})
 
 
+@never_cache
 def email_change_confirm_view(request: TenantRequest, token: str) -> HttpResponse:
+    """GET shows what the link would change and a button; only the POST (with CSRF) changes the address, so a
+    mail scanner that opens every link in a message confirms nothing."""
     try:
-        account_services.confirm_email_change(tenant=request.tenant, token=token)
+        if request.method == "POST":
+            account_services.confirm_email_change(tenant=request.tenant, token=token)
+        else:
+            new_email = account_services.pending_email_change(tenant=request.tenant, token=token)
+            return render(request, "identity/account/email_change_confirm.html", {"email": new_email})
     except ValidationFailed as exc:
         return render(
             request,

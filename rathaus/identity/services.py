@@ -74,8 +74,10 @@ def send_verification_mail(request: HttpRequest, user: User) -> None:
     transaction.on_commit(lambda: send_account_mail.delay(subject=subject, body=body, recipient=user.email))
 
 
-def verify_email(*, tenant: Municipality, token: str) -> User:
-    """Mark the address verified. Raises ValidationFailed for a forged, expired or foreign token."""
+def user_for_verification_token(*, tenant: Municipality, token: str) -> User:
+    """The account a verification link is for, without changing anything (the link opens a page whose button
+    confirms: a mail scanner that follows links must not confirm). ValidationFailed for a forged, expired or
+    foreign token."""
     try:
         data = signing.loads(token, salt=_VERIFY_SALT, max_age=VERIFY_MAX_AGE)
     except signing.SignatureExpired:
@@ -87,6 +89,12 @@ def verify_email(*, tenant: Municipality, token: str) -> User:
     user = User.objects.filter(pk=data.get("u"), tenant=tenant, email=data.get("e")).first()
     if user is None:
         raise ValidationFailed(_("Der Bestätigungslink ist ungültig."))
+    return user
+
+
+def verify_email(*, tenant: Municipality, token: str) -> User:
+    """Mark the address verified. Raises ValidationFailed for a forged, expired or foreign token."""
+    user = user_for_verification_token(tenant=tenant, token=token)
     if user.email_verified_at is None:
         user.email_verified_at = timezone.now()
         user.save(update_fields=["email_verified_at"])

@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from rathaus.core.errors import ValidationFailed
@@ -95,9 +96,15 @@ def register_view(request: TenantRequest) -> HttpResponse:
     return render(request, "identity/register.html", {"form": form})
 
 
+@never_cache
 def verify_email_view(request: TenantRequest, token: str) -> HttpResponse:
+    """GET shows a button; only the POST (with CSRF) confirms the address (mail scanners open links)."""
     try:
-        services.verify_email(tenant=request.tenant, token=token)
+        if request.method == "POST":
+            services.verify_email(tenant=request.tenant, token=token)
+        else:
+            user = services.user_for_verification_token(tenant=request.tenant, token=token)
+            return render(request, "identity/verify_confirm.html", {"email": user.email})
     except ValidationFailed as exc:
         return render(request, "identity/verify_failed.html", {"message": exc.detail}, status=400)
     messages.success(request, _("Ihre E-Mail-Adresse ist bestätigt. Sie können sich jetzt anmelden."))

@@ -84,13 +84,19 @@ def test_email_change_waits_for_the_new_address_and_tells_the_old_one(
     assert "/konto/e-mail/bestaetigen/" not in by_address["alt@example.org"].body
     path = _path(by_address["neu@example.org"])
 
+    stranger = Client(HTTP_HOST=f"{tenant.slug}.testserver")
+    page = stranger.get(path)
+    assert page.status_code == 200 and "neu@example.org" in page.content.decode()
+    user.refresh_from_db()
+    assert user.email == "alt@example.org"  # opening the link (a mail scanner does) changes nothing
     with django_capture_on_commit_callbacks(execute=True):
-        response = Client(HTTP_HOST=f"{tenant.slug}.testserver").get(path)
+        response = stranger.post(path)
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.email == "neu@example.org" and user.email_verified_at is not None
     assert mail.outbox[-1].to == ["alt@example.org"] and "geändert" in mail.outbox[-1].subject
     assert client.get(path).status_code == 400  # used
+    assert client.post(path).status_code == 400
     login = Client(HTTP_HOST=f"{tenant.slug}.testserver")
     assert login.post("/konto/anmelden/", {"username": "neu@example.org", "password": PASSWORD}).status_code == 302
 
@@ -130,5 +136,26 @@ def test_email_change_link_of_another_municipality_is_refused(
         client.post("/konto/e-mail/", {"new_email": "neu@example.org", "current_password": PASSWORD})
     path = _path(next(m for m in mail.outbox if m.to == ["neu@example.org"]))
     assert Client(HTTP_HOST=f"{tenant.slug}.testserver").get(path).status_code == 400
+    assert Client(HTTP_HOST=f"{tenant.slug}.testserver").post(path).status_code == 400
     user.refresh_from_db()
     assert user.email == "alt@example.org"
+
+
+def test_email_change_is_confirmed_only_by_a_post_with_the_csrf_token(
+    tenant: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    user = CitizenFactory(tenant=tenant, email="alt@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        _client(tenant, user).post("/konto/e-mail/", {"new_email": "neu@example.org", "current_password": PASSWORD})
+    path = _path(next(m for m in mail.outbox if m.to == ["neu@example.org"]))
+    browser = Client(HTTP_HOST=f"{tenant.slug}.testserver", enforce_csrf_checks=True)
+    for _ in range(2):  # a scanner following the link, twice
+        assert browser.get(path).status_code == 200
+    assert browser.post(path).status_code == 403  # no CSRF token: refused
+    user.refresh_from_db()
+    assert user.email == "alt@example.org"
+    page = browser.get(path)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)  # type: ignore[union-attr]
+    assert browser.post(path, {"csrfmiddlewaretoken": token}).status_code == 302
+    user.refresh_from_db()
+    assert user.email == "neu@example.org"

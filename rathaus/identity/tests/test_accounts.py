@@ -46,7 +46,11 @@ def test_registration_sends_verification_and_verified_login_is_low(
 
     link = _link(mail.outbox[0])
     assert link.startswith("http://alpha.testserver/konto/bestaetigen/")
-    response = tclient.get(link.replace("http://alpha.testserver", ""))
+    page = tclient.get(link.replace("http://alpha.testserver", ""))
+    assert page.status_code == 200 and 'method="post"' in page.content.decode()
+    user.refresh_from_db()
+    assert user.email_verified_at is None  # opening the link (a mail scanner does) confirms nothing
+    response = tclient.post(link.replace("http://alpha.testserver", ""))
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.email_verified_at is not None
@@ -94,6 +98,31 @@ def test_forged_verification_link_is_refused(tclient: Client, token: str) -> Non
     response = tclient.get(f"/konto/bestaetigen/{token}/")
     assert response.status_code == 400
     assert "ungültig" in response.content.decode()
+
+
+def test_verification_link_is_confirmed_only_by_a_post_with_the_csrf_token(tenant: Any) -> None:
+    from rathaus.identity import services
+
+    user = CitizenFactory(tenant=tenant, email_verified_at=None)
+    path = f"/konto/bestaetigen/{services.verification_token(user)}/"
+    browser = Client(HTTP_HOST=f"{tenant.slug}.testserver", enforce_csrf_checks=True)
+    page = browser.get(path)
+    assert page.status_code == 200 and user.email in page.content.decode()
+    assert browser.post(path).status_code == 403  # no CSRF token
+    user.refresh_from_db()
+    assert user.email_verified_at is None
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)  # type: ignore[union-attr]
+    assert browser.post(path, {"csrfmiddlewaretoken": token}).status_code == 302
+    user.refresh_from_db()
+    assert user.email_verified_at is not None
+
+
+def test_forged_verification_link_is_refused_on_post_too(tclient: Client, tenant: Any) -> None:
+    user = CitizenFactory(tenant=tenant, email_verified_at=None)
+    response = tclient.post(f"/konto/bestaetigen/{signing.dumps({'u': user.pk, 'e': user.email}, salt='x')}/")
+    assert response.status_code == 400
+    user.refresh_from_db()
+    assert user.email_verified_at is None
 
 
 def test_expired_verification_link_is_refused(tclient: Client, tenant: Any, monkeypatch: Any) -> None:
