@@ -75,7 +75,7 @@ typecheck: install-test
 # The suite runs on all cores (pytest-xdist, one test module per worker so module fixtures are built once);
 # the crash test kills a server of its own and measures nothing, but it runs alone afterwards so that the
 # other workers' load cannot starve its burst. PYTEST_MARKS narrows the parallel part (CI's PostgreSQL lane).
-PYTEST := $(BIN)/pytest -q -p no:cacheprovider
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider --durations=30 --durations-min=5
 XDIST ?= -n auto --dist loadfile
 PYTEST_MARKS ?=
 
