@@ -30,7 +30,7 @@ from rathaus.catalog.models import Service
 from rathaus.identity.services import verification_token
 from rathaus.identity.tests.factories import PASSWORD, login_citizen, login_staff
 from rathaus.identity.trust import SESSION_KEY as TRUST_SESSION_KEY
-from rathaus.records.models import Case, Decision, DisposalRun, Document
+from rathaus.records.models import Case, CaseFile, Decision, DisposalRun, Document
 
 from .world import MARKER, build_town, changes, owned_rows, owned_tables, owner_lookup, pdf_with, readable
 
@@ -102,6 +102,7 @@ def _identifiers(route: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str, 
     ]
     only_b += [("document_uuid", str(u)) for u in documents]
     only_b += [("run_uuid", str(u)) for u in DisposalRun.objects.for_tenant(b["tenant"]).values_list("uuid", flat=True)]
+    only_b += [("file_uuid", str(u)) for u in CaseFile.objects.for_tenant(b["tenant"]).values_list("uuid", flat=True)]
     values: dict[str, list[tuple[str, bool]]] = {}
     for name, value in only_b:
         values.setdefault(name, []).append((value, True))
