@@ -14,12 +14,12 @@ import io
 import posixpath
 import zipfile
 from dataclasses import dataclass
-from typing import Any
 
 from defusedxml import ElementTree as SafeElementTree
 from django.utils.translation import gettext as _
 
 from rathaus.core.errors import ValidationFailed
+from rathaus.formengine import genericode
 
 MAX_UPLOAD_BYTES = 40 * 1024 * 1024  # one uploaded file (schema, code list or zip)
 MAX_MEMBER_BYTES = 25 * 1024 * 1024  # one file inside a zip, unpacked
@@ -130,54 +130,17 @@ class ParsedCodeList:
 
 
 def parse_genericode(data: bytes, *, source_name: str = "") -> ParsedCodeList:
-    """Identification and (code, label) rows of a genericode 1.0 code list. Raises ``ValidationFailed``.
-
-    The code is the column of the list's first key (FIM: ``code``); the label the column named ``name`` or
-    ``beschreibung``, else the first other column."""
+    """Identification and (code, label) rows of a genericode 1.0 code list (the form engine's reader, which
+    the importer's resolver contract is written against). Raises ``ValidationFailed`` naming the file."""
     try:
-        root = SafeElementTree.fromstring(data, forbid_dtd=True)
-    except Exception:  # defusedxml raises several types for hostile or broken XML
-        raise ValidationFailed(_("»%(name)s« ist kein lesbares XML.") % {"name": source_name}) from None
-
-    def local(element: Any) -> str:
-        return str(element.tag).rsplit("}", 1)[-1]
-
-    def find(element: Any, *path: str) -> Any:
-        for step in path:
-            element = next((child for child in element if local(child) == step), None)
-            if element is None:
-                return None
-        return element
-
-    def text(element: Any) -> str:
-        return " ".join((element.text or "").split()) if element is not None else ""
-
-    ident = find(root, "Identification")
-    uri = text(find(ident, "CanonicalUri")) if ident is not None else ""
-    if local(root) != "CodeList" or not uri:
-        raise ValidationFailed(_("»%(name)s« ist keine genericode-Codeliste mit Kennung.") % {"name": source_name})
-    columns = [c.get("Id", "") for c in (find(root, "ColumnSet") or []) if local(c) == "Column"]
-    keys = [c for c in (find(root, "ColumnSet") or []) if local(c) == "Key"]
-    key_ref = find(keys[0], "ColumnRef") if keys else None
-    code_column = key_ref.get("Ref", "") if key_ref is not None else (columns[0] if columns else "")
-    named = [c for c in columns if c.lower() in ("name", "beschreibung", "wert")]
-    others = [c for c in columns if c != code_column]
-    label_column = named[0] if named else (others[0] if others else code_column)
-    entries: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for row in find(root, "SimpleCodeList") or []:
-        values: dict[str, str] = {}
-        for position, value in enumerate(v for v in row if local(v) == "Value"):
-            column = value.get("ColumnRef") or (columns[position] if position < len(columns) else "")
-            values[column] = text(find(value, "SimpleValue"))
-        code = values.get(code_column, "")
-        if code and code not in seen:
-            seen.add(code)
-            entries.append((code, values.get(label_column) or code))
-    if not entries:
-        raise ValidationFailed(_("Die Codeliste »%(name)s« enthält keine Einträge.") % {"name": source_name or uri})
-    name = text(find(ident, "LongName")) or text(find(ident, "ShortName"))
+        parsed = genericode.parse_genericode(data)
+    except genericode.GenericodeError as exc:
+        raise ValidationFailed(f"»{source_name}«: {exc}") from None
+    if not parsed.entries:
+        raise ValidationFailed(
+            _("Die Codeliste »%(name)s« enthält keine Einträge.") % {"name": source_name or parsed.uri}
+        )
     return ParsedCodeList(
-        uri=uri[:300], version=text(find(ident, "Version"))[:100], name=name[:300], entries=entries,
-        source_name=source_name[:300],
+        uri=parsed.uri[:300], version=(parsed.version or "")[:100], name=parsed.short_name[:300],
+        entries=list(parsed.entries), source_name=source_name[:300],
     )  # fmt: skip

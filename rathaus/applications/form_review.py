@@ -48,10 +48,6 @@ class Imported:
     fim_id: str
 
 
-def _accepts_resolver() -> bool:
-    return "codelists" in inspect.signature(xdatenfelder.read_xdatenfelder).parameters
-
-
 def _run(tenant: Municipality, kind: str, source: bytes) -> Imported:
     """Import ``source`` with the municipality's current code lists."""
     if kind == "json":
@@ -64,18 +60,38 @@ def _run(tenant: Municipality, kind: str, source: bytes) -> Imported:
         if not isinstance(loaded, dict):
             raise ValidationFailed(_("Die Definition muss ein JSON-Objekt sein."))
         return Imported(loaded, [], [], _problems(loaded), str(loaded.get("fim_id") or "")[:40])
-    resolve = codelists.resolver(tenant)
     try:
-        if _accepts_resolver():
-            result = xdatenfelder.read_xdatenfelder(source, codelists=resolve)  # type: ignore[call-arg]
-        else:
+        if "codelists" in inspect.signature(xdatenfelder.read_xdatenfelder).parameters:
+            result = xdatenfelder.read_xdatenfelder(source, codelists=codelists.resolver(tenant))
+        else:  # the importer before the code-list contract (helper E's change) landed
             result = xdatenfelder.read_xdatenfelder(source)
     except xdatenfelder.XDatenfelderError as exc:
         raise ValidationFailed(_("Das XDatenfelder-Schema ist nicht lesbar: %(e)s") % {"e": exc}) from None
     definition = dict(result.definition)
-    missing = [ref.as_dict() for ref in codelists.missing(tenant, source)]
-    report = _report(definition, list(getattr(result, "report", None) or result.notes), _names(source))
+    unresolved = getattr(result, "unresolved_codelists", None)
+    if unresolved is None:  # an importer without the resolver report: read the references ourselves
+        missing = [ref.as_dict() for ref in codelists.missing(tenant, source)]
+    else:
+        missing = [{"uri": u.uri, "version": u.version or "", "fields": list(u.fields)} for u in unresolved]
+    notes = [*result.notes, *(_rule_entry(rule) for rule in getattr(result, "rules", []))]
+    report = _report(definition, notes, _names(source))
     return Imported(definition, report, missing, _problems(definition), str(definition.get("fim_id") or ""))
+
+
+def _rule_entry(rule: Any) -> dict[str, str]:
+    """A FIM rule as the importer reports it: translated, approximated or listed for review (dropped)."""
+    status = str(getattr(rule, "status", ""))
+    kind = status if status in ("translated", "approximated") else "dropped"
+    fim_id = getattr(rule, "fim_id", None) or getattr(rule, "id", None) or getattr(rule, "ident", None) or ""
+    name = getattr(rule, "name", "") or ""
+    text = getattr(rule, "text", None) or getattr(rule, "description", None) or ""
+    what = getattr(rule, "effect", None) or getattr(rule, "reason", None) or ""
+    parts = [p for p in (_("Regel »%(n)s«") % {"n": name} if name else _("Regel"), str(text)[:500], str(what)) if p]
+    return {
+        "kind": kind,
+        "fim_id": str(fim_id),
+        "text": ": ".join(parts[:2]) + (f" ({parts[2]})" if len(parts) > 2 else ""),
+    }
 
 
 def _problems(definition: dict[str, Any]) -> list[str]:
