@@ -15,8 +15,10 @@ from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rathaus.attachments import storage
+from rathaus.core.text import TextRefused, clean_text
 from rathaus.identity import permissions
 from rathaus.identity.permissions import Role
 
@@ -77,7 +79,8 @@ def close_file(*, case_file: CaseFile, actor: Actor, at: dt.datetime | None = No
 
 
 def set_legal_hold(*, case_file: CaseFile, hold: bool, reason: str, actor: Actor) -> CaseFile:
-    """Set or lift a legal hold (Löschsperre): a held file is neither destroyed nor transferred."""
+    """Set or lift a legal hold (Löschsperre): a held file is neither destroyed nor transferred. The reason of
+    a lift is journaled (the file keeps no reason once free)."""
     with transaction.atomic():
         locked = CaseFile.objects.for_tenant(case_file.tenant_id).select_for_update().get(pk=case_file.pk)
         locked.legal_hold = hold
@@ -89,9 +92,56 @@ def set_legal_hold(*, case_file: CaseFile, hold: bool, reason: str, actor: Actor
             action="file.legal_hold.set" if hold else "file.legal_hold.lifted",
             object_type="file",
             object_id=locked.reference,
-            detail={"reason": locked.legal_hold_reason},
+            detail={"reason": reason[:300]},
         )
     return locked
+
+
+# --- the same, asked for by a person (the pages): permission, state and input checked, refusals journaled ---
+
+GONE = (CaseFile.Status.DESTROYED, CaseFile.Status.ARCHIVED)
+
+
+def may_close(user: Any, tenant: Any, case_file: CaseFile) -> bool:
+    """Closing (zdA) is the owner unit's call: its caseworkers and leads, and the records manager."""
+    return permissions.has_role(user, tenant, Role.CASEWORKER, Role.UNIT_LEAD, unit=case_file.owner_unit_id)
+
+
+def may_hold(user: Any, tenant: Any, case_file: CaseFile) -> bool:
+    """A legal hold is set or lifted by the lead of the owner unit or the records manager."""
+    return permissions.has_role(user, tenant, Role.UNIT_LEAD, unit=case_file.owner_unit_id)
+
+
+def close_file_as(*, case_file: CaseFile, user: Any, tenant: Any) -> CaseFile:
+    """:func:`close_file` for a person: refused (and journaled) without the right or for a file not open."""
+    ref = case_file.reference
+    if not may_close(user, tenant, case_file):
+        _refuse(tenant.pk, user, "file.closed", "file", ref, _("Sie dürfen diese Akte nicht schließen."))
+    if case_file.status != CaseFile.Status.OPEN:
+        _refuse(tenant.pk, user, "file.closed", "file", ref, _("Die Akte ist nicht offen."))
+    return close_file(case_file=case_file, actor=_actor(user, "caseworker"))
+
+
+def legal_hold_as(*, case_file: CaseFile, user: Any, tenant: Any, hold: bool, reason: str) -> CaseFile:
+    """:func:`set_legal_hold` for a person: a reason is required both ways (it is journaled)."""
+    action = "file.legal_hold.set" if hold else "file.legal_hold.lifted"
+    ref = case_file.reference
+    if not may_hold(user, tenant, case_file):
+        message = _("Löschsperren setzt die Leitung der Einheit oder die Registratur.")
+        _refuse(tenant.pk, user, action, "file", ref, message)
+    if case_file.status in GONE:
+        _refuse(tenant.pk, user, action, "file", ref, _("Die Akte ist schon ausgesondert."))
+    if not hold and not case_file.legal_hold:
+        _refuse(tenant.pk, user, action, "file", ref, _("Die Akte steht nicht unter Löschsperre."))
+    try:
+        reason = clean_text(reason or "")
+    except TextRefused as exc:
+        raise RetentionError(exc.message) from None
+    if not reason:
+        raise RetentionError(_("Bitte geben Sie einen Grund an."))
+    if len(reason) > 300:
+        raise RetentionError(_("Der Grund ist zu lang (höchstens 300 Zeichen)."))
+    return set_legal_hold(case_file=case_file, hold=hold, reason=reason, actor=_actor(user, "unit_lead"))
 
 
 def due_files(tenant_id: int, on: dt.date) -> list[CaseFile]:

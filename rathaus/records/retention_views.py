@@ -18,12 +18,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rathaus.identity.decorators import staff_required
-from rathaus.identity.permissions import ADMIN_ROLE, Role
+from rathaus.identity.permissions import ADMIN_ROLE, RECORDS, Role, visible
 from rathaus.tenants.http import TenantRequest
 
-from . import gdpr, retention, xdomea
+from . import gdpr, journal, retention, xdomea
 from .journal import Actor
-from .models import ArchiveExchange, DisposalRun
+from .models import ArchiveExchange, CaseFile, DisposalRun
+from .selectors import files_visible_to
 
 ROLES = (ADMIN_ROLE, Role.UNIT_LEAD)
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -125,6 +126,109 @@ def run_action(request: TenantRequest, run_uuid: uuid.UUID) -> HttpResponse:
             request, _("Die Nachricht wurde abgelehnt: %(problems)s") % {"problems": "; ".join(exc.problems[:20])}
         )
     return redirect("retention:run", run.uuid)
+
+
+FILES_PAGE = 50
+
+
+@require_GET
+@staff_required(*ROLES)
+def files(request: TenantRequest) -> HttpResponse:
+    """The files the records manager (all) or a unit lead (their units) keeps: find one, see holds and ends."""
+    query = request.GET.get("q", "").strip()[:80]
+    status = request.GET.get("status", "")
+    held = request.GET.get("sperre", "") == "1"
+    found = visible(request.user, request.tenant, CaseFile.objects.all(), Role.UNIT_LEAD, unit_field="owner_unit")
+    if query and query.isprintable():
+        found = found.filter(reference__icontains=query)
+    if status in CaseFile.Status.values:
+        found = found.filter(status=status)
+    if held:
+        found = found.filter(legal_hold=True)
+    rows = list(found.select_related("plan_unit").order_by("reference")[: FILES_PAGE + 1])
+    return render(
+        request,
+        "records/retention/files.html",
+        {
+            "files": rows[:FILES_PAGE],
+            "more": len(rows) > FILES_PAGE,
+            "q": query,
+            "status": status,
+            "held": held,
+            "statuses": CaseFile.Status.choices,
+        },
+    )
+
+
+FILE_ACTIONS = {"close", "hold", "lift"}
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(*RECORDS)
+def file_detail(request: TenantRequest, file_uuid: uuid.UUID) -> HttpResponse:
+    """One file (Akte): its cases, retention and hold; close it (zdA) or set/lift a legal hold (Löschsperre).
+
+    Visible to whoever works on the owner unit's cases (and the administration); anyone else gets 404, and the
+    attempt is journaled. The rights to act are ``retention.may_close``/``may_hold``, asked again by the service.
+    """
+    case_file = files_visible_to(request.user, request.tenant).select_related("party", "owner_unit")
+    found = case_file.filter(uuid=file_uuid).first()
+    actor = Actor.of_request(request, "caseworker")
+    if found is None:
+        journal.record(
+            tenant_id=request.tenant.pk,
+            actor=actor,
+            action="file.read",
+            object_type="file",
+            object_id=str(file_uuid),
+            outcome="refused",
+            detail={"method": request.method},
+        )
+        raise Http404
+    errors: list[str] = []
+    if request.method == "POST":
+        action = request.POST.get("_action", "")
+        if action not in FILE_ACTIONS:
+            raise Http404
+        try:
+            if action == "close":
+                retention.close_file_as(case_file=found, user=request.user, tenant=request.tenant)
+                messages.success(request, _("Die Akte ist geschlossen (zdA); ihre Aufbewahrungsfrist läuft."))
+            else:
+                retention.legal_hold_as(
+                    case_file=found,
+                    user=request.user,
+                    tenant=request.tenant,
+                    hold=action == "hold",
+                    reason=request.POST.get("reason", ""),
+                )
+                messages.success(
+                    request,
+                    _("Die Löschsperre ist gesetzt.") if action == "hold" else _("Die Löschsperre ist aufgehoben."),
+                )
+        except retention.RetentionError as exc:
+            errors.append(str(exc))
+        else:
+            return redirect("retention:file", found.uuid)
+    else:
+        journal.record(
+            tenant_id=request.tenant.pk, actor=actor, action="file.read", object_type="file", object_id=found.reference
+        )
+    cases = found.cases.select_related("assignee").order_by("number")
+    return render(
+        request,
+        "records/retention/file.html",
+        {
+            "file": found,
+            "cases": cases,
+            "errors": errors,
+            "may_close": found.status == CaseFile.Status.OPEN
+            and retention.may_close(request.user, request.tenant, found),
+            "may_hold": found.status not in retention.GONE and retention.may_hold(request.user, request.tenant, found),
+            "reason": request.POST.get("reason", "")[:300] if errors else "",
+        },
+        status=422 if errors else 200,
+    )
 
 
 @require_GET

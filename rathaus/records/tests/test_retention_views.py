@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from rathaus.identity.models import StaffRole
 from rathaus.identity.tests.factories import StaffFactory, login_staff
 from rathaus.records.models import CaseFile, DisposalRun, JournalEntry
 from rathaus.records.tests.test_retention import appraisal, filed, plan
@@ -72,3 +73,81 @@ def test_the_run_over_http(tclient: Any, tenant: Any, other_tenant: Any) -> None
     assert tclient.get(f"{BASE}{run.uuid}/nachricht/{offer.pk}/").status_code == 404
     refused = JournalEntry.objects.filter(tenant=tenant, outcome="refused").values_list("action", flat=True)
     assert {"disposal.approved", "disposal.executed", "xdomea.0502.imported"} <= set(refused)
+
+
+def _staff(tenant: Any, email: str, unit: Any, role: str) -> Any:
+    user: Any = StaffFactory(tenant=tenant, email=email, roles=[])
+    StaffRole.objects.create(tenant=tenant, user=user, org_unit=unit, role=role)
+    return user
+
+
+def test_close_and_legal_hold_on_the_file_page(tclient: Any, tenant: Any, other_tenant: Any) -> None:
+    unit = OrgUnitFactory(tenant=tenant, key="FB32", name="Ordnungsamt")
+    elsewhere = OrgUnitFactory(tenant=tenant, key="FB50", name="Sozialamt")
+    worker = _staff(tenant, "sb@alpha.test", unit, "caseworker")
+    lead = _staff(tenant, "lead@alpha.test", unit, "unit_lead")
+    stranger = _staff(tenant, "sb50@alpha.test", elsewhere, "caseworker")
+    f = filed(tenant, unit, plan(tenant, "32.10", "V"), "Hundesteuer Bello", b"x", closed=None)
+    page = f"{BASE}akte/{f.uuid}/"
+
+    login_staff(tclient, stranger)  # another unit's caseworker: the file does not exist for them
+    assert tclient.get(page).status_code == 404
+    assert tclient.post(page, {"_action": "close"}).status_code == 404
+    login_staff(tclient, worker)
+    response = tclient.get(page)
+    assert response.status_code == 200 and "Akte schließen" in response.content.decode()
+    assert "Löschsperre setzen" not in response.content.decode()  # a caseworker does not set holds
+    refused = tclient.post(page, {"_action": "hold", "reason": "Klage"})
+    assert refused.status_code == 422 and "Leitung" in refused.content.decode()
+    assert tclient.post(page, {"_action": "close"})["Location"] == page
+    f.refresh_from_db()
+    assert f.status == CaseFile.Status.CLOSED and f.closed_at is not None and not f.legal_hold
+    assert tclient.post(page, {"_action": "close"}).status_code == 422  # closed already
+
+    login_staff(tclient, lead)
+    for bad in ("", "   ", "Klage\x00"):
+        assert tclient.post(page, {"_action": "hold", "reason": bad}).status_code == 422
+    assert tclient.post(page, {"_action": "lift", "reason": "nichts"}).status_code == 422  # no hold to lift
+    f.refresh_from_db()
+    assert not f.legal_hold
+    tclient.post(page, {"_action": "hold", "reason": "Klage VG 1 K 2/26"})
+    f.refresh_from_db()
+    assert f.legal_hold and f.legal_hold_reason == "Klage VG 1 K 2/26"
+    assert "Klage VG 1 K 2/26" in tclient.get(f"{BASE}akten/?sperre=1").content.decode()
+    tclient.post(page, {"_action": "lift", "reason": "Verfahren beendet"})
+    f.refresh_from_db()
+    assert not f.legal_hold and f.legal_hold_reason == ""
+
+    foreign_admin: Any = StaffFactory(tenant=other_tenant, email="admin@beta.test", roles=["tenant_admin"])
+    tclient.defaults["HTTP_HOST"] = f"{other_tenant.slug}.testserver"
+    login_staff(tclient, foreign_admin)
+    assert tclient.get(page).status_code == 404
+    assert tclient.post(page, {"_action": "hold", "reason": "fremd"}).status_code == 404
+    f.refresh_from_db()
+    assert not f.legal_hold
+
+    log = list(
+        JournalEntry.objects.filter(tenant=tenant, object_type="file").values_list("action", "outcome", "detail")
+    )
+    assert ("file.closed", "done") in [(a, o) for a, o, _d in log]
+    assert (
+        "file.legal_hold.set",
+        "refused",
+        {"reason": "Löschsperren setzt die Leitung der Einheit oder die Registratur."},
+    ) in log
+    assert ("file.legal_hold.lifted", "done", {"reason": "Verfahren beendet"}) in log
+    assert [o for a, o, _d in log if a == "file.read"].count("refused") == 2  # the stranger's GET and POST
+
+
+def test_the_file_list_shows_a_lead_only_their_units_files(tclient: Any, tenant: Any) -> None:
+    unit = OrgUnitFactory(tenant=tenant, key="FB32", name="Ordnungsamt")
+    elsewhere = OrgUnitFactory(tenant=tenant, key="FB50", name="Sozialamt")
+    lead = _staff(tenant, "lead@alpha.test", unit, "unit_lead")
+    mine = filed(tenant, unit, plan(tenant, "32.10", "V"), "Meine Akte", b"m", closed=None)
+    theirs = filed(tenant, elsewhere, plan(tenant, "50.10", "V"), "Fremde Akte", b"t", closed=None)
+    login_staff(tclient, lead)
+    page = tclient.get(f"{BASE}akten/").content.decode()
+    assert mine.reference in page and theirs.reference not in page
+    assert tclient.get(f"{BASE}akte/{theirs.uuid}/").status_code == 404
+    filtered = tclient.get(f"{BASE}akten/", {"q": "nichts-dergleichen", "status": "closed"}).content.decode()
+    assert mine.reference not in filtered
