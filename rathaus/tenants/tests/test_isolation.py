@@ -26,6 +26,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from rathaus.applications import form_review
+from rathaus.applications.fim_models import CodeList
 from rathaus.catalog.models import Service
 from rathaus.identity.services import verification_token
 from rathaus.identity.tests.factories import PASSWORD, login_citizen, login_staff
@@ -80,6 +82,15 @@ def world(tenant: Any, other_tenant: Any, fake_scanner: Any) -> dict[str, Any]:
     )  # fmt: skip
     # An Aussonderung run of B (its pages name it by uuid).
     DisposalRun.objects.create(tenant=other_tenant, created_by=b["staff"], cutoff=case.opened_at.date())
+    # A form import waiting for review and a code list of B (the internal forms pages name them by uuid).
+    b["form_import"] = form_review.import_form(
+        service=b["service"], uploads=[("b.json", json.dumps({**b["form"].definition, "title": MARKER}).encode())],
+        actor=b["staff"],
+    )  # fmt: skip
+    b["codelist"] = CodeList.objects.create(
+        tenant=other_tenant, canonical_uri=f"urn:{MARKER}:liste", version="1", name=MARKER,
+        entries=[["01", MARKER]], sha256="0" * 64,
+    )  # fmt: skip
     return towns
 
 
@@ -101,6 +112,7 @@ def _identifiers(route: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str, 
         ("decision_uuid", str(u)) for u in Decision.objects.for_tenant(b["tenant"]).values_list("uuid", flat=True)
     ]
     only_b += [("document_uuid", str(u)) for u in documents]
+    only_b += [("import_uuid", str(b["form_import"].uuid)), ("codelist_uuid", str(b["codelist"].uuid))]
     only_b += [("run_uuid", str(u)) for u in DisposalRun.objects.for_tenant(b["tenant"]).values_list("uuid", flat=True)]
     only_b += [("file_uuid", str(u)) for u in CaseFile.objects.for_tenant(b["tenant"]).values_list("uuid", flat=True)]
     values: dict[str, list[tuple[str, bool]]] = {}
