@@ -44,3 +44,36 @@ def test_a_case_is_assigned_only_to_caseworkers_of_its_unit(tclient: Any, tenant
     assert Case.objects.for_tenant(tenant).get(pk=case.pk).assignee_id == colleague.pk
     assigned = JournalEntry.objects.filter(tenant=tenant, action="case.assigned").order_by("seq")
     assert [e.detail["assignee"] for e in assigned] == [colleague.pk, None, colleague.pk]
+
+
+@pytest.mark.django_db
+def test_the_dashboard_tile_counts_my_open_cases_and_due_resubmissions_for_records_staff_only(
+    tclient: Any, tenant: Any
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from rathaus.records.models import FilePlanUnit
+
+    unit = OrgUnitFactory(tenant=tenant, key="FB32")
+    plan = FilePlanUnit.objects.create(tenant=tenant, code="32", title="Ordnung")
+    me = StaffFactory(tenant=tenant, email="ich@alpha.test", roles=["caseworker"])
+    treasurer = StaffFactory(tenant=tenant, email="kasse@alpha.test", roles=["treasury"])
+    actor = Actor.system()
+    today = timezone.localdate()
+    mine = [make_case(tenant, unit, plan) for _ in range(3)]
+    for case in mine:
+        work.assign(case=case, assignee=me, actor=actor)
+    work.set_dates(case=mine[0], due_on=None, resubmit_on=today - dt.timedelta(days=1), actor=actor)
+    work.set_dates(case=mine[1], due_on=None, resubmit_on=today + dt.timedelta(days=5), actor=actor)
+    Case.objects.for_tenant(tenant).filter(pk=mine[2].pk).update(status=Case.Status.CLOSED)
+    make_case(tenant, unit, plan)  # nobody's: not mine
+
+    login_staff(tclient, me)
+    page = tclient.get("/intern/").content.decode()
+    assert "Akten (Arbeitsbereich)" in page
+    assert "2 offene Vorgänge mir zugewiesen" in page and "1 Wiedervorlage fällig" in page
+    login_staff(tclient, treasurer)
+    page = tclient.get("/intern/").content.decode()
+    assert tclient.get("/intern/").status_code == 200 and "Akten (Arbeitsbereich)" not in page
