@@ -1,23 +1,35 @@
 """Import of FIM data-field schemas (XDatenfelder 2.0 and 3.0) into a form definition dict.
 
-Read: the message ``xdf:xdatenfelder.stammdatenschema.0102`` (or ``xdf:xdatenfelder.datenfeldgruppe.0103``)
-in the namespace ``urn:xoev-de:fim:standard:xdatenfelder_2`` or ``…_3.0.0``. A schema (or group) holds
-``xdf:struktur`` elements with ``xdf:anzahl`` ("min:max", max may be ``*``) and ``xdf:enthaelt`` with one
-``xdf:datenfeldgruppe`` or ``xdf:datenfeld``. A field has ``xdf:feldart`` (input, select, label; 3.0 also
-hidden, locked) and ``xdf:datentyp`` (text, date, bool, num, num_int, num_currency, file, obj; 3.0 also
-text_latin, time, datetime), each as ``<code>``; constraints in ``xdf:praezisierung`` (2.0: JSON text,
-3.0: attributes minLength, maxLength, minValue, maxValue, pattern); 3.0 select values in
-``xdf:werte/xdf:wert`` (code, name).
+Read: the message ``xdatenfelder.stammdatenschema.0102`` (or ``….datenfeldgruppe.0103``) in the namespace
+``urn:xoev-de:fim:standard:xdatenfelder_2`` or ``…_3.0.0``. A schema (or group) holds ``struktur`` elements
+with ``anzahl`` ("min:max", max may be ``*``) and ``enthaelt`` with one ``datenfeldgruppe`` or ``datenfeld``.
+A field has ``feldart`` (input, select, label; 3.0 also hidden, locked) and ``datentyp`` (text, text_latin,
+date, time, datetime, bool, num, num_int, num_currency, file, obj); constraints in ``praezisierung`` (2.0:
+JSON text or old forms such as "5" and "1..31"; 3.0: attributes); select values inline (``werte``) or by a
+code-list reference (``codelisteReferenz``: canonical URI and version, resolved through ``codelists``,
+see ``genericode``). Rules (``regel``) carry free German text (3.0 ``freitextRegel``, 2.0 ``definition``).
 
-Mapping: each top-level group becomes a step; its own fields a group of that step, each nested group a
-further group (deeper nesting is flattened); fields directly in the schema form a step "Angaben".
-Cardinality 1:1 = required, a max above 1 = repeat group. What cannot be mapped is listed in the notes:
-rules (FIM scripts are not executed), code lists that are only referenced (2.0), fields of type obj, time
-or datetime, label/hidden/locked fields (labels become group help).
+Mapping (the engine's definitions are steps → groups → fields, one level of repetition):
+
+* each top-level group is a step, fields directly in the schema a step "Angaben"; inside a step every group
+  with own fields is a group of the step, titled with its parent ("Gesetzlicher Vertreter: Erreichbarkeit");
+* a repeating group (max > 1, also a top-level one) becomes ONE repeat group holding its whole subtree (labels
+  of sub-group fields carry the sub-group title); a repetition inside it cannot repeat again and is reported;
+* a field that may occur more than once: a select becomes a multiple choice, any other field a repeat group
+  of its own (inside a repeat group: reported);
+* required: a field is required only when it and every enclosing group are required; a field inside an
+  optional group is required once the applicant starts filling that group (``required_if``) — or, when a
+  rule shows the group, as soon as it is shown;
+* rules: the common patterns are translated into the engine's own conditions (``visible_if``) and
+  cross-field rules (``rules``): "WENN F = x DANN aktiviere/zeige/muss G befüllt sein" (show and require),
+  "Es muss entweder G1 oder G2 befüllt werden", "mindestens eines der Felder", "Wenn F1 nicht leer, dann darf
+  F2 nicht leer sein", the validity of a date from day/month/year fields. Every other rule is listed for
+  review with its full text and FIM id (``XdfImport.rules``).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import unicodedata
@@ -29,13 +41,17 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree as SafeElementTree
 
 from .definition import DefinitionError
+from .genericode import CodelistResolver, resolve
 from .parsing import parse_definition
+from .xdf_rules import RuleReport, Translation, translate_rules
 
 NAMESPACES = {
     "urn:xoev-de:fim:standard:xdatenfelder_2": "2",
     "urn:xoev-de:fim:standard:xdatenfelder_3.0.0": "3",
 }
 MAX_REPEAT = 50
+TIME_PATTERN = r"([01][0-9]|2[0-3]):[0-5][0-9]"
+DATETIME_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?"
 
 
 class XDatenfelderError(ValueError):
@@ -43,18 +59,32 @@ class XDatenfelderError(ValueError):
 
 
 @dataclass
+class UnresolvedCodelist:
+    uri: str
+    version: str | None
+    fields: list[str]  # FIM ids (or names) of the fields that reference it
+
+
+@dataclass
 class XdfImport:
     definition: dict[str, Any]
     notes: list[str] = dc_field(default_factory=list)
+    unresolved_codelists: list[UnresolvedCodelist] = dc_field(default_factory=list)
+    rules: list[RuleReport] = dc_field(default_factory=list)
+    stats: dict[str, int] = dc_field(default_factory=dict)
+
+    @property
+    def rules_for_review(self) -> list[RuleReport]:
+        return [r for r in self.rules if r.status != "translated"]
 
 
-def import_xdatenfelder(xml_bytes: bytes) -> dict[str, Any]:
+def import_xdatenfelder(xml_bytes: bytes, *, codelists: CodelistResolver | None = None) -> dict[str, Any]:
     """A definition dict (valid for ``parse_definition``) from an XDatenfelder 2.0/3.0 message."""
-    return read_xdatenfelder(xml_bytes).definition
+    return read_xdatenfelder(xml_bytes, codelists=codelists).definition
 
 
-def read_xdatenfelder(xml_bytes: bytes) -> XdfImport:
-    """The definition dict and German notes on everything that was not taken over."""
+def read_xdatenfelder(xml_bytes: bytes, *, codelists: CodelistResolver | None = None) -> XdfImport:
+    """The definition dict, German notes on what was changed or left out, unresolved code lists, rules."""
     try:
         root = SafeElementTree.fromstring(xml_bytes)
     except Exception as exc:  # defusedxml raises several types for hostile or broken XML
@@ -62,18 +92,15 @@ def read_xdatenfelder(xml_bytes: bytes) -> XdfImport:
     ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
     if ns not in NAMESPACES:
         raise XDatenfelderError(f"Unbekannter Namensraum „{ns}“; erwartet wird XDatenfelder 2.0 oder 3.0.")
-    reader = _Reader(ns)
+    reader = _Reader(ns, codelists)
     schema = reader.child(root, "stammdatenschema")
     if schema is None:
         schema = reader.child(root, "datenfeldgruppe")
     if schema is None:
         raise XDatenfelderError("Die Nachricht enthält weder ein Stammdatenschema noch eine Datenfeldgruppe.")
     definition = reader.definition(schema)
-    try:
-        parse_definition(definition)
-    except DefinitionError as exc:
-        raise XDatenfelderError(f"Das Ergebnis des Imports ist keine gültige Definition: {exc}") from None
-    return XdfImport(definition, list(dict.fromkeys(reader.notes)))
+    unresolved = [UnresolvedCodelist(uri, version, ids) for (uri, version), ids in reader.unresolved.items()]
+    return XdfImport(definition, list(dict.fromkeys(reader.notes)), unresolved, reader.rule_reports, reader.stats)
 
 
 def slug(text: str, fallback: str = "feld") -> str:
@@ -82,7 +109,7 @@ def slug(text: str, fallback: str = "feld") -> str:
     text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
     if not text or not text[0].isalpha():
         text = f"{fallback}_{text}".strip("_")
-    return text[:60]
+    return text[:60].rstrip("_")
 
 
 def _unique(base: str, taken: set[str]) -> str:
@@ -101,11 +128,95 @@ def _cardinality(value: str) -> tuple[int, int | None]:
     return int(low), None if high == "*" else int(high)
 
 
+# --- the tree as read ------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Node:
+    """One occurrence of a group or field in the schema tree (a reused group occurs several times)."""
+
+    kind: str  # "group" or "field"
+    el: Element
+    fim_id: str
+    label: str
+    card: tuple[int, int | None]
+    parent: Node | None = None
+    children: list[Node] = dc_field(default_factory=list)
+    # set by the layout
+    flat: FlatGroup | None = None  # fields: the group they landed in
+    field: dict[str, Any] | None = None  # fields: the mapped field (None when left out)
+
+    @property
+    def repeats(self) -> bool:
+        return self.card[1] != 1
+
+    @property
+    def optional(self) -> bool:
+        return self.card[0] == 0
+
+    def walk(self) -> list[Node]:
+        out = [self]
+        for child in self.children:
+            out += child.walk()
+        return out
+
+    def fields(self) -> list[Node]:
+        return [n for n in self.walk() if n.kind == "field"]
+
+    def ancestors(self) -> list[Node]:
+        out, node = [], self.parent
+        while node is not None:
+            out.append(node)
+            node = node.parent
+        return out
+
+
+@dataclass(eq=False)
+class FlatGroup:
+    step: FlatStep
+    id: str
+    title: str
+    source: Node  # the group (or multi-value field) it was made from
+    fields: list[dict[str, Any]] = dc_field(default_factory=list)
+    help: list[str] = dc_field(default_factory=list)
+    repeat: tuple[int, int] | None = None
+    merged_root: Node | None = None  # a repeat group holding a whole subtree
+    field_ids: set[str] = dc_field(default_factory=set)
+
+    @property
+    def path(self) -> str:
+        return f"{self.step.id}.{self.id}"
+
+
+@dataclass(eq=False)
+class FlatStep:
+    id: str
+    title: str
+    source: Node | None
+    groups: list[FlatGroup] = dc_field(default_factory=list)
+    group_ids: set[str] = dc_field(default_factory=set)
+
+
 class _Reader:
-    def __init__(self, ns: str) -> None:
+    def __init__(self, ns: str, codelists: CodelistResolver | None) -> None:
         self.ns = ns
         self.version = NAMESPACES[ns]
+        self.codelists = codelists
         self.notes: list[str] = []
+        self.unresolved: dict[tuple[str, str | None], list[str]] = {}
+        self.rule_reports: list[RuleReport] = []
+        self.stats: dict[str, int] = {
+            "xml_fields": 0,
+            "xml_groups": 0,
+            "xml_repetitions": 0,
+            "repetitions_kept": 0,
+            "xml_codelists": 0,
+            "codelists_resolved": 0,
+            "fields_left_out": 0,
+        }
+        self.steps: list[FlatStep] = []
+        self.step_ids: set[str] = set()
+        self.rules: list[dict[str, Any]] = []
 
     # --- XML helpers -------------------------------------------------------------------------------
 
@@ -135,127 +246,174 @@ class _Reader:
     def label(self, el: Element) -> str:
         return self.text(el, "bezeichnungEingabe") or self.text(el, "bezeichnung") or self.text(el, "name") or "Angaben"
 
-    def structure(self, el: Element) -> list[tuple[str, Element, tuple[int, int | None]]]:
-        out = []
-        for struct in self.children(el, "struktur"):
-            contains = self.child(struct, "enthaelt")
-            if contains is None:
-                continue
-            cardinality = _cardinality(self.text(struct, "anzahl"))
-            for kind in ("datenfeldgruppe", "datenfeld"):
-                element = self.child(contains, kind)
-                if element is not None:
-                    out.append((kind, element, cardinality))
-        return out
+    # --- tree --------------------------------------------------------------------------------------
+
+    def tree(self, el: Element, kind: str, card: tuple[int, int | None], parent: Node | None, depth: int) -> Node:
+        node = Node(kind, el, self.ident(el), self.label(el)[:500], card, parent)
+        if kind == "group" and depth < 30:
+            for struct in self.children(el, "struktur"):
+                contains = self.child(struct, "enthaelt")
+                if contains is None:
+                    continue
+                child_card = _cardinality(self.text(struct, "anzahl"))
+                for child_kind, tag in (("group", "datenfeldgruppe"), ("field", "datenfeld")):
+                    element = self.child(contains, tag)
+                    if element is not None:
+                        node.children.append(self.tree(element, child_kind, child_card, node, depth + 1))
+        return node
 
     # --- mapping -----------------------------------------------------------------------------------
 
     def definition(self, schema: Element) -> dict[str, Any]:
-        self._rules(schema)
-        steps: list[dict[str, Any]] = []
-        step_ids: set[str] = set()
-        loose: list[tuple[Element, tuple[int, int | None]]] = []
-        for kind, element, cardinality in self.structure(schema):
-            if kind == "datenfeld":
-                loose.append((element, cardinality))
-                continue
-            groups = self._groups(element, cardinality, top=True)
-            if groups:
-                step_id = _unique(slug(self.text(element, "name") or self.label(element), "schritt"), step_ids)
-                steps.append({"id": step_id, "title": self.label(element), "groups": groups})
+        root = self.tree(schema, "group", (1, 1), None, 0)
+        everything = root.walk()
+        self.stats["xml_fields"] = sum(1 for n in everything if n.kind == "field")
+        self.stats["xml_groups"] = sum(1 for n in everything if n.kind == "group") - 1
+        self.stats["xml_repetitions"] = sum(1 for n in everything if n.parent is not None and n.repeats)
+        loose = [n for n in root.children if n.kind == "field"]
         if loose:
-            group = self._group("angaben", "Angaben", schema, loose, (1, 1))
-            if group:
-                steps.insert(0, {"id": _unique("angaben", step_ids), "title": "Angaben", "groups": [group]})
-        if not steps:
+            step = self._step("angaben", "Angaben", None)
+            self._run(step, root, loose, "Angaben")
+        for node in root.children:
+            if node.kind != "group":
+                continue
+            step = self._step(slug(self.text(node.el, "name") or node.label, "schritt"), node.label, node)
+            if node.repeats:
+                self._merged(step, node, node.label)
+            else:
+                self._lay_out(step, node, "")
+            if not step.groups:
+                self.steps.remove(step)
+        self.steps = [s for s in self.steps if s.groups]
+        if not self.steps:
             raise XDatenfelderError("Das Schema enthält keine übernehmbaren Datenfelder.")
-        ident = self.ident(schema)
-        out: dict[str, Any] = {
-            "id": slug(self.text(schema, "name") or ident or "fim-formular").replace("_", "-")[:100],
-            "version": 1,
-            "title": self.label(schema),
-            "steps": steps,
-        }
-        description = self.text(schema, "beschreibung")
-        source = f"Importiert aus FIM-Stammdatenschema {ident} (XDatenfelder {self.version}.0)." if ident else ""
-        out["description"] = " ".join(p for p in (description, source) if p)[:4000] or None
-        if re.fullmatch(r"S\d{5,14}", ident):
-            out["fim_id"] = ident
-        return {k: v for k, v in out.items() if v is not None}
+        self.rule_reports, translations = translate_rules(self, root)
+        try:
+            return self._checked(root, schema, translations)
+        except DefinitionError:
+            pass
+        # Some translation made the definition invalid (e.g. a condition circle): add them one by one.
+        accepted: list[Translation] = []
+        for translation in translations:
+            try:
+                self._checked(root, schema, [*accepted, translation])
+                accepted.append(translation)
+            except DefinitionError as exc:
+                for report in self.rule_reports:
+                    if report.fim_id == translation.fim_id:
+                        report.status, report.reason = "review", f"Übersetzung ungültig: {exc}"[:500]
+        accepted = [
+            t for t in accepted if any(r.fim_id == t.fim_id and r.status == "translated" for r in self.rule_reports)
+        ]
+        try:
+            return self._checked(root, schema, accepted)
+        except DefinitionError as exc:
+            raise XDatenfelderError(f"Das Ergebnis des Imports ist keine gültige Definition: {exc}") from None
 
-    def _groups(self, element: Element, cardinality: tuple[int, int | None], *, top: bool) -> list[dict[str, Any]]:
-        """The group for the element's own fields, then one per nested group (deeper levels flattened)."""
-        self._rules(element)
-        fields = [(el, card) for kind, el, card in self.structure(element) if kind == "datenfeld"]
-        nested = [(el, card) for kind, el, card in self.structure(element) if kind == "datenfeldgruppe"]
-        groups: list[dict[str, Any]] = []
-        taken: set[str] = set()
-        if fields:
-            group_id = _unique(slug(self.text(element, "name") or "angaben", "gruppe"), taken)
-            group = self._group(group_id, self.label(element), element, fields, cardinality if top else (1, 1))
-            if group:
-                groups.append(group)
-        for child, child_card in nested:
-            if any(kind == "datenfeldgruppe" for kind, _el, _c in self.structure(child)):
-                self.notes.append(
-                    f"Die Gruppe „{self.label(child)}“ ist tiefer verschachtelt; "
-                    "ihre Untergruppen stehen als eigene Gruppen im Schritt."
-                )
-                if child_card[1] != 1:
-                    self.notes.append(
-                        f"Die Wiederholung der Gruppe „{self.label(child)}“ ging beim Abflachen verloren."
-                    )
-                for sub in self._groups(child, child_card, top=False):
-                    sub["id"] = _unique(sub["id"], taken)
-                    groups.append(sub)
-                continue
-            child_fields = [(el, card) for kind, el, card in self.structure(child) if kind == "datenfeld"]
-            group_id = _unique(slug(self.text(child, "name") or "gruppe", "gruppe"), taken)
-            group = self._group(group_id, self.label(child), child, child_fields, child_card)
-            if group:
-                groups.append(group)
-        return groups
+    def _checked(self, root: Node, schema: Element, translations: list[Translation]) -> dict[str, Any]:
+        definition = self._build(root, schema, translations)
+        parse_definition(definition)
+        return definition
 
-    def _group(
-        self,
-        group_id: str,
-        title: str,
-        element: Element,
-        fields: list[tuple[Element, tuple[int, int | None]]],
-        cardinality: tuple[int, int | None],
-    ) -> dict[str, Any] | None:
-        self._rules(element)
-        out: dict[str, Any] = {"id": group_id, "title": title}
-        ident = self.ident(element)
-        if re.fullmatch(r"G\d{5,14}", ident):
-            out["fim_id"] = ident
-        help_parts = [self.text(element, "hilfetextEingabe")]
-        mapped: list[dict[str, Any]] = []
-        taken: set[str] = set()
-        for field_el, field_card in fields:
-            self._rules(field_el)
-            if self.code(field_el, "feldart") == "label":
-                help_parts.append(self.text(field_el, "inhalt") or self.label(field_el))
+    def _step(self, base: str, title: str, source: Node | None) -> FlatStep:
+        step = FlatStep(_unique(base, self.step_ids), title[:500], source)
+        self.steps.append(step)
+        return step
+
+    def _group(self, step: FlatStep, source: Node, title: str) -> FlatGroup:
+        base = slug(self.text(source.el, "name") or source.label, "gruppe")
+        group = FlatGroup(step, _unique(base, step.group_ids), title[:500] or "Angaben", source)
+        step.groups.append(group)
+        return group
+
+    def _lay_out(self, step: FlatStep, node: Node, parent_title: str) -> None:
+        """Groups of ``node``'s subtree in document order: runs of own fields, each child group after them.
+
+        Titles name the nearest parent group below the step ("Gesetzlicher Vertreter: Erreichbarkeit")."""
+        title = f"{parent_title}: {node.label}" if parent_title else node.label
+        inner = "" if node is step.source else node.label
+        run: list[Node] = []
+        for child in node.children:
+            if child.kind == "field" and child.repeats and not self._becomes_multichoice(child):
+                self._run(step, node, run, title)
+                run = []
+                group = self._group(step, child, f"{inner}: {child.label}" if inner else child.label)
+                low = child.card[0] if self._chain_required(child) else 0
+                group.repeat = (min(low, MAX_REPEAT), min(child.card[1] or MAX_REPEAT, MAX_REPEAT))
+                self._add_field(group, child, "")
+                if group.fields:
+                    self.stats["repetitions_kept"] += 1
+                else:
+                    step.groups.remove(group)
                 continue
-            field = self._field(field_el, field_card)
-            if field is not None:
-                field["id"] = _unique(field["id"], taken)
-                mapped.append(field)
-        if not mapped:
+            if child.kind == "field":
+                run.append(child)
+                continue
+            self._run(step, node, run, title)
+            run = []
+            if child.repeats:
+                self._merged(step, child, f"{inner}: {child.label}" if inner else child.label)
+            else:
+                self._lay_out(step, child, inner)
+        self._run(step, node, run, title)
+
+    def _run(self, step: FlatStep, node: Node, fields: list[Node], title: str) -> None:
+        if not fields:
+            return
+        group = self._group(step, node, title)
+        for field_node in fields:
+            self._add_field(group, field_node, "")
+        if not group.fields:
+            step.groups.remove(group)
             self.notes.append(f"Die Gruppe „{title}“ enthält keine übernehmbaren Felder und wurde ausgelassen.")
-            return None
-        help_text = " ".join(p for p in help_parts if p)
-        if help_text:
-            out["help"] = help_text[:4000]
-        low, high = cardinality
-        if high is None or high > 1:
-            out["repeat"] = {"min": min(low, MAX_REPEAT), "max": min(high or MAX_REPEAT, MAX_REPEAT)}
-            out["item_label"] = title
-        out["fields"] = mapped
-        return out
 
-    def _field(self, el: Element, cardinality: tuple[int, int | None]) -> dict[str, Any] | None:
-        name = self.label(el)
+    def _merged(self, step: FlatStep, node: Node, title: str) -> None:
+        """One repeat group for the whole subtree of the repeating group ``node``."""
+        group = self._group(step, node, title)
+        low = node.card[0] if self._chain_required(node) else 0
+        group.repeat = (min(low, MAX_REPEAT), min(node.card[1] or MAX_REPEAT, MAX_REPEAT))
+        group.merged_root = node
+        for sub in node.walk()[1:]:
+            if sub.repeats and sub.kind == "group":
+                self.notes.append(
+                    f"Die Gruppe „{sub.label}“ darf in „{node.label}“ mehrfach vorkommen; "
+                    "eine Wiederholung in der Wiederholung ist nicht möglich, sie ist einmal enthalten."
+                )
+            if sub.kind != "field":
+                continue
+            prefix = sub.parent.label if sub.parent is not None and sub.parent is not node else ""
+            self._add_field(group, sub, prefix)
+        if group.fields:
+            self.stats["repetitions_kept"] += 1
+        else:
+            step.groups.remove(group)
+
+    def _add_field(self, group: FlatGroup, node: Node, prefix: str) -> None:
+        el = node.el
+        if self.code(el, "feldart") == "label":
+            group.help.append(self.text(el, "inhalt") or node.label)
+            return
+        field = self._field(node, in_repeat=group.repeat is not None and group.source is not node)
+        if field is None:
+            self.stats["fields_left_out"] += 1
+            return
+        if prefix and prefix != field["label"]:
+            field["label"] = f"{prefix}: {field['label']}"[:500]
+        field["id"] = _unique(field["id"], group.field_ids)
+        node.flat, node.field = group, field
+        group.fields.append(field)
+
+    def _becomes_multichoice(self, node: Node) -> bool:
+        return self.code(node.el, "feldart") == "select"
+
+    def _chain_required(self, node: Node) -> bool:
+        """Whether every enclosing group of ``node`` is required (below the schema)."""
+        return all(not a.optional for a in node.ancestors() if a.parent is not None)
+
+    # --- fields ------------------------------------------------------------------------------------
+
+    def _field(self, node: Node, *, in_repeat: bool) -> dict[str, Any] | None:
+        el, name = node.el, node.label
         feldart = self.code(el, "feldart") or "input"
         datentyp = self.code(el, "datentyp") or "text"
         if feldart in ("hidden", "locked"):
@@ -266,62 +424,75 @@ class _Reader:
         if datentyp == "obj":
             self.notes.append(f"Das Feld „{name}“ hat den Datentyp obj (Objekt) und wurde nicht übernommen.")
             return None
-        field: dict[str, Any] = {"id": slug(self.text(el, "name") or name), "label": name[:500]}
-        ident = self.ident(el)
-        if re.fullmatch(r"F\d{5,14}", ident):
-            field["fim_id"] = ident
+        field: dict[str, Any] = {"id": slug(self.text(el, "name") or name), "label": name or "Angabe"}
+        if re.fullmatch(r"F\d{5,14}", node.fim_id):
+            field["fim_id"] = node.fim_id
         help_text = self.text(el, "hilfetextEingabe")
         if help_text:
             field["help"] = help_text[:4000]
-        field["required"] = cardinality[0] >= 1
-        if cardinality[1] != 1:
-            self.notes.append(
-                f"Das Feld „{name}“ darf mehrfach vorkommen ({cardinality[1] or '*'}); übernommen als einzelnes Feld."
-            )
-        limits = self._constraints(el)
+        field["required"] = node.card[0] >= 1
+        multi = node.repeats
+        limits = self._constraints(el, name)
         if feldart == "select":
-            choices = self._values(el)
-            if choices:
-                field.update(type="choice", choices=choices)
-                return field
-            self.notes.append(
-                f"Die Codeliste des Auswahlfelds „{name}“ ist nur verlinkt; das Feld ist als Textfeld übernommen."
-            )
-            field["type"] = "text"
+            self._select(node, field)
+            if multi:
+                field["type"] = "multichoice"
+                if node.card[0] >= 1:
+                    field["min"] = node.card[0]
+                if node.card[1] is not None:
+                    field["max"] = node.card[1]
+                self.stats["repetitions_kept"] += 1
             return field
-        if datentyp in ("text", "text_latin", "time", "datetime"):
-            if datentyp in ("time", "datetime"):
-                self.notes.append(f"Das Feld „{name}“ ({datentyp}) ist als Textfeld übernommen.")
+        if multi and in_repeat:
+            self.notes.append(
+                f"Das Feld „{name}“ darf mehrfach vorkommen ({node.card[1] or '*'}), steht aber in einer "
+                "Wiederholung; übernommen als einzelnes Feld."
+            )
+        text_like = datentyp in ("text", "text_latin") or (
+            datentyp == "num" and any(k in limits for k in ("minLength", "maxLength", "pattern"))
+        )
+        if text_like:
             max_length = limits.get("maxLength")
             field["type"] = "textarea" if isinstance(max_length, int) and max_length > 255 else "text"
             for source, target in (("minLength", "min_length"), ("maxLength", "max_length")):
-                if isinstance(limits.get(source), int):
+                if isinstance(limits.get(source), int) and limits[source] > 0:
                     field[target] = limits[source]
             if limits.get("pattern") and field["type"] == "text":
                 field["pattern"] = limits["pattern"]
+        elif datentyp in ("time", "datetime"):
+            field["type"] = "text"
+            field["pattern"] = TIME_PATTERN if datentyp == "time" else DATETIME_PATTERN
+            field["help"] = (
+                (field.get("help", "") + " ").lstrip()
+                + ("Uhrzeit als SS:MM, z. B. 09:30." if datentyp == "time" else "Zeitpunkt als JJJJ-MM-TT SS:MM.")
+            )[:4000]
         elif datentyp == "date":
             field["type"] = "date"
         elif datentyp == "bool":
             field["type"] = "yesno"
         elif datentyp in ("num", "num_int", "num_currency"):
             field["type"] = "number"
-            if datentyp != "num_int":
+            if datentyp == "num":
+                field["decimals"] = 6
+            elif datentyp == "num_currency":
                 field["decimals"] = 2
-            if datentyp == "num_currency":
                 field["unit"] = "€"
             for source, target in (("minValue", "min"), ("maxValue", "max")):
                 value = _number(limits.get(source))
                 if value is not None:
                     field[target] = value
+            if "min" in field and "max" in field and field["min"] > field["max"]:
+                del field["min"], field["max"]
         elif datentyp == "file":
             field["type"] = "file"
             types = [t.text.strip() for t in self.children(el, "mediaType") if t.text and "/" in t.text]
             max_size = self.text(el, "maxSize")
             spec: dict[str, Any] = {}
             if types:
-                spec["types"] = types
+                spec["types"] = [t for t in types if re.fullmatch(r"[a-z]+/[a-z0-9.+-]+", t)] or None
             if max_size.isdigit() and 0 < int(max_size) <= 100 * 1024 * 1024:
                 spec["max_bytes"] = int(max_size)
+            spec = {k: v for k, v in spec.items() if v}
             if spec:
                 field["file"] = spec
         else:
@@ -331,33 +502,84 @@ class _Reader:
             field["type"] = "text"
         return field
 
-    def _constraints(self, el: Element) -> dict[str, Any]:
+    def _select(self, node: Node, field: dict[str, Any]) -> None:
+        choices = self._values(node.el)
+        field["type"] = "choice"
+        if choices:
+            field["choices"] = choices
+            return
+        ref = self.child(node.el, "codelisteReferenz")
+        uri, version = "", None
+        if ref is not None:
+            holder = self.child(ref, "genericodeIdentification")
+            holder = holder if holder is not None else ref
+            uri = self.text(holder, "canonicalIdentification")
+            version = self.text(holder, "version") or None
+        self.stats["xml_codelists"] += 1
+        entries = resolve(self.codelists, uri, version) if uri else None
+        if not uri:
+            uri = f"urn:fim:unbekannt:{node.fim_id or slug(node.label)}"
+        field["codelist"] = {"uri": uri[:500], "version": version[:100] if version else None}
+        if entries:
+            self.stats["codelists_resolved"] += 1
+            seen: set[str] = set()
+            field["choices"] = []
+            for code, label in entries:
+                if code and code not in seen and len(code) <= 100:
+                    seen.add(code)
+                    field["choices"].append({"value": code, "label": (label or code)[:500]})
+            return
+        field["codelist"]["missing"] = True
+        self.unresolved.setdefault((uri, version), []).append(node.fim_id or node.label)
+        self.notes.append(
+            f"Die Codeliste {uri}{f' (Version {version})' if version else ''} des Auswahlfelds „{node.label}“ "
+            "liegt nicht vor; das Formular kann erst veröffentlicht werden, wenn sie hochgeladen ist."
+        )
+
+    def _constraints(self, el: Element, name: str) -> dict[str, Any]:
         found = self.child(el, "praezisierung")
         if found is None:
             return {}
         raw: dict[str, Any] = dict(found.attrib)
-        if not raw and (found.text or "").strip():
-            try:
-                parsed = json.loads(found.text or "")
-                raw = parsed if isinstance(parsed, dict) else {}
-            except ValueError:
-                self.notes.append(
-                    f"Die Präzisierung „{(found.text or '').strip()[:80]}“ ist kein JSON und wurde ignoriert."
-                )
+        body = (found.text or "").strip()
+        if not raw and body:
+            old = re.fullmatch(r"(\d{1,6})(?:\s*\.\.\s*(\d{1,6}))?", body)
+            if old and old.group(2):  # 2.0 "1..31": a range (values for numbers, lengths for text)
+                low, high = int(old.group(1)), int(old.group(2))
+                raw = {"minValue": low, "maxValue": high, "minLength": len(str(low)), "maxLength": len(str(high))}
+            elif old:  # 2.0 "5": the length
+                raw = {"maxLength": int(old.group(1))}
+            else:
+                try:
+                    parsed = json.loads(body)
+                    raw = parsed if isinstance(parsed, dict) else {}
+                except ValueError:
+                    self.notes.append(f"Die Präzisierung „{body[:80]}“ von „{name}“ ist unbekannt und fehlt.")
         out: dict[str, Any] = {}
         for key in ("minLength", "maxLength"):
             if str(raw.get(key, "")).strip().isdigit():
                 out[key] = int(str(raw[key]).strip())
+        if "minLength" in out and "maxLength" in out and out["minLength"] > out["maxLength"]:
+            del out["minLength"]
         for key in ("minValue", "maxValue", "pattern"):
             if raw.get(key) not in (None, ""):
                 out[key] = str(raw[key])
-        if "pattern" in out:
-            try:
-                re.compile(out["pattern"])
-            except re.error:
-                self.notes.append(
-                    f"Das Muster „{out.pop('pattern')}“ ist kein gültiger regulärer Ausdruck und wurde ignoriert."
-                )
+        pattern = out.get("pattern")
+        if pattern is not None:
+            if re.fullmatch(r"[A-Za-zÄÖÜäöüß ,.-]+", pattern):  # prose such as "Mehrfachauswahl", not a pattern
+                del out["pattern"]
+                self.notes.append(f"Die Präzisierung „{pattern}“ von „{name}“ ist kein Muster und fehlt.")
+            else:
+                try:
+                    re.compile(pattern)
+                except re.error:
+                    del out["pattern"]
+                    self.notes.append(
+                        f"Das Muster „{pattern}“ von „{name}“ ist kein gültiger regulärer Ausdruck und fehlt."
+                    )
+                else:
+                    if len(pattern) > 500:
+                        del out["pattern"]
         return out
 
     def _values(self, el: Element) -> list[dict[str, str]]:
@@ -367,24 +589,187 @@ class _Reader:
         choices, seen = [], set()
         for wert in self.children(werte, "wert"):
             code, name = self.text(wert, "code"), self.text(wert, "name")
-            if code and code not in seen:
+            if code and code not in seen and len(code) <= 100:
                 seen.add(code)
-                choices.append({"value": code[:100], "label": (name or code)[:500]})
+                choices.append({"value": code, "label": (name or code)[:500]})
         return choices
 
-    def _rules(self, el: Element) -> None:
-        for rule in self.children(el, "regel"):
-            text = self.text(rule, "freitextRegel") or self.text(rule, "beschreibung")
-            self.notes.append(
-                f"Die Regel „{self.text(rule, 'name') or self.ident(rule)}“ wurde nicht übernommen"
-                + (f" ({text[:200]})" if text else "")
-                + "; bitte als Regel der Definition nachbilden."
-            )
+    # --- required: a field inside an optional group counts only once that group is begun ------------
+
+    def content(self, group_node: Node, exclude: Node | None = None) -> dict[str, Any] | None:
+        """A condition "the applicant began ``group_node``": any of its groups (or, inside a merged repeat
+        group, any of its fields) has a value. None when nothing of it was taken over."""
+        leaves: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for field_node in group_node.fields():
+            if field_node.flat is None or field_node is exclude or field_node.field is None:
+                continue
+            flat = field_node.flat
+            merged = flat.merged_root is not None and not _contains(group_node, flat.merged_root)
+            if merged:
+                path = f"{flat.path}.{field_node.field['id']}"
+                if path not in seen:
+                    seen.add(path)
+                    leaves.append({"field": path, "filled": True})
+            elif flat.path not in seen:
+                seen.add(flat.path)
+                leaves.append({"count": flat.path, "gte": 1})
+        if not leaves:
+            return None
+        return leaves[0] if len(leaves) == 1 else {"any": leaves}
+
+    def _required(
+        self,
+        root: Node,
+        copies: dict[int, dict[str, Any]],
+        activated: dict[int, list[dict[str, Any]]],
+        require_when: dict[int, list[dict[str, Any]]],
+    ) -> None:
+        for node in root.fields():
+            if node.field is None or node.flat is None:
+                continue
+            field = copies[id(node.field)]
+            if not field.get("required"):
+                continue
+            flat = node.flat
+            conditions = []
+            for ancestor in node.ancestors():
+                if ancestor.parent is None or ancestor is flat.merged_root:
+                    break  # at a repeat group its minimum number of items says the rest
+                if not ancestor.optional or id(ancestor) in activated:
+                    continue
+                began = self.content(ancestor, exclude=node)
+                extra = require_when.get(id(ancestor), [])
+                if began is None and not extra:
+                    field["required"] = False
+                    break
+                options = ([began] if began is not None else []) + extra
+                conditions.append(options[0] if len(options) == 1 else {"any": options})
+            if not field["required"] or not conditions:
+                continue
+            own = field.get("required_if")
+            if own is not None:
+                conditions.insert(0, own)
+            field["required_if"] = conditions[0] if len(conditions) == 1 else {"all": conditions}
+
+    # --- output ------------------------------------------------------------------------------------
+
+    def _applies(self, scope: Node, activated: dict[int, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        """Conditions under which a rule held by ``scope`` applies: every enclosing group that a rule shows is
+        shown, every other optional one is begun."""
+        out: list[dict[str, Any]] = []
+        for node in [scope, *scope.ancestors()]:
+            if node.parent is None:
+                break
+            if id(node) in activated:
+                out += activated[id(node)]
+            elif node.optional:
+                began = self.content(node)
+                if began is not None:
+                    out.append(began)
+        return out
+
+    def _build(self, root: Node, schema: Element, translations: list[Translation]) -> dict[str, Any]:
+        copies = {id(f): copy.deepcopy(f) for s in self.steps for g in s.groups for f in g.fields}
+        activated: dict[int, list[dict[str, Any]]] = {}
+        require_when: dict[int, list[dict[str, Any]]] = {}
+        visible: dict[int, list[dict[str, Any]]] = {}
+        rules: list[dict[str, Any]] = []
+        for translation in translations:
+            for effect in translation.effects:
+                if effect.kind == "activate":
+                    activated.setdefault(effect.target, []).append(effect.value)
+                elif effect.kind == "require_when":
+                    require_when.setdefault(effect.target, []).append(effect.value)
+                elif effect.kind == "visible":
+                    visible.setdefault(id(effect.target), []).append(effect.value)
+                elif effect.kind == "require_field":
+                    copies[id(effect.target)]["required"] = True
+                elif effect.kind == "require_field_when":
+                    target = copies[id(effect.target)]
+                    if not target.get("required"):
+                        target["required"] = True
+                        target["required_if"] = _either(target.get("required_if"), effect.value)
+                elif effect.kind == "rule":
+                    rule = dict(effect.value)
+                    applies = self._applies(effect.target, activated)
+                    if applies:
+                        rule["check"] = {"any": [{"not": _all(applies)}, rule["check"]]}
+                    rule["id"] = f"fim_{slug(translation.fim_id.lower(), 'regel')}_{len(rules) + 1}"[:63]
+                    rules.append(rule)
+        self._required(root, copies, activated, require_when)
+        for key, conditions in visible.items():
+            if key in copies:
+                copies[key]["visible_if"] = conditions[0] if len(conditions) == 1 else {"all": conditions}
+        self.rules = rules
+        return self._output(schema, copies, visible)
+
+    def _output(
+        self, schema: Element, copies: dict[int, dict[str, Any]], visible: dict[int, list[dict[str, Any]]]
+    ) -> dict[str, Any]:
+        steps = []
+        for step in self.steps:
+            groups = []
+            for group in step.groups:
+                out: dict[str, Any] = {"id": group.id, "title": group.title}
+                if re.fullmatch(r"G\d{5,14}", group.source.fim_id) and group.source.kind == "group":
+                    out["fim_id"] = group.source.fim_id
+                help_text = " ".join(
+                    dict.fromkeys(p for p in [self.text(group.source.el, "hilfetextEingabe"), *group.help] if p)
+                )
+                if help_text:
+                    out["help"] = help_text[:4000]
+                if group.repeat is not None:
+                    out["repeat"] = {"min": group.repeat[0], "max": max(group.repeat[1], 1)}
+                    out["item_label"] = group.title.rsplit(": ", 1)[-1]
+                conditions = visible.get(id(group), [])
+                if conditions:
+                    out["visible_if"] = conditions[0] if len(conditions) == 1 else {"all": conditions}
+                out["fields"] = [copies[id(f)] for f in group.fields]
+                groups.append(out)
+            steps.append({"id": step.id, "title": step.title, "groups": groups})
+        ident = self.ident(schema)
+        out = {
+            "id": slug(self.text(schema, "name") or ident or "fim-formular").replace("_", "-")[:100] or "fim-formular",
+            "version": 1,
+            "title": self.label(schema)[:500],
+            "steps": steps,
+        }
+        if self.rules:
+            out["rules"] = self.rules
+        description = self.text(schema, "beschreibung")
+        source = f"Importiert aus FIM-Stammdatenschema {ident} (XDatenfelder {self.version}.0)." if ident else ""
+        text = " ".join(p for p in (description, source) if p)[:4000]
+        if text:
+            out["description"] = text
+        if re.fullmatch(r"S\d{5,14}", ident):
+            out["fim_id"] = ident
+        return out
+
+
+def _all(conditions: list[dict[str, Any]]) -> dict[str, Any]:
+    return conditions[0] if len(conditions) == 1 else {"all": conditions}
+
+
+def _either(first: dict[str, Any] | None, second: dict[str, Any]) -> dict[str, Any]:
+    return second if first is None else {"any": [first, second]}
+
+
+def _contains(ancestor: Node, node: Node) -> bool:
+    """Whether ``node`` lies inside ``ancestor``'s subtree (or is it)."""
+    current: Node | None = node
+    while current is not None:
+        if current is ancestor:
+            return True
+        current = current.parent
+    return False
 
 
 def _number(value: Any) -> int | float | None:
     try:
         number = float(str(value).replace(",", "."))
     except ValueError:
+        return None
+    if number != number or abs(number) >= 1e12:
         return None
     return int(number) if number.is_integer() else number

@@ -226,13 +226,19 @@ def test_v2_schema_maps_groups_to_steps_and_types_to_field_types():
         120,
     )
     assert person.fields[1].type == "date" and not person.fields[1].required
-    assert person.fields[2].type == "text"  # code list only referenced
+    geschlecht = person.fields[2]  # code list only referenced and not given: a select marked as missing
+    assert geschlecht.type == "choice" and geschlecht.codelist is not None and geschlecht.codelist.missing
+    assert definition.missing_codelists() == [
+        ("urn:fim:unbekannt:F60000229", None, [f"{definition.steps[0].id}.{person.id}.geschlecht"])
+    ]
+    assert [(u.uri, u.fields) for u in result.unresolved_codelists] == [("urn:fim:unbekannt:F60000229", ["F60000229"])]
     hund = definition.steps[1].groups[0]
     assert hund.repeat is not None and (hund.repeat.min, hund.repeat.max) == (1, 5)
     assert [f.type for f in hund.fields] == ["text", "yesno", "number"]
-    assert (hund.fields[2].min, hund.fields[2].max, hund.fields[2].decimals) == (0, 120, 2)
+    assert (hund.fields[2].min, hund.fields[2].max, hund.fields[2].decimals) == (0, 120, 6)
     notes = " ".join(result.notes)
-    assert "Mindestalter" in notes and "nicht übernommen" in notes
+    assert [(r.fim_id, r.name, r.status) for r in result.rules] == [("R60000037", "Mindestalter", "review")]
+    assert result.rules[0].text == "Halter muss volljährig sein"
     assert "Codeliste" in notes
     assert "obj" in notes
 
