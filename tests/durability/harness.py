@@ -126,8 +126,12 @@ class Server:
     def start(self, timeout: float = 60) -> None:
         command = [
             sys.executable, "-m", "gunicorn", "rathaus.wsgi:application",
+            "-c", "python:rathaus.gunicorn_conf",
             "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers), "--worker-class", "sync",
             "--timeout", "60",
+            # Never gunicorn's shared default control socket: a crash test next to `make demo` or a second
+            # test run would talk to the other master.
+            "--no-control-socket",
         ]  # fmt: skip
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
