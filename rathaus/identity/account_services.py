@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from rathaus.core import ratelimit
+from rathaus.core.client_ip import client_ip
 from rathaus.core.errors import ValidationFailed
 from rathaus.tenants.models import Municipality
 
@@ -91,7 +92,8 @@ def request_password_reset(*, request: HttpRequest, tenant: Municipality, email:
     over the limit nothing is sent, silently (a stranger learns nothing from the limit either).
     """
     email = email.strip().lower()
-    network = account_sessions.short_ip(request.META.get("REMOTE_ADDR", "")) or "-"
+    # Proxy-aware: behind a reverse proxy every citizen would otherwise share the proxy's network and its limit.
+    network = account_sessions.short_ip(client_ip(request) or "") or "-"
     address_key = hashlib.sha256(f"{tenant.pk}:{email}".encode()).hexdigest()
     allowed = ratelimit.allow("password-reset-net", network, limit=RESET_LIMIT_PER_NETWORK, window_seconds=3600)
     allowed = (

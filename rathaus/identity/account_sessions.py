@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from rathaus.core.client_ip import client_ip
 from rathaus.core.plugins import UNSTORABLE
 
 from .models import AccountSession, User
@@ -51,7 +52,8 @@ def record_login(request: HttpRequest, user: User) -> AccountSession:
         user=user,
         key=secrets.token_urlsafe(32),
         user_agent=_user_agent(request),
-        ip=short_ip(request.META.get("REMOTE_ADDR", "")),
+        # Behind reverse proxies REMOTE_ADDR is the proxy's: the proxy-aware address is the citizen's network.
+        ip=short_ip(client_ip(request) or ""),
     )
     request.session[SESSION_INDEX_KEY] = entry.key
     return entry

@@ -158,3 +158,19 @@ def test_bad_addresses_get_a_field_error(tclient: Client, tenant: Any, email: st
 @pytest.mark.parametrize("token", ["x", "zz.1-2", "0.abc", "ZZZZZZZZZZZZZZZZZZ.a-b", "a:b:c", "%00"])
 def test_garbage_tokens_are_refused_without_error(tclient: Client, tenant: Any, token: str) -> None:
     assert tclient.get(f"/konto/passwort-neu/{token}/").status_code in (400, 404)
+
+
+def test_behind_a_proxy_the_network_limit_counts_each_citizens_network(
+    tenant: Any, settings: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.RATHAUS_TRUSTED_PROXY_COUNT = 1
+    monkeypatch.setattr(account_services, "RESET_LIMIT_PER_NETWORK", 2)
+    for n in range(3):
+        CitizenFactory(tenant=tenant, email=f"person{n}@example.org")
+    busy = Client(HTTP_HOST=f"{tenant.slug}.testserver", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    for n in range(3):  # a third request from the same network is over the limit
+        _request(busy, f"person{n}@example.org", django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == 2
+    other = Client(HTTP_HOST=f"{tenant.slug}.testserver", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.9")
+    _request(other, "person2@example.org", django_capture_on_commit_callbacks)  # same proxy, another citizen
+    assert len(mail.outbox) == 3 and mail.outbox[-1].to == ["person2@example.org"]

@@ -106,3 +106,18 @@ def test_the_index_costs_one_read_per_request_and_a_write_only_every_few_minutes
     index = [q.lstrip().upper() for q in _queries(client, "/konto/") if "ACCOUNTSESSION" in q.upper()]
     assert [q.split()[0] for q in index] == ["SELECT", "UPDATE"]
     assert AccountSession.objects.get(user=user).last_seen_at.year > 2000
+
+
+def test_behind_a_proxy_the_list_shows_the_citizens_network_not_the_proxys(tenant: Any, settings: Any) -> None:
+    settings.RATHAUS_TRUSTED_PROXY_COUNT = 1
+    CitizenFactory(tenant=tenant, email="erika@example.org")
+    client = Client(
+        HTTP_HOST=f"{tenant.slug}.testserver",
+        HTTP_USER_AGENT=FIREFOX,
+        REMOTE_ADDR="10.0.0.2",  # the reverse proxy
+        HTTP_X_FORWARDED_FOR="198.51.100.23, 203.0.113.57",  # the left entry was written by the client
+    )
+    assert client.post("/konto/anmelden/", {"username": "erika@example.org", "password": PASSWORD}).status_code == 302
+    page = client.get("/konto/sitzungen/").content.decode()
+    assert "203.0.113.0/24" in page
+    assert "10.0.0.0/24" not in page and "198.51.100.0/24" not in page
