@@ -10,7 +10,7 @@ the office must keep (submitted applications, their messages, payments).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.utils import timezone
@@ -31,6 +31,9 @@ class Section:
     erase: Callable[[User], None] | None = None
     # The highest trust level the section's data was given at (e.g. an application submitted with the eID).
     level: Callable[[User], str] | None = None
+    # Coded values in words for the readable PDF, by key anywhere in the section (the JSON keeps the codes):
+    # the module's own labels, e.g. ``{"status": dict(Application.Status.choices)}`` — the ones its pages show.
+    words: Mapping[str, Mapping[str, StrOrPromise]] = dataclasses.field(default_factory=dict)
 
 
 _sections: dict[str, Section] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -25,36 +26,40 @@ LABELS = {
     "Sicherste Anmeldung bisher", "bestaetigte_angaben": "Vom Nutzerkonto bestätigte Angaben",
     "waehrung": "Währung", "eingereicht_am": "Eingereicht am", "angelegt_am": "Angelegt am",
     "organisationen": "Organisationen, für die Sie gehandelt haben", "vertrauensniveau": "Gestellt nach Anmeldung",
-    "letztes_vertrauensniveau": "Zuletzt angemeldet",
+    "letztes_vertrauensniveau": "Zuletzt angemeldet", "label": "Bezeichnung", "quantity": "Anzahl",
+    "unit_amount": "Einzelbetrag", "amount": "Betrag", "field": "Feld", "name": "Name", "content_type": "Dateiart",
+    "size": "Größe (Bytes)", "sha256": "Prüfsumme (SHA-256)", "key": "Ablageschlüssel", "von": "Von",
 }  # fmt: skip
 
 
-# Coded values said in words (the JSON keeps the codes): trust levels as the way one logs in, kinds, channels.
+# Coded values of the account itself said in words (the JSON keeps the codes): trust levels as the way one logs
+# in, kinds, channels. The sections of other modules bring their own (``Section.words``).
 TRUST_KEYS = {"vertrauensniveau", "letztes_vertrauensniveau", "hoechstes_vertrauensniveau"}
-WORDS: dict[str, dict[str, Any]] = {
+WORDS: dict[str, Mapping[str, Any]] = {
     "art": dict(User.Kind.choices),
     "benachrichtigung": dict(Profile.Channel.choices),
     **{key: dict(LOGIN_WORDS) for key in TRUST_KEYS},
 }
+Words = Mapping[str, Mapping[str, Any]]
 
 
-def _in_words(key: str, value: Any) -> Any:
-    words = WORDS.get(key, {})
-    return str(words[value]) if isinstance(value, str) and value in words else value
+def _in_words(key: str, value: Any, words: Words) -> Any:
+    known = words.get(key, {})
+    return str(known[value]) if isinstance(value, str) and value in known else value
 
 
 def _label(key: str) -> str:
     return LABELS.get(key, key.replace("_", " ").capitalize())
 
 
-def _value(value: Any, depth: int) -> SafeString:
+def _value(value: Any, depth: int, words: Words = WORDS) -> SafeString:
     if isinstance(value, dict):
         if not value:
             return mark_safe("–")
         rows = format_html_join(
             "",
             "<tr><th>{}</th><td>{}</td></tr>",
-            ((_label(str(k)), _value(_in_words(str(k), v), depth + 1)) for k, v in value.items()),
+            ((_label(str(k)), _value(_in_words(str(k), v, words), depth + 1, words)) for k, v in value.items()),
         )
         return format_html("<table>{}</table>", rows)
     if isinstance(value, list):
@@ -62,7 +67,7 @@ def _value(value: Any, depth: int) -> SafeString:
             return mark_safe("keine")
         if all(not isinstance(v, dict | list) for v in value):
             return format_html("{}", ", ".join(str(v) for v in value))
-        items = format_html_join("", "<li>{}</li>", ((_value(v, depth + 1),) for v in value))
+        items = format_html_join("", "<li>{}</li>", ((_value(v, depth + 1, words),) for v in value))
         return format_html("<ol>{}</ol>", items)
     if value is None or value == "":
         return mark_safe("–")
@@ -76,8 +81,12 @@ def _value(value: Any, depth: int) -> SafeString:
 def render_html(user: User) -> str:
     data = data_export.export(user)
     header = {k: data.pop(k) for k in ("format", "erstellt_am", "kommune")}
-    sections = [{"title": _label(key), "body": _value(value, 0)} for key, value in data.items()]
+    section_words = {section.name: section.words for section in data_export.sections()}
     with translation.override("de"):
+        sections = [
+            {"title": _label(key), "body": _value(value, 0, {**WORDS, **section_words.get(key, {})})}
+            for key, value in data.items()
+        ]
         return render_to_string(
             "identity/account/data_export_pdf.html", {"header": header, "sections": sections, "user": user}
         )

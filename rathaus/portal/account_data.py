@@ -13,11 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from rathaus.applications import selectors as applications
 from rathaus.applications import services as application_services
+from rathaus.applications.models import Application
 from rathaus.identity import data_export
 from rathaus.identity.models import User
 from rathaus.identity.trust import TrustLevel, rank
 from rathaus.mailbox import selectors as mailbox
 from rathaus.payments import selectors as payments
+from rathaus.payments.models import Payment
 
 
 def _iso(value: Any) -> Any:
@@ -120,11 +122,20 @@ def _applications_level(user: User) -> str:
     return max([TrustLevel.NONE.value, *levels], key=rank)
 
 
+# The PDF says coded values with the labels the pages show (the models' choices: one mapping, no copy).
 SECTIONS = (
-    data_export.Section("antraege", _("Eingereichte Anträge"), _applications, level=_applications_level),
+    data_export.Section(
+        "antraege",
+        _("Eingereichte Anträge"),
+        _applications,
+        level=_applications_level,
+        words={"status": dict(Application.Status.choices), "zahlung": dict(Application.PaymentState.choices)},
+    ),
     data_export.Section("entwuerfe", _("Entwürfe"), _drafts, erase=_erase_drafts),
-    data_export.Section("zahlungen", _("Zahlungen"), _payments),
-    data_export.Section("postfach", _("Postfach"), _messages),
+    data_export.Section("zahlungen", _("Zahlungen"), _payments, words={"status": dict(Payment.Status.choices)}),
+    data_export.Section(
+        "postfach", _("Postfach"), _messages, words={"von": {"verwaltung": _("Verwaltung"), "ich": _("ich")}}
+    ),
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import Any
 
 import pikepdf
@@ -12,8 +13,10 @@ import pytest
 from django.test import Client
 from pypdf import PdfReader
 
+from rathaus.applications.models import Application
 from rathaus.identity.models import ExternalIdentity, Organisation, OrganisationRepresentative
 from rathaus.identity.tests.factories import CitizenFactory, login_citizen
+from rathaus.payments.models import Payment
 from rathaus.tenants.tests.world import MARKER, build_town
 
 
@@ -83,6 +86,17 @@ def test_pdf_is_readable_and_has_the_same_content(towns: Any) -> None:
     ):
         assert expected in text, expected
     assert MARKER not in text.lower()
+    # Coded values in the words of the pages (the models' labels: "Eingegangen", as on the application's page).
+    for label in (
+        Application.Status.SUBMITTED.label,
+        Application.Status.IN_PROGRESS.label,
+        Application.PaymentState.OPEN.label,
+        Payment.Status.PAID.label,
+        "Verwaltung",
+    ):
+        assert str(label) in text, label
+    for code in ("submitted", "in_progress", "open", "paid", "verwaltung", "low", "high", "email"):
+        assert not re.search(rf"(?<![\w@.]){code}(?![\w@.])", text), code
     with pikepdf.open(io.BytesIO(response.content)) as pdf:  # tagged: a structure tree and a document language
         assert "/StructTreeRoot" in pdf.Root and str(pdf.Root.Lang) == "de"
 
