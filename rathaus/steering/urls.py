@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import project_views, views
+
+app_name = "steering"
+urlpatterns = [
+    path("", views.process_list, name="processes"),
+    path("prozesse/neu/", views.process_new, name="process_new"),
+    path("prozesse/<uuid:process_uuid>/", views.process_detail, name="process"),
+    path("prozesse/<uuid:process_uuid>/bearbeiten/", views.process_edit, name="process_edit"),
+    path("import/", views.import_view, name="import"),
+    path("export.csv", views.export, {"fmt": "csv"}, name="export_csv"),
+    path("export.xlsx", views.export, {"fmt": "xlsx"}, name="export_xlsx"),
+    path("priorisierung/", views.priorities, name="priorities"),
+    path("priorisierung/gewichte/", views.save_weights, name="save_weights"),
+    path("priorisierung/beschluss/", views.record_decision, name="record_decision"),
+    path("beschluesse/<uuid:resolution_uuid>/", views.decision_detail, name="decision"),
+    path("projekte/", project_views.project_list, name="projects"),
+    path("projekte/<uuid:project_uuid>/", project_views.project_detail, name="project"),
+    path("handlungsfelder/", project_views.action_fields, name="action_fields"),
+    path("beteiligung/<uuid:project_uuid>/", project_views.participation, name="participation"),
+    path("reifegrad/", project_views.maturity_list, name="maturity"),
+    path("reifegrad/<slug:slug>/", project_views.maturity_service, name="maturity_service"),
+]
