@@ -22,6 +22,7 @@ from rathaus.catalog.services import import_catalog
 from rathaus.demo.fileplan import load_file_plan
 from rathaus.identity.models import IdentityProvider, Profile, StaffRole, User
 from rathaus.identity.providers.registry import identity_plugins
+from rathaus.steering.demo import load_demo as load_steering_demo
 from rathaus.tenants.models import Domain, Municipality, OrgUnit
 from rathaus.tenants.services import save_plugin_config
 
@@ -76,6 +77,7 @@ def _load_data(idp_url: str) -> tuple[list[DemoLogin], Municipality]:
     import_catalog(tenant=tenant, document={"life_situations": data["life_situations"], "services": data["services"]})
     load_file_plan(tenant, load_json("aktenplan.json"), units)
     logins += _staff(tenant, units)
+    load_steering_demo(tenant)  # process catalog, projects, maturity (rathaus/steering/demo_data)
     logins += _citizens(tenant)
     _identity_provider(tenant, idp_url)
     # Musterstadt pays through the demo provider by its own configuration (Interner Bereich → Anbindungen).
