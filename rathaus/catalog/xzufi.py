@@ -1,12 +1,21 @@
 """Reads service descriptions in XZuFi (XÖV standard for Zuständigkeitsfinder, versions 2.1 and 2.2).
 
-What we found: the XSD itself lives in XRepository (``urn:xoev-de:fim:standard:xzufi``), which this
-machine cannot reach. The reader below follows the element names used by XZuFi 2.1/2.2 exports of
-the LeiKa Redaktion (namespace ``http://xoev.de/schemata/xzufi/2_2_0`` or ``…/2_1_0``): each
-``leistung`` carries ``referenzLeiKa/code`` (the 14-digit LeiKa key), ``modulText`` entries whose
-``leikaTextmodul/code`` comes from the code list ``urn:de:xzufi:codeliste:leistungstextmodulleika``
-(version 20240216), ``modulKosten``, ``modulBearbeitungsdauer`` and ``modulBegriffImKontext``.
-It is a tolerant reader: namespaces are matched by local name, texts may contain HTML.
+The XSD lives in XRepository (``urn:xoev-de:fim:standard:xzufi``), which this machine cannot reach, and no
+stored public repository carries it; the reader follows the element names of XZuFi 2.1/2.2 exports as real
+consumers read them (PVOG dumps: ``nachrichtenkopf``, ``schreibe`` with ``leistung``, ``spezialisierung``,
+``organisationseinheit``, ``onlinedienst``; namespace ``http://xoev.de/schemata/xzufi/2_2_0`` or
+``…/2_1_0``). It is a tolerant reader: elements are matched by local name, texts may contain HTML.
+
+Taken over per ``leistung``: every ``referenzLeiKa/code`` (the first is the service's key; a service that
+already has any of them is the one updated), all 16 ``modulText`` modules of the code list
+``urn:de:xzufi:codeliste:leistungstextmodulleika`` (20240216; German ``inhalt`` only, links of a module as
+lines), ``modulFrist`` (duration or fixed date with its description), ``modulKosten`` (amounts become fees;
+a cost without a parseable amount is kept as text, never dropped), ``modulBearbeitungsdauer`` and
+``modulBegriffImKontext``. A ``spezialisierung`` (local texts for a Leistung, matched by ``leistungID``)
+replaces the general modules. Texts without a field of their own become sections of the description
+(``SECTIONS``). What is still left out is listed by :func:`dropped`: further LeiKa keys, categories, SDG
+information areas, non-German texts, unknown text modules, the document's Organisationseinheiten
+(addresses, opening hours, Zuständigkeiten by region) and Onlinedienste.
 
 XZuFi describes *what* a service is; *how* this municipality offers it (responsible unit, trust
 level, channels, OZG maturity, life situations) is local. So an import updates the texts of a
@@ -34,7 +43,7 @@ from .services import export_service
 
 NAMESPACES = ("http://xoev.de/schemata/xzufi/2_2_0", "http://xoev.de/schemata/xzufi/2_1_0")
 
-# urn:de:xzufi:codeliste:leistungstextmodulleika (20240216) → the fields we fill.
+# urn:de:xzufi:codeliste:leistungstextmodulleika (20240216): all 16 modules → the names we keep them under.
 TEXT_MODULES = {
     "02": "leistungsbezeichnung",
     "03": "leistungsname",
@@ -44,9 +53,31 @@ TEXT_MODULES = {
     "08": "unterlagen",
     "09": "voraussetzungen",
     "11": "verfahrensablauf",
+    "14": "formulare",
+    "15": "weiterfuehrende_informationen",
     "16": "hinweise",
+    "18": "urheber",
+    "22": "zustaendige_stelle",
+    "23": "ansprechpunkt",
     "24": "teaser",
+    "25": "rechtsbehelf",
 }
+# Modules that become sections of the description, in this order (the others have fields of their own).
+SECTIONS = (
+    ("voraussetzungen", "Voraussetzungen"),
+    ("verfahrensablauf", "Verfahrensablauf"),
+    ("fristen", "Fristen"),
+    ("kosten", "Kosten"),
+    ("formulare", "Formulare"),
+    ("zustaendige_stelle", "Zuständige Stelle"),
+    ("ansprechpunkt", "Ansprechpunkt"),
+    ("rechtsbehelf", "Rechtsbehelf"),
+    ("hinweise", "Hinweise"),
+    ("weiterfuehrende_informationen", "Weiterführende Informationen"),
+)
+_UNIT_WORDS = {"d": "Tage", "tag": "Tage", "tage": "Tage", "w": "Wochen", "woche": "Wochen", "wochen": "Wochen",
+               "m": "Monate", "monat": "Monate", "monate": "Monate", "j": "Jahre", "a": "Jahre", "jahr": "Jahre",
+               "jahre": "Jahre"}  # fmt: skip
 _TAG = re.compile(r"<[^>]+>")
 _ITEM = re.compile(r"<li[^>]*>(.*?)</li>", re.S | re.I)
 _BLOCK_END = re.compile(r"</(p|li|div|h[1-6])>|<br\s*/?>", re.I)
@@ -96,18 +127,61 @@ def _amount(value: str) -> str | None:
     return match.group(0).replace(",", ".") if match else None
 
 
-def _fees(leistung: Element) -> list[dict[str, str]]:
-    fees = []
-    for module in (e for e in leistung.iter() if _local(e) == "modulKosten"):
-        for cost in (e for e in module.iter() if _local(e) == "kosten"):
-            label = plain(_text(_first(cost, "beschreibung"))) or "Gebühr"
+def _child_text(element: Element | None, name: str) -> str:
+    """The (German) text of a direct child, e.g. a module's own ``beschreibung`` beside its ``kosten``."""
+    if element is None:
+        return ""
+    found = [c for c in _children(element, name) if (c.get("languageCode") or "de").lower().startswith("de")]
+    return plain(_text(found[0])) if found else ""
+
+
+def _fees(leistung: Element) -> tuple[list[dict[str, str]], list[str]]:
+    """Fees with an amount, and the cost texts without a parseable amount (kept as text, never dropped)."""
+    fees: list[dict[str, str]] = []
+    texts: list[str] = []
+    for module in _children(leistung, "modulKosten"):
+        for cost in _children(module, "kosten"):
+            label = _child_text(cost, "beschreibung")
             fixed = _amount(_text(_first(cost, "betragFix")) or _text(_first(cost, "betrag")))
-            low = _amount(_text(_first(cost, "betragUntergrenze"))) or fixed
-            high = _amount(_text(_first(cost, "betragObergrenze"))) or fixed or low
+            upper = _amount(_text(_first(cost, "betragObergrenze")))
+            low = _amount(_text(_first(cost, "betragUntergrenze"))) or fixed or ("0" if upper else None)
+            high = upper or fixed or low
             if low is None or high is None:
-                continue  # "Kosten nach Aufwand" without numbers stays text, it is not a fee
-            fees.append({"label": label[:200], "amount_min": low, "amount_max": high, "legal_basis": ""})
-    return fees
+                if label:
+                    texts.append(label)
+                continue
+            fees.append({"label": (label or "Gebühr")[:200], "amount_min": low, "amount_max": high, "legal_basis": ""})
+        if about := _child_text(module, "beschreibung"):
+            texts.append(about)
+    return fees, texts
+
+
+def _unit(element: Element) -> str:
+    unit_element = _first(element, "einheit")
+    code = _first(unit_element, "code") if unit_element is not None else None
+    return _text(code) if code is not None else _text(unit_element)
+
+
+def _deadlines(leistung: Element) -> list[str]:
+    out = []
+    for module in _children(leistung, "modulFrist"):
+        for deadline in _children(module, "frist"):
+            span = _first(deadline, "fristDauer")
+            words = ""
+            if span is not None and (duration := _text(_first(span, "dauer"))):
+                unit = _unit(span)
+                words = f"{duration} {_UNIT_WORDS.get(unit.lower(), unit)}".strip()
+            day_element = _first(deadline, "fristStichtag")
+            day = _text(_first(day_element, "datum")) if day_element is not None else ""
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+                words = f"bis {day[8:10]}.{day[5:7]}.{day[:4]}"
+            about = _child_text(deadline, "beschreibung")
+            line = ": ".join(p for p in (words, about) if p)
+            if line:
+                out.append(line)
+        if about := _child_text(module, "beschreibung"):
+            out.append(about)
+    return out
 
 
 def _processing(leistung: Element) -> tuple[str, int | None]:
@@ -116,26 +190,63 @@ def _processing(leistung: Element) -> tuple[str, int | None]:
         return "", None
     description = plain(_text(_first(module, "beschreibung")))
     duration = _text(_first(module, "dauer"))
-    unit = _text(_first(_first(module, "einheit") or module, "code")) or _text(_first(module, "einheit"))
+    unit = _unit(module)
     days = None
     if duration.isdigit() and unit.lower() in _DAYS_PER_UNIT:
         days = int(duration) * _DAYS_PER_UNIT[unit.lower()]
-    label = description or (f"{duration} {unit}".strip() if duration else "")
+    label = description or (f"{duration} {_UNIT_WORDS.get(unit.lower(), unit)}".strip() if duration else "")
     return label[:120], days
 
 
-def _leika_key(leistung: Element) -> str:
-    reference = _first(leistung, "referenzLeiKa")
-    if reference is not None:
-        return _text(_first(reference, "code")) or _text(reference)
-    for element in leistung.iter():  # older exports: a 14-digit identifier somewhere in id/idSekundaer
-        if _local(element) in ("id", "idSekundaer", "leistungsschluessel") and re.fullmatch(r"\d{14}", _text(element)):
-            return _text(element)
-    return ""
+def _leika_keys(leistung: Element) -> list[str]:
+    """Every LeiKa key the Leistung references (XZuFi allows several), in document order."""
+    keys = [_text(_first(r, "code")) or _text(r) for r in _children(leistung, "referenzLeiKa")]
+    if not keys:  # older exports: a 14-digit identifier somewhere in id/idSekundaer
+        keys = [
+            _text(e)
+            for e in leistung.iter()
+            if _local(e) in ("id", "idSekundaer", "leistungsschluessel") and re.fullmatch(r"\d{14}", _text(e))
+        ][:1]
+    return list(dict.fromkeys(k for k in keys if k))
+
+
+def _links(module: Element) -> list[str]:
+    out = []
+    for link in (e for e in module.iter() if _local(e) == "weiterfuehrenderLink"):
+        uri, title = _text(_first(link, "uri")), plain(_text(_first(link, "titel")))
+        if uri.startswith(("https://", "http://")):
+            out.append(f"{title}: {uri}" if title else uri)
+    return out
+
+
+def _is_german(element: Element) -> bool:
+    return (element.get("languageCode") or "de").lower().startswith("de")
+
+
+def _texts(element: Element, dropped: list[str]) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for module in _children(element, "modulText"):
+        marker = _first(module, "leikaTextmodul")
+        code = _text(_first(marker, "code")) if marker is not None else ""
+        field = TEXT_MODULES.get(code)
+        if field is None:
+            dropped.append(f"Textmodul mit unbekanntem Code „{code or '–'}“")
+            continue
+        if not any(_is_german(e) for e in module.iter() if _local(e) == "inhalt"):
+            dropped.append(f"Textmodul {code} ({field}) ohne deutschen Text")
+            continue
+        content = "\n".join([_german_text(module), *(f"<p>{html.escape(link)}</p>" for link in _links(module))])
+        if content.strip():
+            texts[field] = content
+    return texts
 
 
 def parse(content: bytes) -> list[dict[str, Any]]:
-    """Each ``leistung`` of an XZuFi document as a dict of the texts we use (``leika_key``, ``name``, …)."""
+    """Each ``leistung`` of an XZuFi document as a dict of the texts we use (``leika_key``, ``texts``, …).
+
+    A ``spezialisierung`` (the local texts of a municipality or Land for a Leistung) is merged into the
+    Leistung it names (``leistungID``): its modules replace the general ones. ``dropped`` lists in German
+    what the document carries and the catalog does not take over."""
     try:
         root = SafeET.fromstring(content, forbid_dtd=True)
     except SafeET.ParseError as exc:
@@ -145,28 +256,69 @@ def parse(content: bytes) -> list[dict[str, Any]]:
     namespace = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
     if namespace not in NAMESPACES:
         raise ImportRejected("Das ist kein XZuFi-Dokument (erwartet: Namensraum XZuFi 2.1 oder 2.2).")
-    services = []
-    for leistung in (e for e in root.iter() if _local(e) == "leistung"):
-        texts: dict[str, str] = {}
-        for module in _children(leistung, "modulText"):
-            code = _text(_first(_first(module, "leikaTextmodul") or module, "code"))
-            if (field := TEXT_MODULES.get(code)) and (content_text := _german_text(module)):
-                texts[field] = content_text
-        processing_time, processing_days = _processing(leistung)
-        keywords = [plain(_text(e))[:80] for e in leistung.iter() if _local(e) == "begriff" and plain(_text(e))]
-        services.append(
-            {
-                "leika_key": _leika_key(leistung),
-                "texts": texts,
-                "fees": _fees(leistung),
-                "processing_time": processing_time,
-                "processing_days": processing_days,
-                "keywords": keywords,
-            }
-        )
+    specialisations: dict[str, list[Element]] = {}
+    for special in (e for e in root.iter() if _local(e) == "spezialisierung"):
+        specialisations.setdefault(_text(_first(special, "leistungID")), []).append(special)
+    services = [_service(leistung, specialisations) for leistung in root.iter() if _local(leistung) == "leistung"]
     if not services:
         raise ImportRejected("Das XZuFi-Dokument enthält keine Leistung.")
+    for name, what in (
+        ("organisationseinheit", "Organisationseinheiten (Anschriften, Zuständigkeiten)"),
+        ("onlinedienst", "Onlinedienste (Links)"),
+    ):
+        if count := sum(1 for e in root.iter() if _local(e) == name):
+            services[0]["dropped"].append(f"{count} {what} des Dokuments")
+    if leftover := sum(len(v) for v in specialisations.values()):
+        services[0]["dropped"].append(f"{leftover} Spezialisierungen ohne Leistung in diesem Dokument")
     return services
+
+
+def _service(leistung: Element, specialisations: dict[str, list[Element]]) -> dict[str, Any]:
+    dropped: list[str] = []
+    own_id = next((_text(c) for c in _children(leistung, "id")), "")
+    texts = _texts(leistung, dropped)
+    fees, cost_texts = _fees(leistung)
+    deadlines = _deadlines(leistung)
+    for special in specialisations.pop(own_id, []) if own_id else []:
+        texts.update(_texts(special, dropped))
+        special_fees, special_costs = _fees(special)
+        if special_fees or special_costs:
+            fees, cost_texts = special_fees, special_costs
+        deadlines = _deadlines(special) or deadlines
+    keys = _leika_keys(leistung)
+    if len(keys) > 1:
+        dropped.append(f"weitere LeiKa-Schlüssel {', '.join(keys[1:])} (eine Leistung im Katalog hat einen Schlüssel)")
+    for name, what in (("kategorie", "Kategorien"), ("informationsbereichSDG", "SDG-Informationsbereiche")):
+        if count := sum(1 for _ in _children(leistung, name)):
+            dropped.append(f"{count} {what}")
+    if any(not _is_german(e) for e in leistung.iter() if _local(e) == "inhalt"):
+        dropped.append("Texte in anderen Sprachen als Deutsch")
+    processing_time, processing_days = _processing(leistung)
+    keywords = [plain(_text(e))[:80] for e in leistung.iter() if _local(e) == "begriff" and plain(_text(e))]
+    if cost_texts:
+        texts["kosten"] = "\n".join(f"<p>{html.escape(t)}</p>" for t in cost_texts)
+    if deadlines:
+        texts["fristen"] = "\n".join(f"<p>{html.escape(t)}</p>" for t in deadlines)
+    return {
+        "leika_key": keys[0] if keys else "",
+        "leika_keys": keys,
+        "texts": texts,
+        "fees": fees,
+        "processing_time": processing_time,
+        "processing_days": processing_days,
+        "keywords": keywords,
+        "dropped": list(dict.fromkeys(dropped)),
+    }
+
+
+def dropped(content: bytes) -> list[str]:
+    """What an import of this document leaves out, per Leistung, in German (for the person importing)."""
+    out = []
+    for number, item in enumerate(parse(content), start=1):
+        out += [
+            f"Leistung {number} ({item['leika_key'] or 'ohne LeiKa-Schlüssel'}): {what}" for what in item["dropped"]
+        ]
+    return out
 
 
 def to_document(tenant: Municipality, content: bytes, *, org_unit: str = "") -> tuple[dict[str, Any], list[str]]:
@@ -178,17 +330,11 @@ def to_document(tenant: Municipality, content: bytes, *, org_unit: str = "") -> 
         name = plain(texts.get("leistungsname") or texts.get("leistungsbezeichnung") or "")
         full = plain(texts.get("volltext", ""))
         short = plain(texts.get("teaser") or texts.get("kurztext") or "") or full.split("\n", 1)[0]
-        description = "\n\n".join(
-            part
-            for part in (
-                full,
-                plain(texts.get("voraussetzungen", "")) and "Voraussetzungen:\n" + plain(texts["voraussetzungen"]),
-                plain(texts.get("verfahrensablauf", "")) and "Verfahrensablauf:\n" + plain(texts["verfahrensablauf"]),
-                plain(texts.get("hinweise", "")) and "Hinweise:\n" + plain(texts["hinweise"]),
-            )
-            if part
-        )
-        current = existing.get(item["leika_key"])
+        sections = [full] + [f"{title}:\n{plain(texts[key])}" for key, title in SECTIONS if plain(texts.get(key, ""))]
+        description = "\n\n".join(part for part in sections if part)
+        # A Leistung with several LeiKa keys updates the service that already has one of them.
+        current = next((existing[k] for k in item["leika_keys"] if k in existing), None)
+        key = current.leika_key if current is not None else item["leika_key"]
         base: dict[str, Any] = (
             export_service(current)
             if current is not None
@@ -196,7 +342,7 @@ def to_document(tenant: Municipality, content: bytes, *, org_unit: str = "") -> 
         )
         row = {
             **base,
-            "leika_key": item["leika_key"],
+            "leika_key": key,
             "name": name[:200] or base.get("name", ""),
             "short_description": short[:500],
             "description": description,
@@ -212,5 +358,5 @@ def to_document(tenant: Municipality, content: bytes, *, org_unit: str = "") -> 
         if current is None and not org_unit:
             row["org_unit"] = ""  # import_catalog reports the row: a new service needs a responsible unit
         rows.append(row)
-        labels.append(f"Leistung {number} ({item['leika_key'] or 'ohne LeiKa-Schlüssel'})")
+        labels.append(f"Leistung {number} ({key or 'ohne LeiKa-Schlüssel'})")
     return {"services": rows}, labels

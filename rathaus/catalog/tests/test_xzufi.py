@@ -26,7 +26,7 @@ SAMPLE = Path(__file__).parent / "data" / "xzufi-2.2-beispiel.xml"
 
 def test_parse_reads_key_texts_fees_duration_and_terms() -> None:
     first, second = xzufi.parse(SAMPLE.read_bytes())
-    assert first["leika_key"] == "99102013001000"
+    assert first["leika_key"] == "99008001012000"
     assert first["texts"]["leistungsname"] == "Personalausweis beantragen"  # German, not the English variant
     assert first["fees"] == [
         {"label": "ab 24 Jahren", "amount_min": "37.00", "amount_max": "37.00", "legal_basis": ""},
@@ -41,7 +41,7 @@ def test_new_services_are_created_in_the_chosen_unit(tenant: Any) -> None:
     document, labels = read_upload(tenant, SAMPLE.read_bytes(), org_unit="FB32")
     result = import_catalog(tenant=tenant, document=document, row_labels=labels)
     assert (result.created, result.updated) == (2, 0)
-    perso = Service.objects.for_tenant(tenant).get(leika_key="99102013001000")
+    perso = Service.objects.for_tenant(tenant).get(leika_key="99008001012000")
     assert perso.name == "Personalausweis beantragen" and perso.slug == "personalausweis-beantragen"
     assert perso.short_description == "Ab 16 Jahren brauchen Sie einen Ausweis."
     assert perso.description.startswith("Wenn Sie 16 Jahre alt sind, müssen Sie einen Ausweis haben.\nSie beantragen")
@@ -54,13 +54,13 @@ def test_new_services_are_created_in_the_chosen_unit(tenant: Any) -> None:
 def test_existing_service_keeps_its_local_settings(tenant: Any) -> None:
     unit = OrgUnitFactory(tenant=tenant, key="FB33")
     ServiceFactory(
-        tenant=tenant, leika_key="99102013001000", slug="perso", name="Alt", org_unit=unit,
+        tenant=tenant, leika_key="99008001012000", slug="perso", name="Alt", org_unit=unit,
         trust_level="substantial", channels=["appointment"], ozg_maturity=4, is_top=True,
     )  # fmt: skip
     OrgUnitFactory(tenant=tenant, key="FB32")
     document, labels = read_upload(tenant, SAMPLE.read_bytes(), org_unit="FB32")
     import_catalog(tenant=tenant, document=document, row_labels=labels)
-    perso = Service.objects.for_tenant(tenant).get(leika_key="99102013001000")
+    perso = Service.objects.for_tenant(tenant).get(leika_key="99008001012000")
     assert perso.name == "Personalausweis beantragen"  # the text came from XZuFi …
     assert (perso.slug, perso.org_unit.key, perso.trust_level) == ("perso", "FB33", "substantial")  # … the rest is ours
     assert perso.channels == ["appointment"] and perso.ozg_maturity == 4 and perso.is_top
@@ -71,7 +71,7 @@ def test_without_unit_new_services_are_reported_and_nothing_is_written(tenant: A
     with pytest.raises(ImportRejected) as caught:
         import_catalog(tenant=tenant, document=document, row_labels=labels)
     assert {e["row"] for e in caught.value.errors} == {
-        "Leistung 1 (99102013001000)",
+        "Leistung 1 (99008001012000)",
         "Leistung 2 (99050012104000)",
     }
     assert not Service.objects.for_tenant(tenant).exists()
