@@ -20,6 +20,7 @@ from ninja.security import SessionAuth
 from rathaus.catalog import selectors as catalog
 from rathaus.core.errors import TrustLevelTooLow, ValidationFailed
 from rathaus.formengine import json_schema
+from rathaus.identity import selectors as identity
 from rathaus.identity.services import session_trust_level
 from rathaus.identity.trust import satisfies
 from rathaus.mailbox import selectors as mailbox_selectors
@@ -157,8 +158,13 @@ def _application_out(application: Application) -> dict[str, Any]:
     }
 
 
+def _acting(request: TenantRequest) -> identity.Acting:
+    """Who acts: the authenticated person, for the organisation their business login named (if any)."""
+    return identity.Acting(user=_me(request), organisation_id=identity.acting(request).organisation_id)
+
+
 def _draft(request: TenantRequest, draft_uuid: UUID) -> Draft:
-    draft = selectors.draft_of(request.tenant, _me(request), draft_uuid)
+    draft = selectors.draft_of(request.tenant, _acting(request), draft_uuid)
     if draft is None:
         raise Http404
     if not satisfies(session_trust_level(request), selectors.needed_level(draft.form_version.service)):
@@ -167,7 +173,7 @@ def _draft(request: TenantRequest, draft_uuid: UUID) -> Draft:
 
 
 def _application(request: TenantRequest, number: str) -> Application:
-    application = selectors.application_of(request.tenant, _me(request), number)
+    application = selectors.application_of(request.tenant, _acting(request), number)
     if application is None:
         raise Http404
     if not satisfies(session_trust_level(request), application.trust_level):
@@ -205,7 +211,14 @@ def create_draft(request: TenantRequest, payload: DraftIn) -> Status[dict[str, A
         raise Http404
     if not satisfies(session_trust_level(request), selectors.needed_level(service)):
         raise TrustLevelTooLow("Ihre Anmeldung reicht für diesen Antrag nicht aus.")
-    draft = services.start_draft(tenant=request.tenant, service=service, owner=_me(request), form_version=form_version)
+    acting = _acting(request)
+    draft = services.start_draft(
+        tenant=request.tenant,
+        service=service,
+        owner=acting.user,
+        form_version=form_version,
+        organisation_id=acting.organisation_id,
+    )
     return Status(201, _draft_out(draft))
 
 
@@ -263,14 +276,22 @@ def upload_file(
     summary="Antrag verbindlich einreichen (idempotent je Entwurf)",
 )
 def submit(request: TenantRequest, draft_uuid: UUID) -> Status[dict[str, Any]]:
+    acting = _acting(request)
     try:
         _draft(request, draft_uuid)  # trust level of this session still enough for the service
     except Http404:
         # An earlier click may have committed in the meantime: answer with its number.
-        if services.submitted(tenant=request.tenant, actor=_me(request), draft_uuid=draft_uuid) is None:
+        done = services.submitted(
+            tenant=request.tenant, actor=_me(request), draft_uuid=draft_uuid, organisation_id=acting.organisation_id
+        )
+        if done is None:
             raise
     application = services.submit(
-        draft_uuid=draft_uuid, tenant=request.tenant, actor=_me(request), trust_level=session_trust_level(request)
+        draft_uuid=draft_uuid,
+        tenant=request.tenant,
+        actor=_me(request),
+        trust_level=session_trust_level(request),
+        organisation_id=acting.organisation_id,
     )
     return Status(201, _application_out(application))
 
@@ -278,7 +299,7 @@ def submit(request: TenantRequest, draft_uuid: UUID) -> Status[dict[str, Any]]:
 @router.get("/applications", auth=CitizenAuth(), response={200: list[ApplicationOut], 401: ProblemOut})
 def list_applications(request: TenantRequest) -> list[dict[str, Any]]:
     """Meine Anträge."""
-    qs = selectors.applications_of(request.tenant, _me(request)).prefetch_related("events")[:200]
+    qs = selectors.applications_of(request.tenant, _acting(request)).prefetch_related("events")[:200]
     level = session_trust_level(request)  # those submitted at a higher level stay hidden, as on »Meine Anträge«
     return [_application_out(a) for a in qs if satisfies(level, a.trust_level)]
 

@@ -21,6 +21,7 @@ from rathaus import formengine
 from rathaus.core.errors import NotFound, ValidationFailed
 from rathaus.core.text import storable
 from rathaus.formengine.rendering import controllers, follow_ups, html_id, step_view
+from rathaus.identity import selectors as identity
 from rathaus.identity.services import session_trust_level
 from rathaus.identity.trust import satisfies
 from rathaus.tenants.http import TenantRequest
@@ -38,7 +39,7 @@ def _citizen(request: TenantRequest) -> bool:
 def _draft_or_404(request: TenantRequest, draft_uuid: Any) -> Draft:
     if not _citizen(request):
         raise Http404
-    draft = selectors.draft_of(request.tenant, request.user, draft_uuid)
+    draft = selectors.draft_of(request.tenant, identity.acting(request), draft_uuid)
     if draft is None:
         raise Http404
     return draft
@@ -251,18 +252,26 @@ def _error_steps(definition: Any, errors: dict[str, list[str]]) -> list[dict[str
 def _submit(request: TenantRequest, draft_uuid: Any) -> HttpResponse:
     if not _citizen(request):
         raise Http404
+    organisation_id = identity.acting(request).organisation_id
     try:
         draft = _draft_or_404(request, draft_uuid)
     except Http404:
         # An earlier click may have committed in the meantime.
-        if services.submitted(tenant=request.tenant, actor=request.user, draft_uuid=draft_uuid) is None:
+        done = services.submitted(
+            tenant=request.tenant, actor=request.user, draft_uuid=draft_uuid, organisation_id=organisation_id
+        )
+        if done is None:
             raise
     else:
         if not _trust_ok(request, draft):
             return redirect("applications:start", slug=draft.form_version.service.slug)
     try:
         application = services.submit(
-            draft_uuid=draft_uuid, tenant=request.tenant, actor=request.user, trust_level=session_trust_level(request)
+            draft_uuid=draft_uuid,
+            tenant=request.tenant,
+            actor=request.user,
+            trust_level=session_trust_level(request),
+            organisation_id=organisation_id,
         )
     except ValidationFailed as exc:
         # Missing answers are marked on the summary page; anything else (files too large together) is said here.
@@ -279,7 +288,7 @@ def submitted(request: TenantRequest, number: str) -> HttpResponse:
     """The confirmation after submitting: the number, what happens next, how long, whom to ask, the receipt."""
     if not _citizen(request):
         raise Http404
-    application = selectors.application_of(request.tenant, request.user, number)
+    application = selectors.application_of(request.tenant, identity.acting(request), number)
     if application is None:
         raise Http404
     if application.trust_level and not satisfies(session_trust_level(request), application.trust_level):

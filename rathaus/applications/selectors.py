@@ -12,6 +12,7 @@ from django.utils import timezone
 from rathaus import formengine
 from rathaus.catalog.models import Service
 from rathaus.identity.permissions import Role, visible
+from rathaus.identity.selectors import Acting, owned_by
 from rathaus.identity.trust import TrustLevel, rank
 from rathaus.mailbox import selectors as mailbox
 from rathaus.tenants.models import Municipality
@@ -40,19 +41,26 @@ def needed_level(service: Service) -> str:
     return max(service.trust_level, TrustLevel.LOW, key=rank)
 
 
-def drafts_of(tenant: Municipality, user: User) -> QuerySet[Draft]:
+# Who owns what: a person their own drafts and applications; acting for an organisation (a business login),
+# the organisation's, whichever representative started or submitted them, while the person still represents
+# it. Every lookup of a citizen's or business's draft or application goes through these selectors
+# (``identity.selectors.owned_by`` is the one rule, shared with the mailbox and payments).
+
+
+def drafts_of(tenant: Municipality, who: User | Acting) -> QuerySet[Draft]:
+    """The open drafts of ``who`` (a person for themselves, or acting for an organisation), newest first."""
     return (
         Draft.objects.for_tenant(tenant)
-        .filter(owner=user, expires_at__gt=timezone.now())
-        .select_related("form_version__service")
+        .filter(owned_by(who, person="owner"), expires_at__gt=timezone.now())
+        .select_related("form_version__service", "owner")
         # The definition is parsed once per published version and cached (FormVersion.parsed).
         .defer("form_version__definition")
         .order_by("-updated_at")
     )
 
 
-def draft_of(tenant: Municipality, user: User, draft_uuid: Any) -> Draft | None:
-    return drafts_of(tenant, user).filter(uuid=draft_uuid).first()
+def draft_of(tenant: Municipality, who: User | Acting, draft_uuid: Any) -> Draft | None:
+    return drafts_of(tenant, who).filter(uuid=draft_uuid).first()
 
 
 def _unread(tenant: Municipality, *, for_office: bool) -> Any:
@@ -61,22 +69,23 @@ def _unread(tenant: Municipality, *, for_office: bool) -> Any:
     return mailbox.unread_subquery(tenant, reference, for_office=for_office)
 
 
-def applications_of(tenant: Municipality, user: User) -> QuerySet[Application]:
+def applications_of(tenant: Municipality, who: User | Acting) -> QuerySet[Application]:
+    """The applications of ``who`` (a person's own, or an organisation's), newest first, with ``unread``."""
     unread = _unread(tenant, for_office=False)
     return (
         Application.objects.for_tenant(tenant)
-        .filter(applicant=user)
-        .select_related("service")
+        .filter(owned_by(who, person="applicant"))
+        .select_related("service", "applicant", "organisation")
         .annotate(unread=unread)
         .order_by("-submitted_at")
     )
 
 
-def application_of(tenant: Municipality, user: User, number: str) -> Application | None:
+def application_of(tenant: Municipality, who: User | Acting, number: str) -> Application | None:
     return (
         Application.objects.for_tenant(tenant)
-        .filter(applicant=user, number=number)
-        .select_related("service", "org_unit", "form_version")
+        .filter(owned_by(who, person="applicant"), number=number)
+        .select_related("service", "org_unit", "form_version", "applicant", "organisation", "started_by")
         .first()
     )
 
@@ -86,7 +95,11 @@ def applications_for_office(tenant: Municipality, user: User) -> QuerySet[Applic
     qs = Application.objects.for_tenant(tenant).filter(forwarded_at__isnull=False)
     qs = visible(user, tenant, qs, *OFFICE_ROLES)
     unread = _unread(tenant, for_office=True)
-    return qs.select_related("service", "org_unit", "applicant").annotate(unread=unread).order_by("-submitted_at")
+    return (
+        qs.select_related("service", "org_unit", "applicant", "organisation", "started_by")
+        .annotate(unread=unread)
+        .order_by("-submitted_at")
+    )
 
 
 def application_for_office(tenant: Municipality, user: User, number: str) -> Application | None:
@@ -102,10 +115,11 @@ def file_of(application: Application, sha256: str) -> dict[str, Any] | None:
 
 
 def all_drafts_of(tenant: Municipality, user: User) -> QuerySet[Draft]:
-    """Every draft of ``user``, expired ones included (for the data export), newest first."""
+    """Every draft ``user`` started for themselves, expired ones included (for the data export), newest first.
+    Drafts started for an organisation are the organisation's."""
     return (
         Draft.objects.for_tenant(tenant)
-        .filter(owner=user)
+        .filter(owned_by(user, person="owner"))
         .select_related("form_version__service")
         .order_by("-updated_at")
     )
@@ -126,7 +140,7 @@ def application_by_number(tenant_id: int, number: str) -> Application | None:
     """The application itself, for modules that act on its events (records files it as a case)."""
     return (
         Application.objects.for_tenant(tenant_id)
-        .select_related("service", "applicant", "org_unit", "form_version", "tenant")
+        .select_related("service", "applicant", "organisation", "started_by", "org_unit", "form_version", "tenant")
         .filter(number=number)
         .first()
     )
@@ -145,6 +159,8 @@ def answers_json(application: Application) -> bytes:
     """The application as structured data (UTF-8 JSON): what was asked, what was answered, the fee."""
     document = {
         "number": application.number,
+        "organisation": _organisation_json(application),
+        "submitted_by": _person_name(application.applicant),
         "service": {"leika_key": application.service.leika_key, "name": application.service.name},
         "form_version": application.form_version_id,
         "submitted_at": application.submitted_at.isoformat(),
@@ -155,3 +171,31 @@ def answers_json(application: Application) -> bytes:
         "attachments": attachments_of(application),
     }
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode()
+
+
+def submitted_by_for_organisations(tenant: Municipality, user: User) -> QuerySet[Application]:
+    """The applications ``user`` submitted for an organisation (for the person's data export: who acted)."""
+    return (
+        Application.objects.for_tenant(tenant)
+        .filter(applicant=user, organisation__isnull=False)
+        .select_related("service", "organisation")
+        .order_by("-submitted_at")
+    )
+
+
+def _person_name(user: Any) -> str:
+    return (user.get_full_name() or user.email) if user is not None else ""
+
+
+def _organisation_json(application: Application) -> dict[str, str] | None:
+    organisation = application.organisation
+    if organisation is None:
+        return None
+    return {
+        "name": organisation.name,
+        "legal_form": organisation.legal_form,
+        "register_number": organisation.register_number,
+        "address": ", ".join(
+            part for part in (organisation.street, f"{organisation.postal_code} {organisation.city}".strip()) if part
+        ),
+    }

@@ -84,11 +84,26 @@ def publish_form(*, service: Service, definition: dict[str, Any]) -> FormVersion
 # --------------------------------------------------------------------------- drafts
 
 
-def start_draft(*, tenant: Municipality, service: Service, owner: User, form_version: FormVersion) -> Draft:
-    """The owner's open draft for this service (resumed), or a new one prefilled from the account."""
+def start_draft(
+    *,
+    tenant: Municipality,
+    service: Service,
+    owner: User,
+    form_version: FormVersion,
+    organisation_id: int | None = None,
+) -> Draft:
+    """The owner's open draft for this service (resumed), or a new one prefilled from the account.
+
+    With ``organisation_id`` (a business acting for its organisation) the draft is the organisation's: an open
+    draft any representative started is resumed, a new one records ``owner`` as who started it. Raises
+    ``NotFound`` when ``owner`` does not (or no longer) represent that organisation.
+    """
+    acting = identity.Acting(user=owner, organisation_id=organisation_id)
+    if organisation_id is not None and not identity.represented_by(owner).filter(pk=organisation_id).exists():
+        raise NotFound(_("Sie handeln nicht (mehr) für diese Organisation. Bitte melden Sie sich erneut an."))
     existing = (
         Draft.objects.for_tenant(tenant)
-        .filter(owner=owner, form_version__service=service, expires_at__gt=timezone.now())
+        .filter(identity.owned_by(acting, person="owner"), form_version__service=service, expires_at__gt=timezone.now())
         .order_by("-updated_at")
         .first()
     )
@@ -99,6 +114,7 @@ def start_draft(*, tenant: Municipality, service: Service, owner: User, form_ver
     return Draft.objects.create(
         tenant=tenant,
         owner=owner,
+        organisation_id=organisation_id,
         form_version=form_version,
         answers=formengine.prefill(definition, identity.prefill_values(owner)),
         step=first_step,
@@ -252,14 +268,31 @@ def _next_number(tenant_id: int, year: int) -> str:
     return f"A-{year}-{seq.last + 1:06d}"
 
 
-def submitted(*, tenant: Municipality, actor: User, draft_uuid: Any) -> Application | None:
-    """The application the actor's draft already became, if any (the idempotency lookup)."""
-    return Application.objects.for_tenant(tenant).filter(draft_uuid=draft_uuid, applicant=actor).first()
+def submitted(
+    *, tenant: Municipality, actor: User, draft_uuid: Any, organisation_id: int | None = None
+) -> Application | None:
+    """The application the actor's draft (or, acting for an organisation, the organisation's draft) already
+    became, if any (the idempotency lookup)."""
+    acting = identity.Acting(user=actor, organisation_id=organisation_id)
+    return (
+        Application.objects.for_tenant(tenant)
+        .filter(identity.owned_by(acting, person="applicant"), draft_uuid=draft_uuid)
+        .first()
+    )
 
 
-def submit(*, draft_uuid: Any, tenant: Municipality, actor: User, trust_level: str) -> Application:
-    """Turn the actor's draft into an application, atomically and idempotently (see module docstring)."""
-    existing = submitted(tenant=tenant, actor=actor, draft_uuid=draft_uuid)
+def submit(
+    *, draft_uuid: Any, tenant: Municipality, actor: User, trust_level: str, organisation_id: int | None = None
+) -> Application:
+    """Turn the actor's draft into an application, atomically and idempotently (see module docstring).
+
+    Acting for an organisation (``organisation_id``), the organisation's draft — whoever of its representatives
+    started it — becomes the organisation's application, submitted by ``actor`` (recorded as ``applicant``;
+    who started it as ``started_by``). A draft that is not the actor's (or the organisation's, while the actor
+    represents it) is ``NotFound``.
+    """
+    acting = identity.Acting(user=actor, organisation_id=organisation_id)
+    existing = submitted(tenant=tenant, actor=actor, draft_uuid=draft_uuid, organisation_id=organisation_id)
     if existing:
         return existing
     try:
@@ -268,19 +301,19 @@ def submit(*, draft_uuid: Any, tenant: Municipality, actor: User, trust_level: s
                 Draft.objects.for_tenant(tenant)
                 .select_for_update()
                 .select_related("form_version__service")
-                .filter(uuid=draft_uuid, owner=actor)
+                .filter(identity.owned_by(acting, person="owner"), uuid=draft_uuid)
                 .first()
             )
             if draft is None:
                 # A second click waited for the first one's lock; by now the first has committed.
-                done = submitted(tenant=tenant, actor=actor, draft_uuid=draft_uuid)
+                done = submitted(tenant=tenant, actor=actor, draft_uuid=draft_uuid, organisation_id=organisation_id)
                 if done is not None:
                     return done
                 raise NotFound(_("Diesen Entwurf gibt es nicht (mehr)."))
             application = _create_application(draft=draft, tenant=tenant, actor=actor, trust_level=trust_level)
     except IntegrityError:
         # A concurrent call for the same draft won the race; return what it committed.
-        existing = submitted(tenant=tenant, actor=actor, draft_uuid=draft_uuid)
+        existing = submitted(tenant=tenant, actor=actor, draft_uuid=draft_uuid, organisation_id=organisation_id)
         if existing is None:
             raise
         return existing
@@ -317,6 +350,8 @@ def _create_application(*, draft: Draft, tenant: Municipality, actor: User, trus
         org_unit_id=service.org_unit_id,
         form_version=form_version,
         applicant=actor,
+        organisation_id=draft.organisation_id,
+        started_by_id=draft.owner_id,
         trust_level=trust_level,
         answers=draft.answers,
         fee_lines=[_line_json(line) for line in lines],
@@ -446,7 +481,8 @@ def send_message(
 ) -> Message:
     """Post a message in the application's mailbox thread (its applicant is the recipient, the subject the
     service's name); files are checked and stored like application attachments (``mailbox.services.post``).
-    After the commit the applicant is notified of a message from the office."""
+    An organisation's application has the organisation's thread: any of its representatives writes there
+    (recorded as the sender). After the commit the applicant is notified of a message from the office."""
     message = mailbox.post(
         tenant=application.tenant_id,
         recipient=application.applicant,
@@ -456,6 +492,7 @@ def send_message(
         body=body,
         from_office=from_office,
         uploads=uploads or [],
+        organisation_id=application.organisation_id,
     )
     transaction.on_commit(lambda: notifications.new_message(application, message))
     return message
@@ -468,7 +505,10 @@ def remember_step(*, draft: Draft, step_id: str) -> None:
 
 
 def payment_redirect(*, application: Application, request: Any) -> str | None:
-    """Where the citizen pays the application's fee (the provider's page), or None when nothing is due."""
+    """Where the citizen pays the application's fee (the provider's page), or None when nothing is due.
+
+    The payment belongs to whoever the application belongs to (the organisation, for a business); the payer
+    is the person paying (the logged-in representative), or the applicant."""
     if application.payment_state not in (Application.PaymentState.OPEN, Application.PaymentState.FAILED):
         return None
     # An attempt still open at the provider is continued; a cancelled or failed one is replaced by a new one.
@@ -484,10 +524,18 @@ def payment_redirect(*, application: Application, request: Any) -> str | None:
             purpose=f"{application.number} {application.service.name}"[:140],
             amount=application.fee_total,
             lines=[{"label": line["label"], "amount": line["amount"]} for line in application.fee_lines],
-            payer=application.applicant,
+            payer=_payer(request, application),
+            organisation_id=application.organisation_id,
             return_url=reverse("applications:detail", args=[application.number]),
         )
     return str(payments.begin_redirect(payment=payment, request=request))
+
+
+def _payer(request: Any, application: Application) -> User:
+    user = getattr(request, "user", None)
+    if application.organisation_id is not None and user is not None and user.is_authenticated:
+        return user  # type: ignore[no-any-return]
+    return application.applicant
 
 
 def referenced_blob_keys() -> set[str]:

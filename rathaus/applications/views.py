@@ -16,7 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rathaus.attachments import storage
 from rathaus.catalog import selectors as catalog
-from rathaus.core.errors import ValidationFailed
+from rathaus.core.errors import NotFound, ValidationFailed
+from rathaus.identity import selectors as identity
 from rathaus.identity.decorators import trust_level_required
 from rathaus.identity.services import session_trust_level
 from rathaus.identity.trust import rank, satisfies
@@ -54,7 +55,17 @@ def start(request: TenantRequest, slug: str) -> HttpResponse:
     form_version = selectors.current_form(request.tenant, service)
     if form_version is None or not _citizen(request):
         return render(request, "portal/apply.html", {"service": service, "staff": not _citizen(request)})
-    draft = services.start_draft(tenant=request.tenant, service=service, owner=request.user, form_version=form_version)
+    acting = identity.acting(request)
+    try:
+        draft = services.start_draft(
+            tenant=request.tenant,
+            service=service,
+            owner=request.user,
+            form_version=form_version,
+            organisation_id=acting.organisation_id,
+        )
+    except NotFound:
+        raise Http404 from None  # the session acts for an organisation the person no longer represents
     return redirect("applications:step", draft_uuid=draft.uuid, step_id=draft.resume_step)
 
 
@@ -67,17 +78,26 @@ def mine(request: TenantRequest) -> HttpResponse:
     # Applications submitted at a higher trust level than this session's stay hidden until the citizen logs in at
     # that level again: a password session must not read what was submitted with the Online-Ausweis.
     session_level = session_trust_level(request)
-    applications = list(selectors.applications_of(request.tenant, request.user))
+    acting = identity.acting(request)
+    applications = list(selectors.applications_of(request.tenant, acting))
     shown = [a for a in applications if satisfies(session_level, a.trust_level)]
     hidden = [a for a in applications if not satisfies(session_level, a.trust_level)]
     needed = max((a.trust_level for a in hidden), key=rank, default=None)
     context = {
-        "drafts": selectors.drafts_of(request.tenant, request.user),
+        "drafts": selectors.drafts_of(request.tenant, acting),
+        "organisation": _organisation(request, acting),
         "applications": shown,
         "hidden_count": len(hidden),
         "hidden_login_url": _trust_level_url(needed, request.get_full_path()) if needed else "",
     }
     return render(request, "applications/mine.html", context)
+
+
+def _organisation(request: TenantRequest, acting: identity.Acting) -> Any:
+    """The organisation the session acts for (for the headings), or None."""
+    if acting.organisation_id is None:
+        return None
+    return identity.organisation_of(request.tenant, acting.organisation_id)
 
 
 def _trust_level_url(level: str, next_url: str) -> str:
@@ -92,13 +112,14 @@ class _StepUpNeeded(Exception):
 
 
 def _application_or_404(request: TenantRequest, number: str) -> Application:
-    """The citizen's own application, if this session's login reaches the level it was submitted at.
+    """The citizen's own application (acting for an organisation: the organisation's), if this session's login
+    reaches the level it was submitted at.
 
     Raises Http404 (not the citizen's) or _StepUpNeeded (turned into a redirect to log in at the level).
     """
     if not _citizen(request):
         raise Http404
-    application = selectors.application_of(request.tenant, request.user, number)
+    application = selectors.application_of(request.tenant, identity.acting(request), number)
     if application is None:
         raise Http404
     if not satisfies(session_trust_level(request), application.trust_level):

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Expression, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from rathaus.identity.selectors import Acting, owned_by
+
 from .models import Message, Thread
 
 if TYPE_CHECKING:
@@ -24,13 +26,14 @@ def thread(tenant: Municipality | int, reference: str) -> Thread | None:
     return Thread.objects.for_tenant(tenant).filter(reference=reference).select_related("recipient").first()
 
 
-def threads_of(tenant: Municipality | int, recipient: User) -> QuerySet[Thread]:
+def threads_of(tenant: Municipality | int, recipient: User | Acting) -> QuerySet[Thread]:
     """The recipient's threads, the one with the latest message first, with ``unread`` (messages from the
-    office the recipient has not read yet)."""
+    office the recipient has not read yet). A person's own threads; acting for an organisation, the
+    organisation's threads (``identity.selectors.owned_by``: the one ownership rule)."""
     unread = Count("messages", filter=Q(messages__from_office=True, messages__read_at__isnull=True))
     return (
         Thread.objects.for_tenant(tenant)
-        .filter(recipient=recipient)
+        .filter(owned_by(recipient, person="recipient"))
         .annotate(unread=unread, last_at=Coalesce(_latest(tenant), F("created_at")))
         .order_by("-last_at", "-pk")
     )

@@ -23,7 +23,7 @@ from rathaus.attachments.checks import CheckedFile, UploadRejected, check_total,
 from rathaus.core import events, ratelimit
 from rathaus.core.errors import ValidationFailed
 from rathaus.core.text import TextRefused, clean_text
-from rathaus.identity.selectors import notifies_by_email
+from rathaus.identity.selectors import notifies_by_email, represented_by
 from rathaus.identity.tasks import send_account_mail
 
 from .events import MESSAGE_RECEIVED, MessageReceived
@@ -43,8 +43,12 @@ def _tenant_id(tenant: Municipality | int) -> int:
     return tenant if isinstance(tenant, int) else tenant.pk
 
 
-def _thread(*, tenant_id: int, recipient: User, reference: str, subject: str) -> Thread:
-    """The thread of ``reference`` in the municipality, created for ``recipient`` on first use."""
+def _thread(
+    *, tenant_id: int, recipient: User, reference: str, subject: str, organisation_id: int | None = None
+) -> Thread:
+    """The thread of ``reference`` in the municipality, created for ``recipient`` (and ``organisation``) on first
+    use. A thread made without organisation (a document delivered first) joins the organisation the caller names;
+    one of another organisation is refused."""
     if recipient.tenant_id != tenant_id:
         raise ValueError("The recipient's account belongs to another municipality.")
     if not reference or ":" not in reference:
@@ -54,13 +58,29 @@ def _thread(*, tenant_id: int, recipient: User, reference: str, subject: str) ->
         try:
             with transaction.atomic():  # a savepoint: a concurrent first message may win the unique constraint
                 found = Thread.objects.create(
-                    tenant_id=tenant_id, reference=reference, recipient=recipient, subject=subject[:200]
+                    tenant_id=tenant_id,
+                    reference=reference,
+                    recipient=recipient,
+                    organisation_id=organisation_id,
+                    subject=subject[:200],
                 )
         except IntegrityError:
             found = Thread.objects.for_tenant(tenant_id).get(reference=reference)
     if found.recipient_id != recipient.pk:
         raise ValueError(f"The thread {reference!r} belongs to another account.")
+    if organisation_id is not None and found.organisation_id != organisation_id:
+        if found.organisation_id is not None:
+            raise ValueError(f"The thread {reference!r} belongs to another organisation.")
+        Thread.objects.for_tenant(tenant_id).filter(pk=found.pk).update(organisation_id=organisation_id)
+        found.organisation_id = organisation_id
     return found
+
+
+def _writes_for_recipient(sender: User, recipient: User, organisation_id: int | None) -> bool:
+    """The recipient's side is the recipient, or for an organisation's thread any of its representatives."""
+    if sender.pk == recipient.pk:
+        return True
+    return organisation_id is not None and represented_by(sender).filter(pk=organisation_id).exists()
 
 
 def _checked_body(body: str) -> str:
@@ -108,10 +128,13 @@ def post(
     body: str,
     from_office: bool,
     uploads: Iterable[Document | None] = (),
+    organisation_id: int | None = None,
 ) -> Message:
     """Add a message to the thread of ``reference`` (created with ``subject`` for ``recipient`` if new).
 
-    ``from_office`` says which side writes: the administration, or the recipient. Guaranteed on return: the
+    ``from_office`` says which side writes: the administration, or the recipient — for the thread of an
+    organisation (``organisation_id``, a business acting for it) any of its representatives, recorded as the
+    ``sender``. Guaranteed on return: the
     message and its thread are saved (committed with the caller's transaction) and every file is stored;
     ``ValidationFailed`` (empty or too long text, more than five files, a refused file, too many messages of
     the citizen in the last hour) stores nothing. Nobody is notified: the caller knows what to tell the
@@ -123,11 +146,22 @@ def post(
             _("Sie haben in der letzten Stunde sehr viele Nachrichten geschrieben. Bitte versuchen Sie es später."),
             errors=[{"field": "body", "code": "rate_limited"}],
         )
-    if sender.tenant_id != _tenant_id(tenant) or (not from_office and sender.pk != recipient.pk):
-        raise ValueError("The sender of a message is the recipient or, from the office, staff of the municipality.")
+    if sender.tenant_id != _tenant_id(tenant) or (
+        not from_office and not _writes_for_recipient(sender, recipient, organisation_id)
+    ):
+        raise ValueError(
+            "The sender of a message is the recipient (or a representative of the recipient's organisation) or, "
+            "from the office, staff of the municipality."
+        )
     refs = _store_files([u for u in uploads if u])
     with transaction.atomic():
-        thread = _thread(tenant_id=_tenant_id(tenant), recipient=recipient, reference=reference, subject=subject)
+        thread = _thread(
+            tenant_id=_tenant_id(tenant),
+            recipient=recipient,
+            reference=reference,
+            subject=subject,
+            organisation_id=organisation_id,
+        )
         message = Message.objects.create(
             tenant_id=thread.tenant_id,
             thread=thread,

@@ -13,6 +13,7 @@ from ninja.security import SessionAuth
 
 from rathaus.identity import permissions
 from rathaus.identity.api_auth import StaffSessionAuth
+from rathaus.identity.selectors import acting
 from rathaus.tenants.http import TenantRequest
 
 from . import selectors
@@ -123,11 +124,11 @@ def list_payments(request: TenantRequest, filters: Query[PaymentFilter]) -> dict
     "/{uuid}",
     auth=PayerAuth(),
     response={200: PaymentOut, 401: ProblemOut, 404: ProblemOut},
-    summary="Eine eigene Zahlung",
+    summary="Eine eigene Zahlung (oder eine der Organisation, für die Sie handeln)",
 )
 def get_payment(request: TenantRequest, uuid: str) -> Payment:
     # ``uuid`` is a plain string on purpose: anything that is not one of the payer's payments is a 404.
-    payment = selectors.payment_for_payer(request.tenant, uuid, request.user)
+    payment = selectors.payment_for_payer(request.tenant, uuid, acting(request))
     if payment is None:
         raise Http404
     return payment

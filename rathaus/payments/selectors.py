@@ -6,10 +6,12 @@ import uuid as uuid_lib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, QuerySet, Sum
 from django.urls import reverse
+
+from rathaus.identity.selectors import Acting, owned_by
 
 from .models import Payment, PaymentEvent
 from .providers.base import token_matches, with_token
@@ -70,17 +72,28 @@ def totals_by_status(payments: QuerySet[Payment]) -> list[StatusTotal]:
     ]
 
 
-def payment_for_payer(tenant: Municipality, uuid: object, user: User) -> Payment | None:
-    """The payment if ``user`` is its payer in this municipality, else None (callers answer 404)."""
+def payment_for_payer(tenant: Municipality, uuid: object, who: User | Acting | Any) -> Payment | None:
+    """The payment if it belongs to ``who`` in this municipality, else None (callers answer 404).
+
+    A person's own payment (they are its payer, it belongs to no organisation); acting for an organisation,
+    the organisation's payments, whichever representative started them (``identity.selectors.owned_by``).
+    """
     key = parse_uuid(uuid)
+    user = who.user if isinstance(who, Acting) else who
     if key is None or not getattr(user, "is_authenticated", False):
         return None
-    return Payment.objects.for_tenant(tenant).filter(uuid=key, payer=user).first()
+    return Payment.objects.for_tenant(tenant).filter(owned_by(who, person="payer"), uuid=key).first()
 
 
 def payments_of_payer(tenant: Municipality, user: User) -> QuerySet[Payment]:
-    """Every payment ``user`` started in this municipality, newest first (for the data export)."""
-    return Payment.objects.for_tenant(tenant).filter(payer=user).order_by("-created_at", "-pk")
+    """Every payment ``user`` started in this municipality, for themselves or for an organisation (named by
+    ``organisation``), newest first (for the data export)."""
+    return (
+        Payment.objects.for_tenant(tenant)
+        .filter(payer=user)
+        .select_related("organisation")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def payment_for_token(tenant: Municipality, uuid: object, token: str) -> Payment | None:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from rathaus.core import events
 from rathaus.core.errors import NotFound, ValidationFailed
 from rathaus.core.plugins import UNSTORABLE
+from rathaus.identity.selectors import organisation_of
 
 from .errors import PaymentNotPayable, PaymentProviderUnavailable
 from .events import PaymentFailed, PaymentPaid
@@ -126,8 +127,12 @@ def start_payment(
     payer: User | None,
     return_url: str,
     provider: str | None = None,
+    organisation_id: int | None = None,
 ) -> Payment:
     """Create the payment of a fee (status *open*), or return the one that already exists.
+
+    ``payer`` is the account that pays (for an organisation: the acting representative); ``organisation_id``
+    makes it the organisation's fee, which every representative may see and pay.
 
     Guarantees on return: the payment is stored with its "created" event; ``amount`` is > 0 with two decimal
     places; ``lines`` (``[{label, amount}]``) sum to ``amount`` (or are empty); ``return_url`` is a path on this
@@ -156,6 +161,8 @@ def start_payment(
         raise ValidationFailed(_("Unbekannter Zahlungsanbieter: %(p)s") % {"p": identifier})
     if payer is not None and payer.tenant_id != tenant.pk:
         raise ValidationFailed(_("Die zahlende Person gehört zu einer anderen Kommune."))
+    if organisation_id is not None and organisation_of(tenant, organisation_id) is None:
+        raise ValidationFailed(_("Die zahlende Organisation gehört zu einer anderen Kommune."))
 
     with transaction.atomic():
         existing = (
@@ -176,6 +183,7 @@ def start_payment(
             lines=clean_lines,
             provider=identifier,
             payer=payer,
+            organisation_id=organisation_id,
             return_url=return_url,
         )
         _record(payment, PaymentEvent.Source.CREATED, {"provider": identifier})

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rathaus.identity.selectors import acting
 from rathaus.tenants.http import TenantRequest
 
 from . import selectors, services
@@ -28,10 +29,12 @@ def euro(amount: Decimal) -> str:
 
 
 def _citizen_payment(request: TenantRequest, uuid: object) -> Payment:
-    """The payment if this browser may act on it: its payer, or the holder of the signed token. Else 404."""
+    """The payment if this browser may act on it: its payer (acting for an organisation: any representative of
+    the organisation it belongs to), or the holder of the signed token. Else 404."""
     if request.tenant is None:
         raise Http404
-    payment = selectors.payment_for_payer(request.tenant, uuid, request.user)
+    who = acting(request) if request.user.is_authenticated else request.user
+    payment = selectors.payment_for_payer(request.tenant, uuid, who)
     if payment is None:
         token = request.GET.get("t") or request.POST.get("t") or ""
         payment = selectors.payment_for_token(request.tenant, uuid, token)
