@@ -51,6 +51,17 @@ def _applications(user: User) -> list[dict[str, Any]]:
             ],
         }
         for a in applications.applications_of(user.tenant, user)
+    ] + [
+        # Submitted for an organisation (business login): the application is the organisation's; the person's
+        # data is that they acted, so the export names the organisation and not its answers or files.
+        {
+            "nummer": a.number,
+            "leistung": a.service.name,
+            "fuer_organisation": a.organisation.name if a.organisation is not None else None,
+            "eingereicht_von_ihnen_am": _iso(a.submitted_at),
+            "status": a.status,
+        }
+        for a in applications.submitted_by_for_organisations(user.tenant, user)
     ]
 
 
@@ -81,6 +92,7 @@ def _payments(user: User) -> list[dict[str, Any]]:
     return [
         {
             "vorgang": p.reference,
+            "fuer_organisation": p.organisation.name if p.organisation is not None else None,
             "zweck": p.purpose,
             "betrag": str(p.amount),
             "waehrung": p.currency,
