@@ -111,6 +111,8 @@ class ApplicationOut(Schema):
     fee_lines: list[FeeLineOut]
     payment_state: str
     events: list[StatusEventOut]
+    organisation: str | None = Field(None, description="Name der antragstellenden Organisation (Unternehmenskonto)")
+    submitted_by: str = Field(..., description="Wer eingereicht hat (bei einer Organisation: die handelnde Person)")
 
 
 class MessageIn(Schema):
@@ -122,6 +124,14 @@ class MessageOut(Schema):
     body: str
     created_at: dt.datetime
     attachments: list[dict[str, Any]]
+    written_by: str | None = Field(None, description="Wer auf Ihrer Seite geschrieben hat (nicht bei der Verwaltung)")
+
+    @staticmethod
+    def resolve_written_by(obj: Any) -> str | None:
+        sender = getattr(obj, "sender", None)
+        if getattr(obj, "from_office", True) or sender is None:
+            return None
+        return _name(sender)
 
 
 class DraftIn(Schema):
@@ -145,8 +155,14 @@ def _draft_out(draft: Draft) -> dict[str, Any]:
     }
 
 
+def _name(user: Any) -> str:
+    return str(user.get_full_name() or user.email)
+
+
 def _application_out(application: Application) -> dict[str, Any]:
     return {
+        "organisation": application.organisation.name if application.organisation is not None else None,
+        "submitted_by": _name(application.applicant),
         "number": application.number,
         "service": application.service.slug,
         "status": application.status,
