@@ -14,6 +14,7 @@ from .conditions import (
     ConditionSyntaxError,
     Count,
     Not,
+    ValidDate,
     parse_date_spec,
     references,
 )
@@ -146,7 +147,7 @@ def _check_field(field: Field, where: str) -> Problems:
     return problems
 
 
-def _leaves(cond: Condition) -> Iterator[Compare | CompareField | Count]:
+def _leaves(cond: Condition) -> Iterator[Compare | CompareField | Count | ValidDate]:
     if isinstance(cond, (All, AnyOf)):
         for item in cond.items:
             yield from _leaves(item)
@@ -178,7 +179,10 @@ def _check_condition(
             if not definition.has_group(leaf.group):
                 problems.append((where, f"„count“ verweist auf „{leaf.group}“, das keine Gruppe ist."))
             continue
-        paths = [leaf.field] + ([leaf.other] if isinstance(leaf, CompareField) else [])
+        if isinstance(leaf, ValidDate):
+            paths = [leaf.day, leaf.month, leaf.year]
+        else:
+            paths = [leaf.field] + ([leaf.other] if isinstance(leaf, CompareField) else [])
         for path in paths:
             target = _field_path(definition, path)
             if target is None:

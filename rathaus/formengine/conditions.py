@@ -7,6 +7,7 @@ Syntax (one operator per leaf)::
     {"field": "...", "gte": 3}                             gt, gte, lt, lte: number, or date for date fields
     {"field": "einzug", "gte": "today-14d"}                dates: "2026-01-01", "today", "today±N[dwmy]"
     {"field": "auszug", "lte_field": "step.group.einzug"}  equals_field, gt_field, gte_field, lt_field, lte_field
+    {"valid_date": ["s.g.tag", "s.g.monat", "s.g.jahr"]}     day, month and year fields form a real date
     {"count": "step.group", "gte": 2}                      number of items of a repeat group;
                                                            a plain group counts 1 once any field has a value
     {"all": [...]}, {"any": [...]}, {"not": {...}}
@@ -76,7 +77,16 @@ class Count:
     value: int
 
 
-Condition = Union[All, AnyOf, Not, Compare, CompareField, Count]  # noqa: UP007 - used at runtime
+@dataclass(frozen=True)
+class ValidDate:
+    """The values of three fields (day, month, year) form a calendar date (no 30.02.)."""
+
+    day: str
+    month: str
+    year: str
+
+
+Condition = Union[All, AnyOf, Not, Compare, CompareField, Count, ValidDate]  # noqa: UP007 - used at runtime
 
 
 class ConditionSyntaxError(ValueError):
@@ -85,7 +95,7 @@ class ConditionSyntaxError(ValueError):
 
 def parse_condition(data: Any) -> Condition:
     """Parse the JSON form of a condition. Raises ConditionSyntaxError with a German message."""
-    if isinstance(data, (All, AnyOf, Not, Compare, CompareField, Count)):
+    if isinstance(data, (All, AnyOf, Not, Compare, CompareField, Count, ValidDate)):
         return data
     if not isinstance(data, dict) or not data:
         raise ConditionSyntaxError("Eine Bedingung muss ein nicht leeres Objekt sein.")
@@ -99,6 +109,11 @@ def parse_condition(data: Any) -> Condition:
         return All(parsed) if key == "all" else AnyOf(parsed)
     if keys == {"not"}:
         return Not(parse_condition(data["not"]))
+    if keys == {"valid_date"}:
+        parts = data["valid_date"]
+        if not isinstance(parts, list) or len(parts) != 3:
+            raise ConditionSyntaxError("„valid_date“ braucht drei Feldpfade: Tag, Monat, Jahr.")
+        return ValidDate(*(_path(p) for p in parts))
     if "count" in keys:
         ops = keys - {"count"}
         if len(ops) != 1 or not ops <= {"equals", *ORDER_OPS}:
@@ -154,6 +169,8 @@ def dump_condition(cond: Condition) -> dict[str, Any]:
         return {"not": dump_condition(cond.item)}
     if isinstance(cond, Count):
         return {"count": cond.group, cond.op: cond.value}
+    if isinstance(cond, ValidDate):
+        return {"valid_date": [cond.day, cond.month, cond.year]}
     if isinstance(cond, CompareField):
         return {"field": cond.field, f"{cond.op}_field": cond.other}
     value = list(cond.value) if isinstance(cond.value, tuple) else cond.value
@@ -169,6 +186,8 @@ def references(cond: Condition) -> Iterable[str]:
         yield from references(cond.item)
     elif isinstance(cond, Count):
         yield cond.group
+    elif isinstance(cond, ValidDate):
+        yield from (cond.day, cond.month, cond.year)
     elif isinstance(cond, CompareField):
         yield cond.field
         yield cond.other
@@ -236,6 +255,8 @@ def evaluate(cond: Condition, lookup: Lookup, count: CountLookup, today: date) -
     if isinstance(cond, Not):
         inner = evaluate(cond.item, lookup, count, today)
         return None if inner is None else not inner
+    if isinstance(cond, ValidDate):
+        return _valid_date(lookup, cond)
     if isinstance(cond, Count):
         return (
             _order(cond.op, count(cond.group), cond.value) if cond.op != "equals" else count(cond.group) == cond.value
@@ -256,6 +277,17 @@ def evaluate(cond: Condition, lookup: Lookup, count: CountLookup, today: date) -
     if op == "not_in":
         return not any(_equal(v, option) for v in values for option in cond.value)
     return any(_leaf(op, v, cond.value, today) for v in values)
+
+
+def _valid_date(lookup: Lookup, cond: ValidDate) -> bool | None:
+    found = [[v for v in lookup(p) if not is_empty(v)] for p in (cond.day, cond.month, cond.year)]
+    if not all(found):
+        return None
+    try:
+        date(int(str(found[2][0])), int(str(found[1][0])), int(str(found[0][0])))
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return True
 
 
 def _leaf(op: str, value: Any, expected: Any, today: date) -> bool:

@@ -26,6 +26,7 @@ from .conditions import (
     ConditionSyntaxError,
     Count,
     Not,
+    ValidDate,
     references,
     resolve_date,
 )
@@ -331,6 +332,9 @@ def describe(definition: FormDefinition, cond: Condition, today: date) -> str:
         return _(" oder ").join(describe(definition, c, today) for c in cond.items)
     if isinstance(cond, Not):
         return _("nicht gilt: %(c)s") % {"c": describe(definition, cond.item, today)}
+    if isinstance(cond, ValidDate):
+        parts = ", ".join(f"„{_label(definition, p)}“" for p in (cond.day, cond.month, cond.year))
+        return f"{parts} ein gültiges Datum ergeben"
     if isinstance(cond, Count):
         group = definition.group(cond.group)
         words = {"equals": "genau", "gt": "mehr als", "gte": "mindestens", "lt": "weniger als", "lte": "höchstens"}

@@ -11,7 +11,8 @@ is enforced by the imported form (a condition or cross-field rule), never when i
   leer, dann darf <F2> nicht leer sein": the target stays optional but becomes required while the condition
   holds (``required_if``);
 * ONE-OF — "Es muss entweder <G1> oder <G2> befüllt werden", "mindestens eines der Felder <F1>, <F2> …": a
-  cross-field rule (at least one; with "entweder" exactly one), checked only once the rule's group is begun.
+  cross-field rule (at least one; with "entweder" exactly one), checked only once the rule's group is begun;
+* VALID DATE — "… Tag, Monat und Jahr … Validität des Kalenderdatums …": a cross-field rule ``valid_date``.
 
 Anything else is reported for review (status ``review``) with its full text and FIM id.
 """
@@ -102,6 +103,8 @@ def _translate(reader: _Reader, root: Node, scope: Node, text: str) -> list[Effe
         r"\s*wenn\b", flat, re.I
     ):
         return _one_of(reader, root, scope, flat)
+    if re.search(r"(?i)datum", flat) and re.search(r"(?i)validität|gültig|korrekt", flat):
+        return _valid_date(reader, root, scope, flat)
     clauses = [c for c in re.split(r"(?i)(?=\bwenn\b)", flat) if re.match(r"(?i)\s*wenn\b", c)]
     if not clauses:
         raise _Untranslatable("Kein bekanntes Muster (WENN … DANN …, entweder … oder …).")
@@ -118,7 +121,7 @@ def _translate(reader: _Reader, root: Node, scope: Node, text: str) -> list[Effe
         targets = _targets(reader, root, scope, then)
         if not targets:
             raise _Untranslatable("Das Ziel der Regel (DANN …) nennt kein bekanntes Feld und keine Gruppe.")
-        if _NEGATIVE_ACTION.search(then) and not re.search(r"(?i)\bzeige\b(?!.*nicht an)|aktiviere\b", then):
+        if _NEGATIVE_ACTION.search(then) and not re.search(r"(?i)\bzeige\b(?!.*nicht an)|\baktiviere\b", then):
             negative.append((cond, targets))
         elif _SHOW.search(then) or _REQUIRE.search(then):
             kind = "show" if _SHOW.search(then) or otherwise else "require"
@@ -168,6 +171,27 @@ def _one_of(reader: _Reader, root: Node, scope: Node, text: str) -> list[Effect]
         "check": check,
     }
     return [Effect("rule", scope, rule)]  # checked only where ``scope`` applies (see the importer's _build)
+
+
+def _valid_date(reader: _Reader, root: Node, scope: Node, text: str) -> list[Effect]:
+    """ "Tag", "Monat" and "Jahr" fields must form a real date (R60000000024 "Datumkorrekt" and its kin)."""
+    parts: dict[str, str] = {}
+    for target in _targets(reader, root, scope, text):
+        if target.kind != "field" or target.field is None or target.flat is None:
+            continue
+        label = target.label.lower()
+        for key in ("tag", "monat", "jahr"):
+            if label.startswith(key) and key not in parts:
+                parts[key] = f"{target.flat.path}.{target.field['id']}"
+    if len(parts) != 3:
+        raise _Untranslatable("Tag, Monat und Jahr der Datumsregel sind nicht eindeutig.")
+    rule = {
+        "id": "fim",
+        "message": "Tag, Monat und Jahr ergeben kein gültiges Datum (z. B. gibt es keinen 30. Februar).",
+        "fields": [parts["tag"]],
+        "check": {"valid_date": [parts["tag"], parts["monat"], parts["jahr"]]},
+    }
+    return [Effect("rule", scope, rule)]
 
 
 def _began(reader: _Reader, target: Node) -> dict[str, Any] | None:
