@@ -235,11 +235,12 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not os.environ.get("CELERY_BROKER_URL"))
 CELERY_TASK_EAGER_PROPAGATES = True
 # Periodic work for `celery beat` in production; the embedded default runs `rathaus applications_sweep` and
-# `rathaus events --sweep` by cron.
+# `rathaus events --sweep` (and `rathaus records_pdfs`) by cron.
 CELERY_BEAT_SCHEDULE = {
     "events-sweep": {"task": "rathaus.core.tasks.sweep_events", "schedule": 60},
     "payments-refresh-pending": {"task": "rathaus.payments.tasks.refresh_pending_payments", "schedule": 15 * 60},
     "applications-sweep": {"task": "rathaus.applications.tasks.sweep", "schedule": 24 * 60 * 60},
+    "records-application-pdfs": {"task": "rathaus.records.tasks.sweep_application_pdfs", "schedule": 5 * 60},
 }
 # Durable events (rathaus/core/events.py): a failed delivery is tried again after 30 s, 1, 2, 4, … min (never
 # more than the maximum apart) and given up after this many attempts (with the defaults: about an hour).
