@@ -11,7 +11,8 @@ class RecordsConfig(AppConfig):
     def ready(self) -> None:
         from rathaus.attachments import storage
 
-        from . import sealing, search, selectors  # noqa: F401  (sealing: the plugin kind "sealing"; search: index sync)
+        # sealing: the plugin kind "sealing"; search: index sync; checks: records.E001 (no test seal in production)
+        from . import checks, sealing, search, selectors  # noqa: F401
 
         # Documents adopt the blobs of applications and messages by their hash: the blob garbage collector
         # must keep every blob a document version points to.
