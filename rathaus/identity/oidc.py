@@ -36,7 +36,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from rathaus.tenants.http import TenantRequest
 
-from . import linking, services
+from . import demo_providers, linking, services
 from .models import IdentityProvider, Profile, User
 from .trust import TrustLevel
 
@@ -298,7 +298,9 @@ def _safe_next(request: HttpRequest, target: str) -> str:
     return ""
 
 
-def _failed(request: HttpRequest, error: OIDCLoginError, provider: IdentityProvider | None = None) -> HttpResponse:
+def _failed(
+    request: HttpRequest, error: linking.ExternalLoginError, provider: IdentityProvider | None = None
+) -> HttpResponse:
     tenant = getattr(request, "tenant", None)
     log.warning(
         "oidc_login_failed",
@@ -323,8 +325,9 @@ def oidc_start(request: TenantRequest, provider: str) -> HttpResponse:
     if idp is None:
         raise Http404
     try:
+        demo_providers.refuse_in_production(idp)
         config = provider_config(idp)
-    except OIDCLoginError as exc:
+    except linking.ExternalLoginError as exc:
         return _failed(request, exc, idp)
 
     state, nonce, verifier = secrets.token_urlsafe(32), secrets.token_urlsafe(32), secrets.token_urlsafe(64)

@@ -63,7 +63,7 @@ from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from rathaus.tenants.http import TenantRequest
 
-from . import linking, saml_keys, services
+from . import demo_providers, linking, saml_keys, services
 from .models import IdentityProvider
 from .providers.registry import identity_plugins
 from .providers.saml import (
@@ -281,7 +281,9 @@ def _safe_next(request: HttpRequest, target: str) -> str:
     return ""
 
 
-def _failed(request: HttpRequest, error: SAMLLoginError, provider: IdentityProvider | None = None) -> HttpResponse:
+def _failed(
+    request: HttpRequest, error: linking.ExternalLoginError, provider: IdentityProvider | None = None
+) -> HttpResponse:
     tenant = getattr(request, "tenant", None)
     log.warning(
         "saml_login_failed",
@@ -326,6 +328,7 @@ def saml_start(request: TenantRequest, provider: str) -> HttpResponse:
     """Build the signed AuthnRequest and hand it to the browser in a form that posts it to the IdP."""
     idp = _provider(request, provider)
     try:
+        demo_providers.refuse_in_production(idp)
         plugin = plugin_of(idp)
         config = sp_config(request, idp, plugin)
         client = Saml2Client(config)
@@ -351,7 +354,7 @@ def saml_start(request: TenantRequest, provider: str) -> HttpResponse:
             digest_alg=DIGEST_SHA256,
             force_authn="true",
         )
-    except SAMLLoginError as exc:
+    except linking.ExternalLoginError as exc:
         return _failed(request, exc, idp)
 
     now = int(time.time())
