@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from rathaus import formengine
 from rathaus.catalog.models import Service
 from rathaus.core import jsonload
+from rathaus.core import text as core_text
 from rathaus.core.errors import NotFound, ValidationFailed
 from rathaus.formengine import xdatenfelder
 from rathaus.tenants.models import Municipality
@@ -59,6 +60,10 @@ def _run(tenant: Municipality, kind: str, source: bytes) -> Imported:
             raise ValidationFailed(_("Die Datei ist weder JSON noch XDatenfelder-XML.")) from None
         if not isinstance(loaded, dict):
             raise ValidationFailed(_("Die Definition muss ein JSON-Objekt sein."))
+        if core_text.storable(loaded) != loaded:  # NUL or a lone surrogate: PostgreSQL cannot store it
+            raise ValidationFailed(
+                _("Die Definition enthält unsichtbare Steuerzeichen (NUL oder einzelne Surrogate); bitte entfernen.")
+            )
         return Imported(loaded, [], [], _problems(loaded), str(loaded.get("fim_id") or "")[:40])
     try:
         if "codelists" in inspect.signature(xdatenfelder.read_xdatenfelder).parameters:
@@ -236,7 +241,7 @@ def import_form(*, service: Service, uploads: list[tuple[str, bytes]], actor: Us
         codelists.store_codelists(tenant=tenant, lists=lists, actor=actor)
         imported = _run(tenant, chosen.kind, chosen.data)
         return FormImport.objects.create(
-            tenant=tenant, service=service, source=chosen.data, source_name=chosen.name[:300],
+            tenant=tenant, service=service, source=chosen.data, source_name=core_text.storable(chosen.name)[:300],
             source_kind=chosen.kind, fim_id=imported.fim_id[:40], definition=imported.definition,
             report=imported.report, missing_codelists=imported.missing, problems=imported.problems,
             base_version=selectors.current_form(tenant, service), created_by=actor,

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from rathaus.applications import codelists, form_review
 from rathaus.applications.fim_models import CodeList, FormImport
@@ -178,3 +180,19 @@ def test_another_municipality_sees_neither_imports_nor_code_lists(
     assert codelists.resolver(other_tenant)("urn:de:fim:codeliste:zustimmung", "2021-01-11") is None
     imp.refresh_from_db()
     assert imp.state == "pending"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=st.text(max_size=40))
+@example(title="Hund\x00anmelden")
+@example(title="Hund \ud800 anmelden")
+def test_any_title_is_stored_or_refused_with_a_message(tenant: Any, hund_service: Any, title: str) -> None:
+    """NUL and lone surrogates reach the definition through JSON escapes; they are refused, never a 500."""
+    upload = json.dumps({**HUND_FORM, "title": title}).encode()
+    try:
+        imp = form_review.import_form(service=hund_service, uploads=[("t\x00.json", upload)], actor=None)
+    except ValidationFailed as exc:
+        assert "\x00" in title or any("\ud800" <= c <= "\udfff" for c in title) or not title.strip(), exc.detail
+        return
+    stored = FormImport.objects.for_tenant(tenant).get(pk=imp.pk)
+    assert stored.definition["title"] == title and "\x00" not in stored.source_name
