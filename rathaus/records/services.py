@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -249,12 +249,18 @@ def add_version(
 # --- from application to case ------------------------------------------------------------------------------
 
 
+def filing_actor() -> Actor:
+    return Actor.system(_("Posteingang (automatisch)"))
+
+
 def file_application(*, tenant: Municipality | int, number: str) -> Filed:
     """Turn a forwarded application into a case (idempotent: a replayed event finds the case it made).
 
     The case joins the applicant's open file for the same service (same applicant and subject), or opens a
-    new file under the service's file-plan unit. Documents: the answers as PDF/A (the receipt), the answers
-    as structured data (JSON), and each attachment adopted by its content hash.
+    new file under the service's file-plan unit. Documents: the answers as structured data (JSON) and each
+    attachment adopted by its content hash. The answers as PDF/A (the receipt, seconds of WeasyPrint) are not
+    rendered here but by :func:`add_application_pdf`, in the background (``tasks.py``): filing runs inside
+    the citizen's submit request in the embedded mode.
     """
     tenant_id = tenant if isinstance(tenant, int) else tenant.pk
     existing = Case.objects.for_tenant(tenant_id).filter(application_number=number).first()
@@ -264,10 +270,8 @@ def file_application(*, tenant: Municipality | int, number: str) -> Filed:
     if application is None:
         raise LookupError(f"application {number} not found in municipality {tenant_id}")
     service = application.service
-    actor = Actor.system(_("Posteingang (automatisch)"))
-    pdf = application_receipt.receipt_pdf(application, "de")
+    actor = filing_actor()
     structured = applications.answers_json(application)
-    text = applications.answers_text(application)
     try:
         with transaction.atomic():
             applicant = application.applicant
@@ -309,17 +313,6 @@ def file_application(*, tenant: Municipality | int, number: str) -> Filed:
             origin = f"application:{application.number}"
             add_document(
                 case=case,
-                kind=Document.Kind.APPLICATION,
-                title=_("Antrag %(number)s") % {"number": application.number},
-                name=f"Antrag-{application.number}.pdf",
-                content_type="application/pdf",
-                data=pdf,
-                text=text,
-                actor=actor,
-                origin=f"{origin}:pdf",
-            )
-            add_document(
-                case=case,
                 kind=Document.Kind.DATA,
                 title=_("Antragsdaten %(number)s (strukturiert)") % {"number": application.number},
                 name=f"Antrag-{application.number}.json",
@@ -344,3 +337,52 @@ def file_application(*, tenant: Municipality | int, number: str) -> Filed:
         case = Case.objects.for_tenant(tenant_id).get(application_number=number)
         return Filed(case, created=False)
     return Filed(case, created=True)
+
+
+# --- the answers as PDF/A, off the request path -----------------------------------------------------------
+
+
+def add_application_pdf(*, tenant_id: int, number: str) -> Document | None:
+    """File the answers of application ``number`` as PDF/A in its case, unless they are there already.
+
+    Idempotent (``document_origin_unique_in_case``): a second or concurrent call files nothing and returns
+    None; so does a call for an application that has no case (yet). Rendered outside any transaction.
+    """
+    case = Case.objects.for_tenant(tenant_id).filter(application_number=number).first()
+    if case is None or has_application_pdf(case):
+        return None
+    application = applications.application_by_number(tenant_id, number)
+    if application is None:
+        return None
+    pdf = application_receipt.receipt_pdf(application, "de")
+    try:
+        with transaction.atomic():
+            return add_document(
+                case=case,
+                kind=Document.Kind.APPLICATION,
+                title=_("Antrag %(number)s") % {"number": number},
+                name=f"Antrag-{number}.pdf",
+                content_type="application/pdf",
+                data=pdf,
+                text=applications.answers_text(application),
+                actor=filing_actor(),
+                origin=f"application:{number}:pdf",
+            )
+    except IntegrityError:  # filed a moment ago by another worker; the blob is content-addressed, GC takes it
+        return None
+
+
+def has_application_pdf(case: Case) -> bool:
+    return Document.objects.for_tenant(case.tenant_id).filter(case=case, kind=Document.Kind.APPLICATION).exists()
+
+
+def pending_application_pdfs(limit: int = 100) -> list[tuple[int, str]]:
+    """(municipality, application number) of cases whose answers PDF is still to be made, oldest first."""
+    made = Document.objects.unscoped().filter(case=OuterRef("pk"), kind=Document.Kind.APPLICATION)
+    return list(
+        Case.objects.unscoped()
+        .exclude(application_number="")
+        .exclude(Exists(made))
+        .order_by("opened_at", "pk")
+        .values_list("tenant_id", "application_number")[:limit]
+    )

@@ -34,7 +34,7 @@ from rathaus.payments import selectors as payments
 from rathaus.tenants.http import TenantRequest
 from rathaus.tenants.selectors import org_units
 
-from . import journal, queues, work
+from . import journal, queues, services, work
 from .forms import DatesForm, HandOverForm
 from .journal import Actor
 from .models import Case, Document, DocumentVersion
@@ -276,6 +276,7 @@ def case_detail(request: TenantRequest, case: Case) -> HttpResponse:
         "dates": DatesForm(initial={"due_on": case.due_on, "resubmit_on": case.resubmit_on}),
         "errors": errors,
         "is_mine": case.assignee_id == request.user.pk,
+        "pdf_pending": application is not None and not services.has_application_pdf(case),
         "may_hand_over": units_with_role(request.user, request.tenant, *CASE_ROLES).exists(),
     }
     return render(request, "records/case.html", context, status=422 if errors else 200)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import TestCase
 
 from rathaus.applications import services as applications
@@ -15,8 +17,8 @@ from rathaus.attachments import storage
 from rathaus.catalog.tests.factories import ServiceFactory
 from rathaus.core import events
 from rathaus.core.models import Event
-from rathaus.identity.tests.factories import CitizenFactory
-from rathaus.records import journal, services
+from rathaus.identity.tests.factories import CitizenFactory, StaffFactory, login_citizen, login_staff
+from rathaus.records import journal, services, tasks
 from rathaus.records.models import Case, CaseFile, Document, DocumentVersion, FilePlanUnit, ImmutableRow
 from rathaus.tenants.tests.world import pdf_with
 
@@ -121,3 +123,73 @@ def test_a_new_version_keeps_the_old_one_readable(tenant: Any, service: Any, fak
     )
     assert (old.version, new.version) == (1, 2)
     assert storage.open_blob(old.key) != storage.open_blob(new.key) == b"{}"
+
+
+def _draft(tenant: Any, service: Any, citizen: Any) -> Any:
+    form = applications.publish_form(service=service, definition=FREE_FORM)
+    draft = applications.start_draft(tenant=tenant, service=service, owner=citizen, form_version=form)
+    applications.save_step(
+        draft=draft, step_id="halter", data={"halter.person.vorname": "Mia", "halter.person.nachname": "Muster"}
+    )
+    applications.save_step(
+        draft=draft,
+        step_id="hunde",
+        data={"hunde.hund.0.name": "Bello"},
+        uploads={
+            "hunde.nachweis.datei": SimpleUploadedFile("n.pdf", pdf_with("Nachweis"), content_type="application/pdf")
+        },
+    )
+    return draft
+
+
+@pytest.mark.django_db(transaction=True)  # the commits inside the request are real, as in production
+def test_the_submit_request_does_not_wait_for_the_answers_pdf(
+    tclient: Any, tenant: Any, service: Any, fake_scanner: Any, monkeypatch: Any
+) -> None:
+    citizen = CitizenFactory(tenant=tenant)
+    draft = _draft(tenant, service, citizen)
+    real = services.application_receipt.receipt_pdf
+    made_inside_request: list[bool] = []
+
+    def receipt_pdf(application: Any, language: str) -> bytes:
+        made_inside_request.append(tasks._after_response.get() is not None)
+        return real(application, language)
+
+    monkeypatch.setattr(services.application_receipt, "receipt_pdf", receipt_pdf)
+    login_citizen(tclient, citizen)
+    response = tclient.post(f"/api/v1/applications/drafts/{draft.uuid}/submit")
+    assert response.status_code == 201, response.content
+    number = response.json()["number"]
+    case = Case.objects.for_tenant(tenant).get(application_number=number)  # filed inside the request
+    assert made_inside_request == [False]  # rendered once, after the response was out
+    pdf = DocumentVersion.objects.for_tenant(tenant).get(document__case=case, document__kind="application")
+    assert storage.open_blob(pdf.key).startswith(b"%PDF") and "Bello" in pdf.text
+
+
+@pytest.mark.django_db
+def test_a_missing_answers_pdf_says_so_and_the_sweep_makes_it_once(
+    tclient: Any, tenant: Any, service: Any, fake_scanner: Any, monkeypatch: Any
+) -> None:
+    real = services.application_receipt.receipt_pdf
+
+    def broken(application: Any, language: str) -> bytes:
+        raise RuntimeError("WeasyPrint fiel um")
+
+    monkeypatch.setattr(services.application_receipt, "receipt_pdf", broken)
+    submit(tenant, service, CitizenFactory(tenant=tenant), pdf_with("eins"))  # the PDF fails, the filing stands
+    case = Case.objects.for_tenant(tenant).get()  # the filing itself stands: case, data, attachment
+    assert set(Document.objects.for_tenant(tenant).values_list("kind", flat=True)) == {"data", "attachment"}
+    assert services.pending_application_pdfs() == [(tenant.pk, case.application_number)]
+    staff = StaffFactory(tenant=tenant, email="admin@alpha.test", roles=["tenant_admin"])
+    login_staff(tclient, staff)
+    page = tclient.get(f"/intern/akten/vorgang/{case.uuid}/").content.decode()
+    assert "als PDF: wird erstellt" in page
+
+    monkeypatch.setattr(services.application_receipt, "receipt_pdf", real)
+    call_command("records_pdfs", stdout=io.StringIO())
+    assert tasks.sweep_application_pdfs() == 0  # nothing left; a second run files nothing
+    assert tasks.render_application_pdf(tenant.pk, case.application_number) is False  # a late task neither
+    assert Document.objects.for_tenant(tenant).filter(kind="application").count() == 1
+    assert services.pending_application_pdfs() == []
+    page = tclient.get(f"/intern/akten/vorgang/{case.uuid}/").content.decode()
+    assert "wird erstellt" not in page and f"Antrag-{case.application_number}.pdf" in page
