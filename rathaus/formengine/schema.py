@@ -17,6 +17,7 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 IBAN_PATTERN = r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$"
 PHONE_PATTERN = r"^\+?[0-9 ()/\-.]{6,30}$"
 POSTAL_CODE_PATTERN = r"^[0-9]{5}$"
+DATE_PATTERN = r"^(1[89][0-9]{2}|2[01][0-9]{2}|2200)-[0-9]{2}-[0-9]{2}$"
 _ADDRESS_TITLES = {"street": "Straße", "house_number": "Hausnummer", "postal_code": "Postleitzahl", "city": "Ort"}
 
 
@@ -82,6 +83,8 @@ def field_schema(field: Field) -> dict[str, Any]:
             schema["pattern"] = f"^(?:{field.pattern})$"
     elif kind == "number":
         schema["type"] = "integer" if not field.decimals else "number"
+        if field.decimals:
+            schema["multipleOf"] = float(f"1e-{field.decimals}")  # at most that many decimal places, as the form
         if field.min is not None:
             schema["minimum"] = field.min
         if field.max is not None:
@@ -89,7 +92,7 @@ def field_schema(field: Field) -> dict[str, Any]:
         if field.unit:
             notes.append(f"Einheit: {field.unit}")
     elif kind == "date":
-        schema.update(type="string", format="date")
+        schema.update(type="string", format="date", pattern=DATE_PATTERN)  # the form takes years 1800-2200
         for option, word in (("date_min", "frühestens"), ("date_max", "spätestens")):
             spec = getattr(field, option)
             if spec:

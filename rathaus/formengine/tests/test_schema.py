@@ -4,6 +4,7 @@ import jsonschema_rs
 import pytest
 
 from rathaus.formengine import demo_form_slugs, json_schema, load_demo_form, parse_definition
+from rathaus.formengine.schema import DATE_PATTERN
 
 from .demo_answers import DEMO_ANSWERS
 from .helpers import sample, valid_answers
@@ -26,6 +27,7 @@ def test_schema_has_german_titles_formats_enums_and_arrays():
         "title": "Geburtsdatum",
         "type": "string",
         "format": "date",
+        "pattern": DATE_PATTERN,
         "description": "spätestens: heute",
     }
     assert name["properties"]["email"]["format"] == "email"
