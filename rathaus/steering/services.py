@@ -274,7 +274,9 @@ def save_weights(*, tenant: Municipality, actor: User | None, raw: Mapping[str, 
     weights, errors = scoring.parse_weights(raw)
     if errors:
         raise ValidationFailed("Die Gewichte sind nicht gültig.", errors=errors)
-    PriorityWeights.objects.update_or_create(tenant=tenant, defaults={"weights": weights, "updated_by": actor})
+    PriorityWeights.objects.for_tenant(tenant).update_or_create(
+        tenant=tenant, defaults={"weights": weights, "updated_by": actor}
+    )
     return weights
 
 
