@@ -26,6 +26,7 @@ urlpatterns = [
     path("intern/akten/", include("rathaus.records.urls")),
     path("intern/bescheide/", include("rathaus.records.decision_urls")),
     path("intern/aussonderung/", include("rathaus.records.retention_urls")),
+    path("intern/steuerung/", include("rathaus.steering.urls")),
     path("bescheid-pruefen/", include("rathaus.records.verify_urls")),
     path("zahlung/", include("rathaus.payments.urls")),
     path("antraege/", include("rathaus.applications.urls")),
