@@ -114,6 +114,9 @@ def _identifiers(route: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str, 
     only_b += [("document_uuid", str(u)) for u in documents]
     only_b += [("import_uuid", str(b["form_import"].uuid)), ("codelist_uuid", str(b["codelist"].uuid))]
     only_b += [("run_uuid", str(u)) for u in DisposalRun.objects.for_tenant(b["tenant"]).values_list("uuid", flat=True)]
+    # Steering: B's process, project (A's citizen is invited to A's project only) and board decision.
+    only_b += [("process_uuid", str(b["process"].uuid)), ("project_uuid", str(b["project"].uuid))]
+    only_b.append(("resolution_uuid", str(b["resolution"].uuid)))
     only_b += [("file_uuid", str(u)) for u in CaseFile.objects.for_tenant(b["tenant"]).values_list("uuid", flat=True)]
     values: dict[str, list[tuple[str, bool]]] = {}
     for name, value in only_b:

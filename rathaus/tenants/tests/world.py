@@ -9,6 +9,7 @@ carries :data:`MARKER`, so a response that shows B's data is recognisable by tha
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 from decimal import Decimal
@@ -35,6 +36,9 @@ from rathaus.payments import services as payments
 from rathaus.payments.models import Payment
 from rathaus.payments.providers.base import payer_token
 from rathaus.payments.providers.demo import OUTCOME_PAID
+from rathaus.steering import projects as steering_projects
+from rathaus.steering import services as steering_services
+from rathaus.steering.maturity import CRITERION_KEYS
 from rathaus.tenants.models import Municipality
 from rathaus.tenants.tests.factories import OrgUnitFactory
 
@@ -131,7 +135,39 @@ def build_town(tenant: Municipality, tag: str, *, extra_application: bool = Fals
     town["numbers"] = [a.number for a in (town["paid"], town["waiting"], town["pending"]) if a is not None]
     town["payments"] = list(Payment.objects.for_tenant(tenant).order_by("pk"))
     town["sha256s"] = sorted(_blob_refs(town))
+    town.update(_steering(town))
     return town
+
+
+def _steering(town: dict[str, Any]) -> dict[str, Any]:
+    """The steering module's objects: a process, a project (the citizen invited, with a comment), a board
+    decision and a maturity assessment, all named after the town."""
+    tenant, tag, staff = town["tenant"], town["tag"], town["staff"]
+    steering_projects.save_action_field(tenant=tenant, raw={"key": f"{tag}-feld", "name": f"Feld {tag}"})
+    process = steering_services.save_process(
+        tenant=tenant, actor=staff, allowed_units={town["unit"].key: town["unit"].pk},
+        raw={"key": f"{tag}-P1", "name": f"Prozess {tag}", "org_unit": town["unit"].key, "process_type": "service",
+             "deficits": f"Defizit {tag}", "services": [town["service"].leika_key], "cases_per_year": "10"},
+    )  # fmt: skip
+    project = steering_projects.save_project(
+        tenant=tenant, raw={"name": f"Projekt {tag}", "action_field": f"{tag}-feld", "owner": str(staff.pk),
+                            "description": f"Beschreibung {tag}"},
+        lists={"processes": [str(process.uuid)], "services": [town["service"].leika_key]},
+    )  # fmt: skip
+    steering_projects.set_budget(tenant=tenant, project=project, raw={"year": "2026", "planned_teur": "10"})
+    steering_projects.add_milestone(
+        tenant=tenant, project=project, raw={"title": f"Meilenstein {tag}", "due_on": "2026-12-31"}
+    )
+    steering_projects.invite(tenant=tenant, project=project, email=town["citizen"].email, actor=staff)
+    steering_projects.comment(tenant=tenant, project=project, author=town["citizen"], body=f"Kommentar {tag}")
+    resolution = steering_services.record_decision(
+        tenant=tenant, actor=staff, decided_on=dt.date(2026, 6, 30), note=f"Beschluss {tag}", today=dt.date(2026, 6, 30)
+    )
+    steering_services.assess_maturity(
+        tenant=tenant, actor=staff, service_id=town["service"].pk, raw=dict.fromkeys(CRITERION_KEYS, "2"),
+        note=f"Bewertung {tag}", assessed_on=dt.date(2026, 6, 30),
+    )  # fmt: skip
+    return {"process": process, "project": project, "resolution": resolution}
 
 
 def _draft(town: dict[str, Any], *, step: str) -> Any:
