@@ -21,12 +21,16 @@ from .fim_applicant import TODAY, complete
 FIM = Path(os.environ.get("RATHAUS_FIM_DIR", Path(__file__).resolve().parents[4] / "shared" / "fim"))
 if not FIM.is_dir():
     FIM = Path("/work/shared/fim")
-SCHEMAS = sorted(p.name for p in FIM.glob("S*.xml"))
+CORPUS = Path(__file__).resolve().parent / "fim_corpus"  # more real schemas, with a README naming their source
+SCHEMA_PATHS = {p.name: p for d in (FIM, CORPUS) if d.is_dir() for p in sorted(d.glob("S*.xml"))}
+SCHEMAS = sorted(SCHEMA_PATHS)
 PLACEHOLDER = [("999", "Platzhalter"), ("000", "deutsch / Deutschland (Platzhalter)")]
 
 
 def _shared_lists() -> dict[tuple[str, str | None], list[tuple[str, str]]]:
-    return resolver(parse_genericode(p.read_bytes()) for p in FIM.glob("C*_genericode.xml"))
+    return resolver(
+        parse_genericode(p.read_bytes()) for d in (FIM, CORPUS) if d.is_dir() for p in d.glob("C*genericode*.xml")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +44,7 @@ def imported() -> dict[str, tuple[XdfImport, FormDefinition, XdfImport]]:
 
     out = {}
     for name in SCHEMAS:
-        data = (FIM / name).read_bytes()
+        data = SCHEMA_PATHS[name].read_bytes()
         plain = read_xdatenfelder(data, codelists=lists)
         full = read_xdatenfelder(data, codelists=with_stand_ins)
         out[name] = (plain, parse_definition(full.definition), full)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import unicodedata
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
@@ -21,14 +20,14 @@ from rathaus.formengine.validators import FieldInvalid
 from rathaus.formengine.xdatenfelder import read_xdatenfelder
 
 from .fim_applicant import TODAY
-from .test_fim_real import FIM, PLACEHOLDER
+from .test_fim_real import PLACEHOLDER, SCHEMA_PATHS
 
 KINDS = ("text", "textarea", "number", "date", "choice", "multichoice", "yesno")
 
 
 def _fields() -> list[Field]:
     seen: dict[str, Field] = {}
-    for path in sorted(Path(FIM).glob("S*.xml")):
+    for path in SCHEMA_PATHS.values():
         definition = parse_definition(
             read_xdatenfelder(path.read_bytes(), codelists=lambda uri, version: PLACEHOLDER).definition
         )
