@@ -136,11 +136,9 @@ def _import_or_404(request: TenantRequest, import_uuid: Any) -> FormImport:
 @require_http_methods(["GET"])
 def review(request: TenantRequest, import_uuid: Any) -> HttpResponse:
     form_import = _import_or_404(request, import_uuid)
+    # No re-import here: uploading code lists re-imports every pending form (form_review.refresh_pending),
+    # and publishing imports once more before it decides.
     problems: list[str] = []
-    try:
-        form_review.refresh(form_import=form_import)  # code lists may have arrived since
-    except ValidationFailed as exc:
-        problems = [str(exc.detail)]
     definition = None
     if not form_import.problems:
         definition = formengine.parse_definition(form_import.definition)

@@ -86,7 +86,8 @@ def test_digitalisation_unit_publishes_a_form_in_the_internal_area(tenant: Any, 
     client = _staff_client(tenant, "digitalisation")
     upload = SimpleUploadedFile("hund.json", json.dumps(HUND_FORM).encode(), content_type="application/json")
     response = client.post("/intern/formulare/", {"service": hund_service.slug, "file": upload})
-    assert response.status_code == 302
+    assert response.status_code == 302 and not FormVersion.objects.for_tenant(tenant).exists()  # review first
+    client.post(response["Location"] + "veroeffentlichen/")
     page = client.get("/intern/formulare/").content.decode()
     assert "Hund anmelden" in page and "Version 1" in page
     download = client.get(f"/intern/formulare/{hund_service.slug}.json")
@@ -100,7 +101,10 @@ def test_broken_upload_lists_the_problems_and_publishes_nothing(tenant: Any, hun
     broken = {**HUND_FORM, "fees": [{"label": "X", "amount": "viel"}]}
     upload = SimpleUploadedFile("kaputt.json", json.dumps(broken).encode())
     response = client.post("/intern/formulare/", {"service": hund_service.slug, "file": upload})
-    assert response.status_code == 422 and "nicht veröffentlicht" in response.content.decode()
+    review = client.get(response["Location"]).content.decode()
+    assert "nicht veröffentlicht werden" in review and "fees" in review
+    refused = client.post(response["Location"] + "veroeffentlichen/", follow=True).content.decode()
+    assert "Nicht veröffentlicht" in refused
     garbage = SimpleUploadedFile("x.json", b"\xff\xfe kein json")
     response = client.post("/intern/formulare/", {"service": hund_service.slug, "file": garbage})
     assert response.status_code == 422 and "weder JSON noch XDatenfelder" in response.content.decode()
