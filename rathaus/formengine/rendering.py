@@ -246,6 +246,15 @@ def _widget(view: FieldView, field: Field, value: Any) -> None:
             )
         else:
             choices = [(c.value, c.label) for c in field.choices or ()]
+            if not choices and field.codelist is not None:
+                view.help = " ".join(
+                    p
+                    for p in (
+                        view.help,
+                        _("Die Auswahlliste (Codeliste %(uri)s) fehlt noch.") % {"uri": field.codelist.uri},
+                    )
+                    if p
+                )
             chosen = (
                 {str(v) for v in value}
                 if isinstance(value, (list, tuple))

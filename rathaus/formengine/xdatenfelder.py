@@ -285,6 +285,8 @@ class _Reader:
             if not step.groups:
                 self.steps.remove(step)
         self.steps = [s for s in self.steps if s.groups]
+        for step in self.steps:
+            self._titles(step)
         if not self.steps:
             raise XDatenfelderError("Das Schema enthält keine übernehmbaren Datenfelder.")
         self.rule_reports, translations = translate_rules(self, root)
@@ -314,6 +316,40 @@ class _Reader:
         definition = self._build(root, schema, translations)
         parse_definition(definition)
         return definition
+
+    def _titles(self, step: FlatStep) -> None:
+        """Each group named by its nearest parent ("Vertreter: Erreichbarkeit"), and by as many further
+        ancestors as it takes to tell equal names on one page apart ("Gesetzlich vertretende Person ›
+        Anschrift in Deutschland: Straßenanschrift")."""
+        chains: dict[int, list[str]] = {}
+        for group in step.groups:
+            chain, node = [], group.source
+            while node is not None and node is not step.source and node.parent is not None:
+                chain.insert(0, node.label)
+                node = node.parent
+            chains[id(group)] = chain or [group.title]
+        depth = {id(g): min(2, len(chains[id(g)])) for g in step.groups}
+
+        def title(group: FlatGroup) -> str:
+            parts = chains[id(group)][-depth[id(group)] :]
+            return parts[0] if len(parts) == 1 else " › ".join(parts[:-1]) + ": " + parts[-1]
+
+        for _round in range(10):
+            seen: dict[str, list[FlatGroup]] = {}
+            for group in step.groups:
+                seen.setdefault(title(group), []).append(group)
+            grown = False
+            for same in seen.values():
+                if len({tuple(chains[id(g)]) for g in same}) < 2:
+                    continue  # one group continued after a sub-group: the same name is right
+                for group in same:
+                    if depth[id(group)] < len(chains[id(group)]):
+                        depth[id(group)] += 1
+                        grown = True
+            if not grown:
+                break
+        for group in step.groups:
+            group.title = title(group)[:500]
 
     def _step(self, base: str, title: str, source: Node | None) -> FlatStep:
         step = FlatStep(_unique(base, self.step_ids), title[:500], source)

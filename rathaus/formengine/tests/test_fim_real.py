@@ -185,3 +185,13 @@ def _first_choice(definition: FormDefinition, answers: dict[str, Any]) -> list[s
         if value is not None:
             return [entry.step.id, entry.group.id, entry.field.id]
     return None
+
+
+def test_groups_of_the_same_name_on_one_page_say_whose_they_are(imported):
+    """Finding 5: "Erreichbarkeit" four times on one page with no hint whose it is."""
+    _plain, definition, _full = imported["S00000000392.xml"]
+    titles = [g.title for g in definition.steps[0].groups if g.title.endswith("Erreichbarkeit")]
+    assert len(titles) == 4 and len(set(titles)) == 4
+    assert "Angaben zum Antragsteller: Erreichbarkeit" in titles
+    street = [g.title for g in definition.steps[0].groups if g.title.endswith("Straßenanschrift")]
+    assert len(street) == 3 and len(set(street)) == 3
