@@ -168,13 +168,13 @@ def parse_decimal(value: Any, spec: Spec) -> Decimal | None:
         raise FieldError("Muss eine Zahl sein (z. B. 12,5).")
     if number < 0:
         raise FieldError("Darf nicht negativ sein.")
-    places = 1 if spec.kind == "teur" else 2
-    if number != number.quantize(Decimal(1).scaleb(-places)):
-        raise FieldError(f"Höchstens {places} Nachkommastelle(n).")
     if spec.kind == "teur" and number > MAX_TEUR:
         raise FieldError("Das sind mehr als 50 Mio. €. Beträge bitte in T€ (Tausend Euro) angeben: 180 für 180.000 €.")
     if spec.maximum and number > spec.maximum:
         raise FieldError(f"Darf höchstens {spec.maximum} sein.")
+    places = 1 if spec.kind == "teur" else 2
+    if number != number.quantize(Decimal(1).scaleb(-places)):
+        raise FieldError(f"Höchstens {places} Nachkommastelle(n).")
     return number.quantize(Decimal(1).scaleb(-places))
 
 
@@ -311,11 +311,13 @@ def parse_row(
     if values.get("cases_per_year") is None and "cases_per_year" in values:
         values["cases_per_year"] = 0
     if values.get("personal_data_categories") and values.get("personal_data") is False:
+        del values["personal_data_categories"]
         error(
             BY_KEY["personal_data_categories"],
             "Kategorien nur angeben, wenn personenbezogene Daten verarbeitet werden.",
         )
     if values.get("digital_duty_due") and values.get("digital_duty") is False:
+        del values["digital_duty_due"]
         error(BY_KEY["digital_duty_due"], "Ein Termin nur, wenn ein Gesetz das digitale Angebot verlangt.")
     return values, errors
 

@@ -32,7 +32,9 @@ def read_rows(data: bytes) -> list[Row]:
     if len(data) > MAX_BYTES:
         raise ImportRejected("Die Datei ist größer als 5 MB.")
     table = _xlsx_table(data) if data.startswith(b"PK\x03\x04") else _csv_table(data)
-    header, *body = table or [[]]
+    if not table or not any(cell not in (None, "") for cell in table[0]):
+        raise ImportRejected("Die Datei enthält keine Prozesse (keine Kopfzeile mit den Spalten der Vorlage).")
+    header, *body = table
     columns = _columns(header)
     rows: list[Row] = []
     for number, cells in enumerate(body, start=2):
