@@ -44,6 +44,13 @@ LOCAL_IMPORTS_ALLOWED = {
     ("rathaus/identity/apps.py", "rathaus.identity"): (
         "AppConfig.ready(): connects the login/logout signals to the session index (account_sessions)"
     ),
+    ("rathaus/catalog/apps.py", "rathaus.catalog"): (
+        "AppConfig.ready(): registers the catalog's resolver of what a service needs from the citizen's account "
+        "(catalog.login_needs reads services, whose models load only once the apps are ready)"
+    ),
+    ("rathaus/catalog/apps.py", "rathaus.identity"): (
+        "AppConfig.ready(): the registry (identity.login_needs) the catalog's resolver goes into"
+    ),
     ("rathaus/portal/apps.py", "rathaus.portal"): (
         "AppConfig.ready(): registers the account-data sections of applications, payments and mailbox "
         "(export and deletion) into identity.data_export once the apps are loaded"
