@@ -1,7 +1,11 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from rathaus.identity.login_needs import ATTRIBUTE_GROUPS
 
 from .models import Fee, LifeSituation, Service
 from .services import bump_catalog_version
@@ -12,8 +16,23 @@ class FeeInline(admin.TabularInline):
     extra = 0
 
 
+class ServiceAdminForm(forms.ModelForm):
+    login_attributes = forms.MultipleChoiceField(
+        label=_("Angaben aus dem Nutzerkonto"),
+        choices=list(ATTRIBUTE_GROUPS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=Service._meta.get_field("login_attributes").help_text,
+    )
+
+    class Meta:
+        model = Service
+        exclude: tuple[str, ...] = ()  # ModelAdmin decides the fields
+
+
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
+    form = ServiceAdminForm
     list_display = ("name", "leika_key", "tenant", "trust_level", "ozg_maturity", "is_published")
     list_filter = ("tenant", "trust_level", "ozg_maturity", "is_published")
     search_fields = ("name", "leika_key")

@@ -15,7 +15,7 @@ from rathaus.core.tenancy import TenantOwned
 from rathaus.identity.trust import TrustLevel
 from rathaus.tenants.models import OrgUnit
 
-from .validators import validate_leika_key
+from .validators import validate_leika_key, validate_login_attributes
 
 # Content languages besides German. German is the source text of every field; a translation may leave out
 # any field, which then shows in German (marked lang="de" on a page in another language, WCAG 3.1.2).
@@ -127,6 +127,18 @@ class Service(TenantOwned):
     processing_days = models.PositiveIntegerField(_("Bearbeitungsdauer in Tagen"), null=True, blank=True)
     trust_level = models.CharField(
         _("Erforderliches Vertrauensniveau"), max_length=20, choices=TrustLevel, default=TrustLevel.NONE
+    )
+    # Data minimisation: what a login on the way to this application asks the citizen's account for
+    # (identity.login_needs.ATTRIBUTE_GROUPS); empty: what the identity provider is configured to ask for.
+    login_attributes = models.JSONField(
+        _("Angaben aus dem Nutzerkonto"),
+        default=list,
+        blank=True,
+        validators=[validate_login_attributes],
+        help_text=_(
+            "Nur, was der Antrag braucht. Die E-Mail-Adresse wird immer angefordert. Leer: alles, was für den "
+            "Anbieter eingestellt ist."
+        ),
     )
     ozg_maturity = models.PositiveSmallIntegerField(
         _("OZG-Reifegrad (Modell 2.0, 0–7)"), default=0, validators=[MaxValueValidator(7)]

@@ -1,4 +1,4 @@
-"""LeiKa key validation."""
+"""LeiKa key and login-attribute validation."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from rathaus.identity.login_needs import ATTRIBUTE_GROUPS
 
 _LEIKA = re.compile(r"^[0-9]{14}\Z")
 
@@ -23,3 +25,14 @@ def validate_leika_key(value: str) -> None:
         )
     if set(value) == {"0"}:
         raise ValidationError(_("Der LeiKa-Schlüssel darf nicht nur aus Nullen bestehen."), code="leika_zero")
+
+
+def validate_login_attributes(value: object) -> None:
+    """A list of known attribute groups (``identity.login_needs.ATTRIBUTE_GROUPS``), each once."""
+    if not isinstance(value, list) or any(not isinstance(v, str) or v not in ATTRIBUTE_GROUPS for v in value):
+        raise ValidationError(
+            _("Bitte nur diese Angaben wählen: %(groups)s.") % {"groups": ", ".join(ATTRIBUTE_GROUPS)},
+            code="login_attributes",
+        )
+    if len(set(value)) != len(value):
+        raise ValidationError(_("Jede Angabe bitte nur einmal."), code="login_attributes_twice")

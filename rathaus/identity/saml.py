@@ -63,7 +63,7 @@ from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from rathaus.tenants.http import TenantRequest
 
-from . import demo_providers, linking, saml_keys, services
+from . import demo_providers, linking, login_needs, saml_keys, services
 from .models import IdentityProvider
 from .providers.registry import identity_plugins
 from .providers.saml import (
@@ -255,11 +255,12 @@ def sp_config(
 # --- The request ---------------------------------------------------------------------------------------------
 
 
-def akdb_extension(plugin: SAMLPlugin, provider: IdentityProvider) -> ExtensionElement:
-    """BundID's request extension: the attributes this service needs (nothing more) and what to display."""
+def akdb_extension(plugin: SAMLPlugin, provider: IdentityProvider, groups: list[str] | None = None) -> ExtensionElement:
+    """BundID's request extension: the attributes this login needs (nothing more) and what to display.
+    ``groups``: the attribute groups to ask for (``login_needs.requested_groups``); None: every configured one."""
     root = Element(f"{{{NS_AKDB}}}AuthenticationRequest", {"Version": "2"})
     wanted = SubElement(root, f"{{{NS_AKDB}}}RequestedAttributes")
-    for name, required in plugin.requested_attributes():
+    for name, required in plugin.requested_attributes(groups):
         SubElement(
             wanted, f"{{{NS_AKDB}}}RequestedAttribute", {"Name": name, "RequiredAttribute": str(required).lower()}
         )
@@ -342,7 +343,10 @@ def saml_start(request: TenantRequest, provider: str) -> HttpResponse:
             authn_context_class_ref=[saml.AuthnContextClassRef(text=f"STORK-QAA-Level-{minimum}")],
             comparison="minimum",
         )
-        extensions = samlp.Extensions(extension_elements=[akdb_extension(plugin, idp)])
+        # Data minimisation: the e-mail address for a plain login, what the service needs on the way to it.
+        needs = login_needs.needs_for(request.tenant, _safe_next(request, request.GET.get("next", "")))
+        groups = login_needs.requested_groups(needs, list(plugin.options.attributes))  # type: ignore[attr-defined]
+        extensions = samlp.Extensions(extension_elements=[akdb_extension(plugin, idp, groups)])
         request_id, authn_request = client.create_authn_request(
             destination,
             binding=BINDING_HTTP_POST,
@@ -375,7 +379,14 @@ def saml_start(request: TenantRequest, provider: str) -> HttpResponse:
         "link_user": linking.take_intent(request, idp),
     }
     request.session[FLOWS_SESSION_KEY] = flows
-    log.info("saml_login_started", tenant=request.tenant.slug, provider=idp.slug, minimum_stork=minimum)
+    log.info(
+        "saml_login_started",
+        tenant=request.tenant.slug,
+        provider=idp.slug,
+        minimum_stork=minimum,
+        service=needs.service if needs else None,
+        attributes=groups,
+    )
     page = render(
         request,
         "identity/saml_post.html",

@@ -4,8 +4,10 @@ The plugin knows the attribute names of its provider and turns a checked respons
 (``rathaus.identity.saml.CheckedResponse``) into the normalised :class:`VerifiedIdentity`. The protocol itself
 (request, signatures, encryption, replay) lives in ``rathaus.identity.saml``.
 
-Data minimisation: only the attribute groups the municipality switched on (``attributes``) are requested, in
-the AKDB request extension; the subject and the trust level are always requested.
+Data minimisation: the AKDB request extension names the subject and the trust level (always) and, of the
+attribute groups the municipality switched on (``attributes``, the ceiling), only those the login needs: the
+e-mail address for a plain login, what the service names for a login on the way to its application
+(``rathaus.identity.login_needs``).
 """
 
 from __future__ import annotations
@@ -126,10 +128,12 @@ class SAMLPlugin(IdentityPlugin):
     subject_attributes: ClassVar[list[str]] = [BPK2]
     always_requested: ClassVar[list[str]] = [BPK2, TRUST_LEVEL]
 
-    def requested_attributes(self) -> list[tuple[str, bool]]:
-        """(name, required) for the AKDB extension: the subject and level always, the rest as configured."""
+    def requested_attributes(self, groups: list[str] | None = None) -> list[tuple[str, bool]]:
+        """(name, required) for the AKDB extension: the subject and level always, then ``groups`` (chosen by
+        ``identity.login_needs`` within the configured ones) or, without, every configured group."""
+        configured = list(self.options.attributes)  # type: ignore[attr-defined]
         names = [(name, True) for name in self.always_requested]
-        for group in self.options.attributes:  # type: ignore[attr-defined]
+        for group in configured if groups is None else [g for g in configured if g in groups]:
             names += [(name, group == "email") for name in GROUPS[group]]
         return names
 

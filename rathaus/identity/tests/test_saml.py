@@ -121,7 +121,13 @@ def portal(saml_idp: SamlIdP, live_server: Any, sp_keys: dict[str, str], monkeyp
             options={"idp_entity_id": entity, "metadata_url": entity,
                      "attributes": ["name", "email", "birth_date", "address"]},
         )  # fmt: skip
+    # A service that needs the name, birth date and address from the account (data minimisation per service).
+    ServiceFactory(tenant=tenant, slug="hundesteuer", login_attributes=["name", "birth_date", "address"])
     return Portal(url=live_server.url, tenant=tenant, bundid=providers["bundid"], muk=providers["muk"])
+
+
+START = "/antraege/neu/hundesteuer/"  # "Antrag starten" of the service above
+FOR_SERVICE = f"?next={START}"
 
 
 def _form(page: str) -> tuple[str, dict[str, str]]:
@@ -195,10 +201,11 @@ e2e = pytest.mark.django_db(transaction=True)
 def test_bundid_login_at_each_stork_level_sets_trust_level_and_confirmed_profile(
     portal: Portal, username: str, name: str, level: str, label: str, birth_date: date | None, city: str
 ) -> None:
-    _browser, response = _login(portal, "bundid", username)
+    browser, response = _login(portal, "bundid", username, query=FOR_SERVICE)
 
     assert response.status_code == 200, response.text[:2000]
-    assert response.url == f"{portal.url}/konto/"
+    assert response.url == f"{portal.url}{START}"
+    response = browser.get(f"{portal.url}/konto/")
     assert name in response.text
     assert re.search(rf'id="vertrauensniveau">{label}<', response.text)
     link = ExternalIdentity.objects.for_tenant(portal.tenant).get(provider=portal.bundid)
@@ -284,7 +291,8 @@ def test_only_the_configured_attributes_are_requested_and_released(portal: Porta
     portal.bundid.options = {**portal.bundid.options, "attributes": ["name", "email"]}
     portal.bundid.save()
     browser = requests.Session()
-    start = browser.get(f"{portal.url}/konto/saml/bundid/anmelden/")
+    # The service needs name, birth date and address; the municipality switched on only name and e-mail.
+    start = browser.get(f"{portal.url}/konto/saml/bundid/anmelden/{FOR_SERVICE}")
     request_xml = base64.b64decode(_form(start.text)[1]["SAMLRequest"]).decode()
     for oid in ("2.5.4.42", "2.5.4.4", "0.9.2342.19200300.100.1.3", "1.3.6.1.4.1.25484.494450.3"):
         assert f'Name="urn:oid:{oid}"' in request_xml
@@ -293,10 +301,61 @@ def test_only_the_configured_attributes_are_requested_and_released(portal: Porta
     assert "STORK-QAA-Level-1" in request_xml and "urn:oasis:names:tc:SAML:2.0:nameid-format:transient" in request_xml
     assert "rsa-sha256" in request_xml
 
-    _browser, response = _login(portal, "bundid", "erika")
+    _browser, response = _login(portal, "bundid", "erika", query=FOR_SERVICE)
     assert response.status_code == 200
     profile = Profile.objects.for_tenant(portal.tenant).get()
     assert (profile.birth_date, profile.street, profile.city) == (None, "", "")
+
+
+BIRTH_DATE, STREET, MAIL, BPK2 = (
+    "1.2.40.0.10.2.1.1.55",
+    "2.5.4.16",
+    "0.9.2342.19200300.100.1.3",
+    "1.3.6.1.4.1.25484.494450.3",
+)
+GIVEN_NAME = "2.5.4.42"
+
+
+def _requested(browser: requests.Session, url: str) -> set[str]:
+    start = browser.get(url)
+    assert start.status_code == 200, start.text[:2000]
+    request_xml = base64.b64decode(_form(start.text)[1]["SAMLRequest"]).decode()
+    return set(re.findall(r'RequestedAttribute Name="urn:oid:([0-9.]+)"', request_xml))
+
+
+@e2e
+def test_a_plain_login_asks_only_for_the_subject_level_and_email(portal: Portal) -> None:
+    browser = requests.Session()
+    assert _requested(browser, f"{portal.url}/konto/saml/bundid/anmelden/") == {BPK2, "1.2.40.0.10.2.1.1.261.94", MAIL}
+    # The same for a return page that is not an application start, or a service that does not exist.
+    for other in ("?next=/leistungen/hundesteuer/", "?next=/antraege/neu/gibt-es-nicht/", "?next=https://evil.example"):
+        assert MAIL in _requested(browser, f"{portal.url}/konto/saml/bundid/anmelden/{other}")
+        assert not {GIVEN_NAME, BIRTH_DATE, STREET} & _requested(
+            browser, f"{portal.url}/konto/saml/bundid/anmelden/{other}"
+        )
+
+    _browser, response = _login(portal, "bundid", "erika")
+    assert response.status_code == 200 and response.url == f"{portal.url}/konto/"
+    user = ExternalIdentity.objects.for_tenant(portal.tenant).get(provider=portal.bundid).user
+    profile = Profile.objects.for_tenant(portal.tenant).get(user=user)
+    assert user.email == "erika.mustermann@bundid.example"
+    assert (user.first_name, profile.birth_date, profile.city) == ("", None, "")  # released nothing else
+
+
+@e2e
+def test_a_login_for_an_application_asks_for_what_the_service_needs(portal: Portal) -> None:
+    ServiceFactory(tenant=portal.tenant, slug="sperrmuell", login_attributes=["address"])
+    ServiceFactory(tenant=portal.tenant, slug="ohne-angabe")  # states nothing: the provider's configured set
+    browser = requests.Session()
+    start = f"{portal.url}/konto/saml/bundid/anmelden/?niveau=low&next="
+    assert _requested(browser, start + "/antraege/neu/sperrmuell/") >= {STREET, MAIL}
+    assert not {GIVEN_NAME, BIRTH_DATE} & _requested(browser, start + "/antraege/neu/sperrmuell/")
+    assert {GIVEN_NAME, BIRTH_DATE, STREET, MAIL} <= _requested(browser, start + "/antraege/neu/ohne-angabe/")
+
+    _browser, response = _login(portal, "bundid", "erika", query="?next=/antraege/neu/sperrmuell/")
+    assert response.status_code == 200
+    profile = Profile.objects.for_tenant(portal.tenant).get()
+    assert (profile.city, profile.birth_date, profile.user.first_name) == ("Köln", None, "")
 
 
 @e2e

@@ -1,0 +1,49 @@
+"""A service names the attributes its login asks the citizen's account for (data minimisation per service)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from rathaus.catalog.admin import ServiceAdminForm
+from rathaus.catalog.login_needs import needs_of
+from rathaus.catalog.tests.factories import ServiceFactory
+from rathaus.identity.login_needs import Needs, requested_groups
+
+
+@pytest.mark.parametrize("value", [["name", "passnummer"], ["name", "name"], "name", [1]])
+def test_only_known_attribute_groups_each_once(tenant: Any, value: Any) -> None:
+    service = ServiceFactory.build(tenant=tenant, login_attributes=value)
+    with pytest.raises(ValidationError) as raised:
+        service.full_clean(exclude=["org_unit", "tenant"])
+    assert "login_attributes" in raised.value.message_dict
+
+
+def test_the_application_start_of_a_service_names_its_needs(tenant: Any, other_tenant: Any) -> None:
+    ServiceFactory(tenant=tenant, slug="hundesteuer", login_attributes=["name", "address"])
+    ServiceFactory(tenant=other_tenant, slug="fremd", login_attributes=["birth_date"])
+    ServiceFactory(tenant=tenant, slug="entwurf", is_published=False, login_attributes=["birth_date"])
+    assert needs_of(tenant, "/antraege/neu/hundesteuer/?x=1") == Needs("hundesteuer", ("name", "address"))
+    for path in ("/antraege/neu/fremd/", "/antraege/neu/entwurf/", "/leistungen/hundesteuer/", "/", "kaputt"):
+        assert needs_of(tenant, path) is None, path
+
+
+@pytest.mark.parametrize(
+    ("needs", "configured", "expected"),
+    [
+        (None, ["name", "email", "address"], ["email"]),  # plain login: the minimum
+        (Needs("s", ("address",)), ["name", "email", "address"], ["email", "address"]),
+        (Needs("s", ("birth_date",)), ["name", "email"], ["email"]),  # the provider's setting is the ceiling
+        (Needs("s", ()), ["name", "email", "address"], ["name", "email", "address"]),  # states nothing
+        (None, ["name"], []),
+    ],
+)
+def test_requested_groups(needs: Needs | None, configured: list[str], expected: list[str]) -> None:
+    assert requested_groups(needs, configured) == expected
+
+
+def test_admin_offers_the_groups_as_checkboxes() -> None:
+    html = str(ServiceAdminForm()["login_attributes"])
+    assert 'type="checkbox"' in html and 'value="birth_date"' in html and "Geburtsdatum" in html
