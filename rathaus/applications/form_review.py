@@ -146,7 +146,8 @@ def _report(definition: dict[str, Any], notes: list[Any], names: dict[str, list[
 
 
 def _keyed(definition: dict[str, Any]) -> dict[str, tuple[tuple[str, ...], dict[str, Any]]]:
-    """Fields by their place (the id path), so versions can be compared field by field."""
+    """Fields by their place (the path of FIM ids, else of ids), so versions can be compared field by field:
+    a FIM field keeps its id when the editorial office renames it, so a new label is a change, not a swap."""
     out: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {}
 
     def walk(node: Any, ids: tuple[str, ...], trail: tuple[str, ...]) -> None:
@@ -157,10 +158,10 @@ def _keyed(definition: dict[str, Any]) -> dict[str, tuple[tuple[str, ...], dict[
         if not isinstance(node, dict):
             return
         if "type" in node and "label" in node and "fields" not in node and "groups" not in node:
-            key = ".".join((*ids, str(node.get("id"))))
+            key = ".".join((*ids, str(node.get("fim_id") or node.get("id"))))
             out[key] = ((*trail, str(node["label"])), node)
             return
-        here_ids = (*ids, str(node["id"])) if "id" in node else ids
+        here_ids = (*ids, str(node.get("fim_id") or node["id"])) if "id" in node else ids
         here_trail = (*trail, str(node["title"])) if node.get("title") else trail
         for child in ("groups", "fields", "children", "items"):
             walk(node.get(child), here_ids, here_trail)
