@@ -218,3 +218,34 @@ class NumberSequence(TenantOwned):
 
 # FIM code lists and form imports under review (own module; imported here so Django registers them).
 from .fim_models import CodeList, FormImport  # noqa: E402, F401
+
+
+class TargetGroup(models.TextChoices):
+    """Who may apply online for a service (Zielgruppe): persons, businesses and organisations, or both."""
+
+    EVERYONE = "everyone", _("Privatpersonen, Unternehmen und Organisationen")
+    PERSONS = "persons", _("nur Privatpersonen")
+    ORGANISATIONS = "organisations", _("nur Unternehmen und Organisationen")
+
+
+class OnlineApplicants(TenantOwned):
+    """Who may apply online for a service; a service without this row is open to everyone.
+
+    Organisations apply through a business login (Mein Unternehmenskonto) and act for the organisation;
+    persons apply for themselves. (Kept beside the online form, not in the catalog, until the catalog has a
+    target-group field of its own.)
+    """
+
+    service = models.OneToOneField(
+        "catalog.Service", on_delete=models.CASCADE, related_name="online_applicants", verbose_name=_("Leistung")
+    )
+    target_group = models.CharField(
+        _("Wer online beantragen darf"), max_length=20, choices=TargetGroup, default=TargetGroup.EVERYONE
+    )
+
+    class Meta:
+        verbose_name = _("Zielgruppe des Online-Antrags")
+        verbose_name_plural = _("Zielgruppen der Online-Anträge")
+
+    def __str__(self) -> str:
+        return f"{self.service_id}: {self.target_group}"
