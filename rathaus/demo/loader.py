@@ -19,6 +19,7 @@ from rathaus import formengine
 from rathaus.applications.services import publish_form
 from rathaus.catalog.models import Service
 from rathaus.catalog.services import import_catalog
+from rathaus.demo.document_templates import load_document_templates
 from rathaus.demo.fileplan import load_file_plan
 from rathaus.identity.models import IdentityProvider, Profile, StaffRole, User
 from rathaus.identity.providers.registry import identity_plugins
@@ -76,6 +77,7 @@ def _load_data(idp_url: str) -> tuple[list[DemoLogin], Municipality]:
     units = _org_units(tenant, data["org_units"])
     import_catalog(tenant=tenant, document={"life_situations": data["life_situations"], "services": data["services"]})
     load_file_plan(tenant, load_json("aktenplan.json"), units)
+    load_document_templates(tenant, load_json("vorlagen.json"))
     logins += _staff(tenant, units)
     load_steering_demo(tenant)  # process catalog, projects, maturity (rathaus/steering/demo_data)
     logins += _citizens(tenant)

@@ -364,3 +364,4 @@ class RecordsSettings(TenantOwned):
 from .models_decisions import Decision, DecisionTemplate  # noqa: E402,F401  (decisions, R-B)
 from .models_retention import ArchiveExchange, DisposalItem, DisposalRun  # noqa: E402,F401  (retention, R-C)
 from .models_search import CaseSearch  # noqa: E402,F401  (full-text search, R-D)
+from .models_templates import DocumentTemplate  # noqa: E402,F401  (document templates, issue 9)

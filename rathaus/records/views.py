@@ -34,7 +34,7 @@ from rathaus.payments import selectors as payments
 from rathaus.tenants.http import TenantRequest
 from rathaus.tenants.selectors import org_units
 
-from . import journal, queues, services, work
+from . import document_templates, journal, queues, services, work
 from .forms import DatesForm, HandOverForm
 from .journal import Actor
 from .models import Case, Document, DocumentVersion
@@ -196,6 +196,9 @@ def _run(request: TenantRequest, case: Case, action: str) -> None:
             actor=actor,
         )
         messages.success(request, _("Das Dokument ist zur Akte genommen."))
+    elif action == "from_template":
+        document_templates.file_from_template(case=case, template_id=post.get("template", ""), actor=actor)
+        messages.success(request, _("Das Schreiben aus der Vorlage ist zur Akte genommen."))
     elif action == "handover":
         handover = HandOverForm(post, units=_units(request, case))
         if not handover.is_valid():
@@ -277,6 +280,8 @@ def case_detail(request: TenantRequest, case: Case) -> HttpResponse:
         "errors": errors,
         "is_mine": case.assignee_id == request.user.pk,
         "pdf_pending": application is not None and not services.has_application_pdf(case),
+        "doc_templates": document_templates.templates_for(case.tenant_id, case.service_key),
+        "manages_templates": document_templates.can_manage(request.user, request.tenant),
         "may_hand_over": units_with_role(request.user, request.tenant, *CASE_ROLES).exists(),
     }
     return render(request, "records/case.html", context, status=422 if errors else 200)
