@@ -33,6 +33,7 @@ from rathaus.identity.services import verification_token
 from rathaus.identity.tests.factories import PASSWORD, login_citizen, login_staff
 from rathaus.identity.trust import SESSION_KEY as TRUST_SESSION_KEY
 from rathaus.records.models import Case, CaseFile, Decision, DisposalRun, Document
+from rathaus.records.models_templates import DocumentTemplate
 
 from .world import MARKER, build_town, changes, owned_rows, owned_tables, owner_lookup, pdf_with, readable
 
@@ -82,6 +83,8 @@ def world(tenant: Any, other_tenant: Any, fake_scanner: Any) -> dict[str, Any]:
     )  # fmt: skip
     # An Aussonderung run of B (its pages name it by uuid).
     DisposalRun.objects.create(tenant=other_tenant, created_by=b["staff"], cutoff=case.opened_at.date())
+    # A document template of B (the records administration's pages name it by id).
+    DocumentTemplate.objects.create(tenant=other_tenant, title=MARKER, body=MARKER)
     # A form import waiting for review and a code list of B (the internal forms pages name them by uuid).
     b["form_import"] = form_review.import_form(
         service=b["service"], uploads=[("b.json", json.dumps({**b["form"].definition, "title": MARKER}).encode())],
@@ -118,6 +121,8 @@ def _identifiers(route: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str, 
     only_b += [("process_uuid", str(b["process"].uuid)), ("project_uuid", str(b["project"].uuid))]
     only_b.append(("resolution_uuid", str(b["resolution"].uuid)))
     only_b += [("file_uuid", str(u)) for u in CaseFile.objects.for_tenant(b["tenant"]).values_list("uuid", flat=True)]
+    templates = DocumentTemplate.objects.for_tenant(b["tenant"]).values_list("pk", flat=True)
+    only_b += [("template_id", str(pk)) for pk in templates]
     values: dict[str, list[tuple[str, bool]]] = {}
     for name, value in only_b:
         values.setdefault(name, []).append((value, True))
