@@ -64,7 +64,7 @@ def _run(tenant: Municipality, kind: str, source: bytes) -> Imported:
             raise ValidationFailed(
                 _("Die Definition enthält unsichtbare Steuerzeichen (NUL oder einzelne Surrogate); bitte entfernen.")
             )
-        return Imported(loaded, [], [], _problems(loaded), str(loaded.get("fim_id") or "")[:40])
+        return Imported(loaded, [], _marked_missing(loaded), _problems(loaded), str(loaded.get("fim_id") or "")[:40])
     try:
         if "codelists" in inspect.signature(xdatenfelder.read_xdatenfelder).parameters:
             result = xdatenfelder.read_xdatenfelder(source, codelists=codelists.resolver(tenant))
@@ -78,6 +78,8 @@ def _run(tenant: Municipality, kind: str, source: bytes) -> Imported:
         missing = [ref.as_dict() for ref in codelists.missing(tenant, source)]
     else:
         missing = [{"uri": u.uri, "version": u.version or "", "fields": list(u.fields)} for u in unresolved]
+    known = {(m["uri"], m["version"]) for m in missing}
+    missing += [m for m in _marked_missing(definition) if (m["uri"], m["version"]) not in known]
     notes = [*result.notes, *(_rule_entry(rule) for rule in getattr(result, "rules", []))]
     report = _report(definition, notes, _names(source))
     return Imported(definition, report, missing, _problems(definition), str(definition.get("fim_id") or ""))
@@ -97,6 +99,18 @@ def _rule_entry(rule: Any) -> dict[str, str]:
         "fim_id": str(fim_id),
         "text": ": ".join(parts[:2]) + (f" ({parts[2]})" if len(parts) > 2 else ""),
     }
+
+
+def _marked_missing(definition: dict[str, Any]) -> list[dict[str, Any]]:
+    """Code lists the definition's fields mark as missing (a JSON definition saved from an import)."""
+    try:
+        parsed = formengine.parse_definition(definition)
+    except formengine.DefinitionError:
+        return []  # reported as a problem; publishing is refused anyway
+    marked = getattr(parsed, "missing_codelists", None)
+    if marked is None:
+        return []
+    return [{"uri": uri, "version": version or "", "fields": list(paths)} for uri, version, paths in marked()]
 
 
 def _problems(definition: dict[str, Any]) -> list[str]:

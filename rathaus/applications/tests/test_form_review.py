@@ -97,6 +97,9 @@ def test_fim_zip_with_schema_and_code_lists_imports_both(tenant: Any, hund_servi
     assert CodeList.objects.for_tenant(tenant).count() == len(CODELISTS)
     consent = codelists.resolver(tenant)("urn:de:fim:codeliste:zustimmung", "2021-01-11")
     assert consent == [("01", "Ich stimme zu.")]
+    # The select that referenced the consent list is a choice now, not a free-text box.
+    fields = [f for step in imp.definition["steps"] for g in step["groups"] for f in g["fields"]]
+    assert any(f["type"] == "choice" and f["choices"] == [{"value": "01", "label": "Ich stimme zu."}] for f in fields)
     page = client.get(response["Location"]).content.decode()
     assert "weggelassen" in page and "übernommen" in page
     assert any(r["fim_id"] for r in imp.report if r["kind"] != "translated")  # notes carry the FIM id
@@ -196,3 +199,16 @@ def test_any_title_is_stored_or_refused_with_a_message(tenant: Any, hund_service
         return
     stored = FormImport.objects.for_tenant(tenant).get(pk=imp.pk)
     assert stored.definition["title"] == title and "\x00" not in stored.source_name
+
+
+def test_a_json_definition_with_fields_marked_missing_is_not_published(tenant: Any, hund_service: Any) -> None:
+    """The definition of an import without its code lists, saved as JSON and uploaded: still refused."""
+    xml_import = form_review.import_form(
+        service=hund_service, uploads=[(PARKING.name, PARKING.read_bytes())], actor=None
+    )
+    as_json = json.dumps(xml_import.definition).encode()
+    imp = form_review.import_form(service=hund_service, uploads=[("gespeichert.json", as_json)], actor=None)
+    assert "urn:de:fim:codeliste:zustimmung" in {m["uri"] for m in imp.missing_codelists}
+    with pytest.raises(ValidationFailed, match="Es fehlen noch Codelisten"):
+        form_review.publish(form_import=imp, actor=None)
+    assert not FormVersion.objects.for_tenant(tenant).exists()
