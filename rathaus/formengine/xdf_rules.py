@@ -265,12 +265,21 @@ def _paths(cond: Any) -> list[str]:
     return []
 
 
+def same_id(a: str, b: str) -> bool:
+    """FIM ids of both generations name the same element: 2.0 ``G60000088`` (2-digit range, 6 digits) is 3.0
+    ``G60000000088`` (2-digit range, 9 digits); rule texts of converted schemas mix them."""
+    if a == b:
+        return True
+    ma, mb = re.fullmatch(r"([A-Z])(\d\d)(\d+)", a), re.fullmatch(r"([A-Z])(\d\d)(\d+)", b)
+    return bool(ma and mb and ma[1] == mb[1] and ma[2] == mb[2] and int(ma[3]) == int(mb[3]))
+
+
 def _resolve(root: Node, scope: Node, ref: str) -> list[Node]:
     ids = ref.split(".")
     for base in (scope, root):
         candidates = [base]
         for ident in ids:
-            candidates = [n for c in candidates for n in c.walk()[1:] if n.fim_id == ident]
+            candidates = [n for c in candidates for n in c.walk()[1:] if same_id(n.fim_id, ident)]
         if candidates:
             return candidates
     return []

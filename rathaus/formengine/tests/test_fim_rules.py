@@ -10,6 +10,7 @@ import pytest
 from rathaus.formengine import FormDefinition, parse_definition, validate_step
 from rathaus.formengine.conditions import evaluate, parse_condition
 from rathaus.formengine.xdatenfelder import read_xdatenfelder
+from rathaus.formengine.xdf_rules import same_id
 
 from .helpers import TODAY
 
@@ -269,3 +270,12 @@ def _paths(definition: FormDefinition, values: dict[str, Any]) -> dict[str, Any]
         (path,) = [e.path for e in definition.all_fields() if e.field.label == key]
         out[path] = value
     return out
+
+
+def test_rule_texts_may_name_elements_by_their_2_0_or_3_0_id():
+    assert same_id("G60000088", "G60000000088") and same_id("F00000003327", "F00003327")
+    assert not same_id("G60000088", "G61000000088") and not same_id("F60000088", "G60000088")
+    xml = VERTRETER.replace(b"DANN aktiviere G99000000011", b"DANN aktiviere G99000011")
+    definition, result = imported(xml)
+    assert [r.status for r in result.rules] == ["translated"]
+    assert labels(post(definition, {"Abfrage Vertreter": "ja"}), definition) == {"Name"}
