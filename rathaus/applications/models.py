@@ -249,3 +249,7 @@ class OnlineApplicants(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.service_id}: {self.target_group}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.tenant_id = self.service.tenant_id  # always the service's municipality
+        super().save(*args, **kwargs)

@@ -17,7 +17,7 @@ from rathaus.identity.trust import TrustLevel, rank
 from rathaus.mailbox import selectors as mailbox
 from rathaus.tenants.models import Municipality
 
-from .models import MAILBOX_KIND, Application, Draft, FormVersion, StatusEvent
+from .models import MAILBOX_KIND, Application, Draft, FormVersion, OnlineApplicants, StatusEvent, TargetGroup
 
 if TYPE_CHECKING:
     from rathaus.identity.models import User
@@ -34,6 +34,27 @@ def current_form(tenant: Municipality, service: Service) -> FormVersion | None:
         .order_by("-version")
         .first()
     )
+
+
+def target_group(service: Service) -> str:
+    """Who may apply online for the service (``TargetGroup``); everyone unless the municipality said otherwise."""
+    found = (
+        OnlineApplicants.objects.for_tenant(service.tenant_id)
+        .filter(service=service)
+        .values_list("target_group", flat=True)
+        .first()
+    )
+    return found or TargetGroup.EVERYONE
+
+
+def applies_as_allowed(service: Service, organisation_id: int | None) -> bool:
+    """Whether someone acting for an organisation (``organisation_id``) or for themselves (None) may apply."""
+    group = target_group(service)
+    if group == TargetGroup.ORGANISATIONS:
+        return organisation_id is not None
+    if group == TargetGroup.PERSONS:
+        return organisation_id is None
+    return True
 
 
 def needed_level(service: Service) -> str:

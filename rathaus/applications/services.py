@@ -22,13 +22,14 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rathaus import formengine
 from rathaus.attachments import storage
 from rathaus.attachments.checks import CheckedFile, UploadRejected, check_total, check_upload
 from rathaus.catalog.models import Service
 from rathaus.core import events, jsonload, ratelimit
-from rathaus.core.errors import NotFound, ValidationFailed
+from rathaus.core.errors import NotFound, PermissionDenied, ValidationFailed
 from rathaus.formengine import FileSpec
 from rathaus.formengine.xdatenfelder import XDatenfelderError, read_xdatenfelder
 from rathaus.identity import selectors as identity
@@ -38,7 +39,7 @@ from rathaus.payments import selectors as payment_selectors
 from rathaus.payments import services as payments
 from rathaus.tenants.models import Municipality
 
-from . import notifications
+from . import notifications, selectors
 from .models import (
     Application,
     Attachment,
@@ -101,6 +102,7 @@ def start_draft(
     acting = identity.Acting(user=owner, organisation_id=organisation_id)
     if organisation_id is not None and not identity.represented_by(owner).filter(pk=organisation_id).exists():
         raise NotFound(_("Sie handeln nicht (mehr) für diese Organisation. Bitte melden Sie sich erneut an."))
+    _check_target_group(service, organisation_id)
     existing = (
         Draft.objects.for_tenant(tenant)
         .filter(identity.owned_by(acting, person="owner"), form_version__service=service, expires_at__gt=timezone.now())
@@ -119,6 +121,21 @@ def start_draft(
         answers=formengine.prefill(definition, identity.prefill_values(owner)),
         step=first_step,
     )
+
+
+ONLY_ORGANISATIONS = gettext_lazy(
+    "Diese Leistung können nur Unternehmen und Organisationen online beantragen. Bitte melden Sie sich mit "
+    "Mein Unternehmenskonto (ELSTER-Organisationszertifikat) für Ihre Organisation an."
+)
+ONLY_PERSONS = gettext_lazy(
+    "Diese Leistung können nur Privatpersonen für sich selbst online beantragen. Bitte melden Sie sich als "
+    "Privatperson an (zum Beispiel mit der BundID)."
+)
+
+
+def _check_target_group(service: Service, organisation_id: int | None) -> None:
+    if not selectors.applies_as_allowed(service, organisation_id):
+        raise PermissionDenied(str(ONLY_PERSONS if organisation_id is not None else ONLY_ORGANISATIONS))
 
 
 def _copy_state(source: Draft, target: Draft) -> None:
@@ -332,6 +349,7 @@ def _create_application(*, draft: Draft, tenant: Municipality, actor: User, trus
             _("Der Antrag ist noch nicht vollständig."),
             errors=[{"field": path, "messages": msgs} for path, msgs in errors.items()],
         )
+    _check_target_group(service, draft.organisation_id)  # the municipality may have narrowed it since
     referenced = _referenced_files(draft.answers)
     files = {path: ref for path, ref in draft.files.items() if path in referenced}
     try:

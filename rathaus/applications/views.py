@@ -56,6 +56,8 @@ def start(request: TenantRequest, slug: str) -> HttpResponse:
     if form_version is None or not _citizen(request):
         return render(request, "portal/apply.html", {"service": service, "staff": not _citizen(request)})
     acting = identity.acting(request)
+    if not selectors.applies_as_allowed(service, acting.organisation_id):
+        return _not_for_this_login(request, service, for_organisations=acting.organisation_id is None)
     try:
         draft = services.start_draft(
             tenant=request.tenant,
@@ -67,6 +69,19 @@ def start(request: TenantRequest, slug: str) -> HttpResponse:
     except NotFound:
         raise Http404 from None  # the session acts for an organisation the person no longer represents
     return redirect("applications:step", draft_uuid=draft.uuid, step_id=draft.resume_step)
+
+
+def _not_for_this_login(request: TenantRequest, service: Any, *, for_organisations: bool) -> HttpResponse:
+    """The service is for organisations only (or persons only): say so, and how to log in for it."""
+    providers = identity.identity_providers(request.tenant)
+    wanted = providers.filter(plugin="muk") if for_organisations else providers.exclude(plugin="muk")
+    context = {
+        "service": service,
+        "for_organisations": for_organisations,
+        "providers": list(wanted),
+        "next": reverse("applications:start", args=[service.slug]),
+    }
+    return render(request, "applications/not_for_this_login.html", context, status=403)
 
 
 def mine(request: TenantRequest) -> HttpResponse:

@@ -16,7 +16,7 @@ import pytest
 from django.test import Client, TestCase
 
 from rathaus.applications import selectors, services
-from rathaus.applications.models import Application, Draft
+from rathaus.applications.models import Application, Draft, OnlineApplicants
 from rathaus.applications.receipt import receipt_html
 from rathaus.identity import selectors as identity
 from rathaus.identity.models import Organisation, OrganisationRepresentative, User
@@ -320,3 +320,34 @@ def test_receipt_and_data_download_name_the_organisation(tenant: Any, firm: dict
         }
     ]
     assert account_data._applications(firm["karl"]) == []  # he started it; it is not his application
+
+
+def test_a_service_for_organisations_only_explains_the_business_login_to_a_private_person(
+    tenant: Any, firm: dict[str, Any]
+) -> None:
+    OnlineApplicants.objects.create(tenant=tenant, service=firm["form"].service, target_group="organisations")
+    page = firm["karl_private"].get("/antraege/neu/hund-anmelden/")
+    text = page.content.decode()
+    assert page.status_code == 403 and "Diese Leistung ist für Unternehmen und Organisationen" in text
+    assert "/konto/saml/muk-muk-org-4711/anmelden/?next=/antraege/neu/hund-anmelden/" in text
+    created = firm["karl_private"].post(f"{API}/drafts", {"service": "hund-anmelden"}, content_type="application/json")
+    assert created.status_code == 403 and "Mein Unternehmenskonto" in created.json()["detail"]
+    assert not Draft.objects.for_tenant(tenant).exists()
+    assert firm["karl_c"].get("/antraege/neu/hund-anmelden/").status_code == 302  # acting for Musterbau: fine
+
+
+def test_a_service_for_persons_only_refuses_an_organisation_even_for_a_draft_started_before(
+    tenant: Any, firm: dict[str, Any]
+) -> None:
+    draft = services.start_draft(
+        tenant=tenant, service=firm["form"].service, owner=firm["karl"], form_version=firm["form"],
+        organisation_id=firm["org"].pk,
+    )  # fmt: skip
+    Draft.objects.for_tenant(tenant).filter(pk=draft.pk).update(answers=ANSWERS)
+    OnlineApplicants.objects.create(tenant=tenant, service=firm["form"].service, target_group="persons")
+    page = firm["karl_c"].get("/antraege/neu/hund-anmelden/")
+    assert page.status_code == 403 and "Als Privatperson anmelden" in page.content.decode()
+    submitted = firm["karl_c"].post(f"{API}/drafts/{draft.uuid}/submit", content_type="application/json")
+    assert submitted.status_code == 403
+    assert not Application.objects.for_tenant(tenant).exists()
+    assert firm["karl_private"].get("/antraege/neu/hund-anmelden/").status_code == 302
