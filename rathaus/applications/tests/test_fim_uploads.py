@@ -134,3 +134,24 @@ def test_a_new_fim_version_shows_what_changed(tenant: Any, hund_service: Any) ->
     assert any("Rufname" in c["place"] for c in changes["changed"])
     assert not any("Rufname" in c["place"] for c in changes["added"])
     assert FormImport.objects.for_tenant(tenant).filter(state="pending").count() == 1
+
+
+def test_command_refuses_missing_code_lists_and_publishes_with_them(
+    tmp_path: Path, tenant: Any, hund_service: Any
+) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from rathaus.applications.models import FormVersion
+
+    err = StringIO()
+    with pytest.raises(CommandError, match="Es fehlen noch Codelisten"):
+        call_command("form_publish", tenant.slug, hund_service.slug, str(PARKING), stdout=StringIO(), stderr=err)
+    assert not FormVersion.objects.for_tenant(tenant).exists()
+    assert not FormImport.objects.for_tenant(tenant).filter(state="pending").exists()  # nothing left waiting
+    out = StringIO()
+    call_command(
+        "form_publish", tenant.slug, hund_service.slug, str(PARKING), *map(str, CODELISTS), stdout=out, stderr=err
+    )
+    assert "Version 1" in out.getvalue() and FormVersion.objects.for_tenant(tenant).count() == 1

@@ -58,9 +58,13 @@ def test_command_imports_xdatenfelder(tmp_path: Path, tenant: Any, hund_service:
 
     path = tmp_path / "schema.xml"
     path.write_bytes(V2)
-    call_command("form_publish", tenant.slug, hund_service.slug, str(path), stdout=StringIO(), stderr=StringIO())
-    version = FormVersion.objects.for_tenant(tenant).get(service=hund_service)
-    assert version.definition["steps"]
+    out, err = StringIO(), StringIO()
+    call_command("form_publish", tenant.slug, hund_service.slug, str(path), "--check", stdout=out, stderr=err)
+    assert "gültig" in out.getvalue() and "Codeliste fehlt: urn:fim:unbekannt:F60000229" in err.getvalue()
+    # Its select names a code list nobody has: the schema is read, but not published.
+    with pytest.raises(CommandError, match="Es fehlen noch Codelisten"):
+        call_command("form_publish", tenant.slug, hund_service.slug, str(path), stdout=StringIO(), stderr=StringIO())
+    assert not FormVersion.objects.for_tenant(tenant).exists()
 
 
 def test_command_does_not_reach_another_municipality(tmp_path: Path, other_tenant: Any, hund_service: Any) -> None:
