@@ -194,6 +194,8 @@ class FormDefinition(_Model):
     rules: tuple[Rule, ...] = ()
     fees: tuple[Fee, ...] = ()
     payment_required_before_forwarding: bool = False
+    # Translations of the texts, per language ("en": {...}); German is the source. Format and use: i18n.py.
+    i18n: dict[Annotated[str, PydanticField(pattern=r"^[a-z]{2}$")], dict[str, Any]] = {}
 
     _fields: dict[str, FieldEntry] = PrivateAttr(default_factory=dict)
     _groups: dict[str, tuple[Step, Group]] = PrivateAttr(default_factory=dict)

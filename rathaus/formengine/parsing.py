@@ -11,6 +11,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from rathaus.core.validation import german_errors
 
+from . import i18n
 from .checks import check_definition
 from .definition import FIELD_TYPES, DefinitionError, FormDefinition
 
@@ -28,7 +29,7 @@ def parse_definition(data: dict[str, Any]) -> FormDefinition:
         definition = FormDefinition.model_validate(data)
     except PydanticValidationError as exc:
         raise DefinitionError(_structure_problems(exc)) from None
-    problems = check_definition(definition)
+    problems = check_definition(definition) + i18n.problems(definition)
     if problems:
         raise DefinitionError(problems)
     return definition

@@ -11,6 +11,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import i18n
 from .conditions import is_empty
 from .definition import Field, FormDefinition
 from .scope import Scope
@@ -103,6 +104,7 @@ def summary(
     """Labels and display values of every visible, answered field, step by step; a row carries the messages
     ``errors`` has for its path (an answer saved as typed that is not valid yet)."""
     errors = errors or {}
+    definition = i18n.localize(definition)  # labels in the page's language, German marked where untranslated
     scope = Scope(definition, answers, today or timezone.localdate())
     steps = []
     for step in definition.steps:

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from . import i18n
 from .conditions import (
     All,
     AnyOf,
@@ -163,6 +164,7 @@ def step_view(
 ) -> list[GroupView]:
     """``answers`` give the values shown (as typed); ``visible`` (default: ``answers``) the cleaned answers that
     decide what is shown."""
+    definition = i18n.localize(definition)  # texts in the page's language, German marked where untranslated
     step = definition.step(step_id)
     scope = Scope(definition, answers if visible is None else visible, today)
     step_node = answers.get(step_id)
@@ -415,6 +417,7 @@ class ErrorLink:
 
 def error_links(definition: FormDefinition, errors: Mapping[str, list[str]]) -> list[ErrorLink]:
     """One link per message, in the order of the form, pointing at the field's first input."""
+    definition = i18n.localize(definition)
 
     def order(path: str) -> tuple[int, ...]:
         parts = path.split(".")
