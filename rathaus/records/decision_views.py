@@ -282,6 +282,7 @@ def verify(request: TenantRequest) -> HttpResponse:
             found = decisions.find_sealed(request.tenant, verdict.signed_sha256) if verdict.valid else None
             reason = verdict.reason if not verdict.valid else ("valid" if found else "unknown")
             context.update(checked=True, valid=found is not None, decision=found, reason=REASONS.get(reason, ""))
+            context["timestamp"] = verdict.timestamp if found is not None else None
         journal.record(
             tenant_id=request.tenant.pk,
             actor=Actor.of_request(request, "public"),

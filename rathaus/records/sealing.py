@@ -22,7 +22,7 @@ import io
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.conf import settings
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from rathaus.core.plugins import Plugin, Registry
 from rathaus.tenants import selectors as tenant_selectors
@@ -196,7 +196,13 @@ class LocalTestSeal(SealingPlugin):
             md_algorithm="sha256",
         )
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-        out = signers.sign_pdf(writer, meta, signer=signer)
+        from pyhanko.sign.timestamps import TimestampRequestError
+
+        try:
+            out = signers.sign_pdf(writer, meta, signer=signer, timestamper=timestamper())
+        except TimestampRequestError as exc:  # unreachable, refused, or an answer that is no token
+            log.warning("seal_timestamp_failed", exc_info=True)
+            raise TimestampUnavailable() from exc
         return out.getvalue()  # type: ignore[no-any-return]
 
     def seal_certificate(self, *, tenant: Municipality) -> asn1_x509.Certificate:
@@ -204,6 +210,30 @@ class LocalTestSeal(SealingPlugin):
 
     def trust_roots(self, *, tenant: Municipality) -> list[asn1_x509.Certificate]:
         return [test_seal(tenant).ca]
+
+
+class TimestampUnavailable(SealingError):
+    """``RATHAUS_TSA_URL`` is set but the timestamp authority gave no token: nothing is sealed without it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            gettext(
+                "Der Zeitstempeldienst ist nicht erreichbar; der Bescheid ist nicht gesiegelt. "
+                "Bitte versuchen Sie es später erneut."
+            )
+        )
+
+
+def timestamper() -> Any:
+    """pyHanko's RFC 3161 client for ``RATHAUS_TSA_URL`` (the seal then carries a signature timestamp), or None."""
+    url = getattr(settings, "RATHAUS_TSA_URL", "")
+    if not url:
+        return None
+    if not url.startswith(("https://", "http://")):
+        raise ValueError("RATHAUS_TSA_URL must be an http(s) address")
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    return HTTPTimeStamper(url, timeout=10)
 
 
 def plugin_for(tenant: Municipality) -> SealingPlugin:
@@ -225,6 +255,8 @@ class Verdict:
     reason: str  # "valid", "no_signature", "not_pdf", "tampered", "untrusted", "foreign_seal", "partial"
     signed_at: dt.datetime | None = None
     signed_sha256: str = ""
+    # The time of an intact RFC 3161 signature timestamp over the seal (None: the seal carries none).
+    timestamp: dt.datetime | None = None
 
 
 def verify(*, tenant: Municipality, pdf: bytes) -> Verdict:
@@ -262,4 +294,6 @@ def verify(*, tenant: Municipality, pdf: bytes) -> Verdict:
         return Verdict(False, "foreign_seal")
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         return Verdict(False, "partial")
-    return Verdict(True, "valid", status.signer_reported_dt, hashlib.sha256(pdf).hexdigest())
+    stamp = status.timestamp_validity
+    stamped_at = stamp.timestamp if stamp is not None and stamp.intact and stamp.valid else None
+    return Verdict(True, "valid", status.signer_reported_dt, hashlib.sha256(pdf).hexdigest(), stamped_at)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pikepdf
 import pytest
+from cryptography.hazmat.primitives import serialization
 from django.test import TestCase
 
 from rathaus.applications.models import Application
@@ -29,6 +30,7 @@ from rathaus.records.models import (
     JournalEntry,
 )
 from rathaus.records.tests.test_filing import plan, service, submit  # noqa: F401 (fixtures)
+from rathaus.records.tests.test_tsa import tsa  # noqa: F401 (fixture: the local RFC 3161 authority)
 from rathaus.tenants.tests.factories import MunicipalityFactory, OrgUnitFactory
 from rathaus.tenants.tests.world import pdf_with
 
@@ -266,3 +268,56 @@ def test_templates_run_in_a_sandbox(tenant: Any, world: dict[str, Any]) -> None:
             tenant=tenant, actor=Actor.system(), service_key="", title="T\x00", body="x", remedy_notice="y",
             four_eyes=False,
         )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_with_a_timestamp_authority_the_seal_carries_an_rfc3161_timestamp_shown_on_verification(
+    tenant: Any,
+    world: dict[str, Any],
+    settings: Any,
+    tsa: Any,  # noqa: F811
+    client: Any,
+) -> None:
+    import datetime as dt
+    import socket
+
+    from django.utils import timezone
+
+    unstamped = sealing.plugin_for(tenant).seal(tenant=tenant, pdf=pdf_with("ohne"), reason="x")
+    assert sealing.verify(tenant=tenant, pdf=unstamped).timestamp is None
+
+    with socket.socket() as probe:  # a port nobody listens on: the authority is down
+        probe.bind(("127.0.0.1", 0))
+        settings.RATHAUS_TSA_URL = f"http://127.0.0.1:{probe.getsockname()[1]}/"
+    d = decisions.draft(
+        case=world["case"], template=world["template"], author=world["author"], actor=actor(world["author"])
+    )
+    d = decisions.submit(decision=d, actor=actor(world["author"]))
+    d = decisions.approve(decision=d, user=world["lead"], tenant=tenant, actor=actor(world["lead"]))
+    with pytest.raises(decisions.DecisionError, match="Zeitstempeldienst"):
+        decisions.seal(decision=d, user=world["author"], tenant=tenant, actor=actor(world["author"]))
+    d.refresh_from_db()
+    assert d.status == Decision.Status.APPROVED and d.document_id is None  # nothing sealed without the stamp
+
+    url, certificate = tsa
+    settings.RATHAUS_TSA_URL = url
+    before = timezone.now()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        d = decisions.seal(decision=d, user=world["author"], tenant=tenant, actor=actor(world["author"]))
+    pdf = storage.open_blob(DocumentVersion.objects.for_tenant(tenant).get(document=d.document).key)
+    verdict = sealing.verify(tenant=tenant, pdf=pdf)
+    assert verdict.valid and verdict.timestamp is not None
+    assert before - dt.timedelta(seconds=5) <= verdict.timestamp <= timezone.now() + dt.timedelta(seconds=5)
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    signer_info = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[-1].signer_info
+    unsigned = {a["type"].native: a["values"][0] for a in signer_info["unsigned_attrs"]}
+    token = unsigned["signature_time_stamp_token"]  # the signature timestamp, by this authority
+    tsa_cert = certificate.public_bytes(serialization.Encoding.DER)
+    assert tsa_cert in {c.chosen.dump() for c in token["content"]["certificates"]}
+
+    page = client.post("/bescheid-pruefen/", {"datei": io.BytesIO(pdf)}, HTTP_HOST=f"{tenant.slug}.testserver")
+    text = page.content.decode()
+    assert "Das Siegel ist gültig." in text and "Zeitstempeldienst (RFC 3161)" in text
+    assert timezone.localtime(verdict.timestamp).strftime("%d.%m.%Y, %H:%M:%S") in text
