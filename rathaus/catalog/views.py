@@ -17,7 +17,7 @@ from rathaus.identity.decorators import staff_required
 from rathaus.tenants.http import TenantRequest
 from rathaus.tenants.models import Municipality, OrgUnit
 
-from . import services
+from . import services, xzufi
 from .uploads import MAX_IMPORT_BYTES, read_upload
 
 ROLES = permissions.CATALOG_EDITORS
@@ -51,7 +51,8 @@ def catalog_admin(request: TenantRequest) -> HttpResponse:
         try:
             if upload.size > MAX_IMPORT_BYTES:  # checked before reading the file into memory
                 raise ImportRejected(_("Die Datei ist größer als 20 MB."))
-            document, labels = read_upload(request.tenant, upload.read(), org_unit=form.cleaned_data["org_unit"])
+            content = upload.read()
+            document, labels = read_upload(request.tenant, content, org_unit=form.cleaned_data["org_unit"])
             result = services.import_catalog(tenant=request.tenant, document=document, row_labels=labels)
         except ImportRejected as exc:
             summary, errors = str(exc.detail), exc.errors
@@ -60,6 +61,9 @@ def catalog_admin(request: TenantRequest) -> HttpResponse:
                 request,
                 _("Import abgeschlossen: %(c)d neu, %(u)d aktualisiert.") % {"c": result.created, "u": result.updated},
             )
+            if content.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):  # XZuFi: say what was left out
+                for what in xzufi.dropped(content):
+                    messages.warning(request, _("Nicht übernommen: %(what)s") % {"what": what})
             return redirect("catalog:admin")
     return render(
         request,

@@ -107,3 +107,18 @@ def test_what_is_left_out_is_reported() -> None:
     wohngeld = xzufi.dropped(WOHNGELD)
     assert any("unbekanntem Code „99“" in d for d in wohngeld)
     assert any("Textmodul 25 (rechtsbehelf) ohne deutschen Text" in d for d in wohngeld)
+
+
+def test_staff_import_page_says_what_was_left_out(tclient: Any, tenant: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from rathaus.identity.models import StaffRole
+    from rathaus.identity.tests.factories import StaffFactory, login_staff
+
+    OrgUnitFactory(tenant=tenant, key="FB32")
+    login_staff(tclient, StaffFactory(tenant=tenant, roles=[StaffRole.Role.DIGITALISATION]))
+    response = tclient.post(
+        "/intern/leistungen/", {"file": SimpleUploadedFile("hund.xml", HUND), "org_unit": "FB32"}, follow=True
+    )
+    page = response.content.decode()
+    assert "1 neu" in page and "Nicht übernommen: Leistung 1 (99102013104000): weitere LeiKa-Schlüssel" in page

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from rathaus.catalog import xzufi
 from rathaus.catalog.services import import_catalog
 from rathaus.catalog.uploads import read_upload
 from rathaus.core.errors import ImportRejected
@@ -31,3 +32,6 @@ class Command(BaseCommand):
                 self.stderr.write(f"{error.get('row', '')} {error.get('field', '')}: {error['message']}")
             raise CommandError(str(exc.detail)) from None
         self.stdout.write(f"{result.created} neu, {result.updated} aktualisiert, {result.life_situations} Lebenslagen.")
+        if file.read_bytes().lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+            for what in xzufi.dropped(file.read_bytes()):
+                self.stderr.write(f"Nicht übernommen: {what}")
