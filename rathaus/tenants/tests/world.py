@@ -24,11 +24,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from rathaus.applications import services as applications
-from rathaus.applications.models import Application, Attachment, Draft
+from rathaus.applications.models import Application, Attachment, Draft, OnlineApplicants, TargetGroup
 from rathaus.applications.tests.conftest import HUND_FORM
 from rathaus.attachments import storage
 from rathaus.catalog.tests.factories import FeeFactory, LifeSituationFactory, ServiceFactory
-from rathaus.identity.models import StaffRole
+from rathaus.identity.models import Organisation, OrganisationRepresentative, StaffRole, User
 from rathaus.identity.tests.factories import CitizenFactory, IdentityProviderFactory, StaffFactory
 from rathaus.mailbox import selectors as mailbox
 from rathaus.mailbox.models import Message
@@ -83,7 +83,9 @@ def build_town(tenant: Municipality, tag: str, *, extra_application: bool = Fals
     Needs the ``fake_scanner`` fixture (uploads go through the real checks). Applications, in this order:
     ``paid`` (fee paid through the demo provider, so forwarded to the office, with messages and files both
     ways and a status change), ``waiting`` (fee open, not forwarded), with ``extra_application`` also
-    ``pending`` (payment at the provider). Plus an open draft with a file and a payment without payer account.
+    ``pending`` (payment at the provider) and ``business`` (an organisation's application, submitted by its
+    representative through a business login, with a message and an open fee). Plus an open draft with a file
+    and a payment without payer account.
     """
     unit = OrgUnitFactory(tenant=tenant, key=f"FB-{tag}", name=f"Fachbereich {tag}")
     situation = LifeSituationFactory(tenant=tenant, slug=f"{tag}-lage", name=f"Lebenslage {tag}")
@@ -102,6 +104,7 @@ def build_town(tenant: Municipality, tag: str, *, extra_application: bool = Fals
     )  # fmt: skip
     backup_codes = StaticDevice.objects.create(user=staff, name=f"Notfallcodes {tag}", confirmed=True)
     form = applications.publish_form(service=service, definition=HUND_FORM)
+    OnlineApplicants.objects.create(tenant=tenant, service=service, target_group=TargetGroup.EVERYONE)
     town: dict[str, Any] = {
         "tag": tag, "tenant": tenant, "unit": unit, "situation": situation, "service": service,
         "provider": provider, "citizen": citizen, "staff": staff, "key": key, "backup_codes": backup_codes,
@@ -123,7 +126,8 @@ def build_town(tenant: Municipality, tag: str, *, extra_application: bool = Fals
             lines=[], payer=None, return_url="/",
         )  # fmt: skip
         _correspondence(town)
-    for name in ("paid", "waiting", "pending"):
+        town["business"] = _business(town) if extra_application else None
+    for name in ("paid", "waiting", "pending", "business"):
         if town[name] is not None:
             town[name].refresh_from_db()
     # The world is built through the real payment → application path; if that path is broken, say so here.
@@ -132,7 +136,7 @@ def build_town(tenant: Municipality, tag: str, *, extra_application: bool = Fals
     assert (waiting.payment_state, waiting.forwarded_at) == ("open", None), f"{tag}: unpaid application changed"
     town["token"] = payer_token(town["anonymous_payment"])
     town["draft"] = _draft(town, step="hunde")
-    town["numbers"] = [a.number for a in (town["paid"], town["waiting"], town["pending"]) if a is not None]
+    town["numbers"] = [a.number for a in (town["paid"], town["waiting"], town["pending"], town["business"]) if a]
     town["payments"] = list(Payment.objects.for_tenant(tenant).order_by("pk"))
     town["sha256s"] = sorted(_blob_refs(town))
     town.update(_steering(town))
@@ -196,6 +200,36 @@ def _submitted(town: dict[str, Any]) -> Application:
     return applications.submit(draft_uuid=draft.uuid, tenant=town["tenant"], actor=town["citizen"], trust_level="high")
 
 
+def _business(town: dict[str, Any]) -> Application:
+    """An organisation (Mein Unternehmenskonto) with a representative: its application, message and open fee."""
+    tenant, tag = town["tenant"], town["tag"]
+    organisation = Organisation.objects.create(
+        tenant=tenant, provider=town["provider"], identifier=f"org-{tag}", name=f"Firma {tag} GmbH",
+        register_number=f"HRB {tag}", city=f"Ort {tag}",
+    )  # fmt: skip
+    clerk: Any = CitizenFactory(
+        tenant=tenant, kind=User.Kind.BUSINESS, email=f"firma@{tag}.example", first_name=tag, last_name=tag
+    )
+    OrganisationRepresentative.objects.create(tenant=tenant, organisation=organisation, user=clerk)
+    draft = applications.start_draft(
+        tenant=tenant, service=town["service"], owner=clerk, form_version=town["form"], organisation_id=organisation.pk
+    )
+    applications.save_step(
+        draft=draft, step_id="halter", data={"halter.person.vorname": tag, "halter.person.nachname": tag}
+    )
+    applications.save_step(draft=draft, step_id="hunde", data={"hunde.hund.0.name": f"Firmenhund {tag}"})
+    application = applications.submit(
+        draft_uuid=draft.uuid, tenant=tenant, actor=clerk, trust_level="substantial", organisation_id=organisation.pk
+    )
+    applications.send_message(application=application, sender=clerk, body=f"Frage der Firma {tag}", from_office=False)
+    town["organisation"], town["business_payment"] = organisation, payments.start_payment(
+        tenant=tenant, reference=application.number, purpose=f"{application.number} Firma {tag}",
+        amount=application.fee_total, lines=[], payer=clerk, organisation_id=organisation.pk,
+        return_url=f"/antraege/{application.number}/",
+    )  # fmt: skip
+    return application
+
+
 def _fee(town: dict[str, Any], application: Application) -> Payment:
     return payments.start_payment(
         tenant=town["tenant"], reference=application.number, purpose=f"{application.number} Dienst {town['tag']}",
@@ -225,7 +259,7 @@ def _correspondence(town: dict[str, Any]) -> None:
 def _blob_refs(town: dict[str, Any]) -> set[str]:
     """Content hashes of every file of the town: application attachments, message files, the draft's file."""
     shas: set[str] = set()
-    for name in ("paid", "waiting", "pending"):
+    for name in ("paid", "waiting", "pending", "business"):
         application = town[name]
         if application is None:
             continue
