@@ -40,7 +40,7 @@ _PREFERRED = (
     "antragsteller",
 )
 _NOT_FOR_HER = re.compile(
-    r"juristische|gesetzliche[nrs]? vertret|vertreter|bevollmächtigt|vollmacht|ausland|außerhalb von deutschland",
+    r"juristische|vertret|bevollmächtigt|vollmacht|ausland|außerhalb von deutschland",
     re.I,
 )
 _TEXT_CANDIDATES = (
@@ -71,7 +71,14 @@ class Outcome:
     filled: int = 0
 
 
-def complete(definition: FormDefinition, *, max_rounds: int = 40) -> Outcome:
+# A second applicant: represented by a natural person (a parent, a guardian). She answers „Ja“ to questions
+# about representation and picks the natural person; everything else as above.
+REPRESENTED = re.compile(r"vertret|bevollm", re.I)
+_REPRESENTED_CHOICES = ("gesetzlichen vertreter (natürliche person)", "natürliche person")
+
+
+def complete(definition: FormDefinition, *, max_rounds: int = 40, represented: bool = False) -> Outcome:
+    """Drive every step as the minimal applicant (or, with ``represented``, one with a representative)."""
     answers: dict[str, Any] = {}
     files: dict[str, Any] = {}
     outcome = Outcome(False, 0)
@@ -85,7 +92,7 @@ def complete(definition: FormDefinition, *, max_rounds: int = 40) -> Outcome:
                 break
             progress = False
             for path, messages in result.errors.items():
-                if _fill(definition, path, data, files, outcome):
+                if _fill(definition, path, data, files, outcome, represented=represented):
                     progress = True
                 elif not outcome.stuck:
                     outcome.stuck = f"{path}: {' '.join(messages)}"
@@ -101,7 +108,15 @@ def complete(definition: FormDefinition, *, max_rounds: int = 40) -> Outcome:
     return outcome
 
 
-def _fill(definition: FormDefinition, path: str, data: dict[str, Any], files: dict[str, Any], out: Outcome) -> bool:
+def _fill(
+    definition: FormDefinition,
+    path: str,
+    data: dict[str, Any],
+    files: dict[str, Any],
+    out: Outcome,
+    *,
+    represented: bool = False,
+) -> bool:
     parts = path.split(".")
     base = [p for p in parts if not p.isdigit()]
     if len(base) == 2 and definition.has_group(path.rsplit(".", 1)[0] if parts[-1].isdigit() else path):
@@ -118,7 +133,7 @@ def _fill(definition: FormDefinition, path: str, data: dict[str, Any], files: di
     key = ".".join(parts[: len(parts) if parts[-1] not in ("street", "postal_code", "city") else -1])
     if key in data or key in files:
         return False  # filled already and still wrong: she cannot go on truthfully
-    value = _value(field)
+    value = _value(field, represented=represented and bool(REPRESENTED.search(field.label)))
     if value is None:
         return False
     if field.type == "file":
@@ -133,21 +148,21 @@ def _fill(definition: FormDefinition, path: str, data: dict[str, Any], files: di
     return True
 
 
-def _value(field: Field) -> Any:
+def _value(field: Field, *, represented: bool = False) -> Any:
     kind = field.type
     if kind in ("choice", "multichoice"):
         choices = list(field.choices or ())
         if not choices:
             return None
         chosen = choices[0]
-        for word in _PREFERRED:
+        for word in (*_REPRESENTED_CHOICES, *_PREFERRED) if represented else _PREFERRED:
             hit = next((c for c in choices if c.label.lower().startswith(word) or word in c.label.lower()), None)
             if hit is not None:
                 chosen = hit
                 break
         return [chosen.value] if kind == "multichoice" else chosen.value
     if kind == "yesno":
-        return "nein"
+        return "ja" if represented else "nein"
     if kind == "number":
         low = field.min if field.min is not None else 1
         return str(int(low) if float(low).is_integer() else low)

@@ -195,3 +195,13 @@ def test_groups_of_the_same_name_on_one_page_say_whose_they_are(imported):
     assert "Angaben zum Antragsteller: Erreichbarkeit" in titles
     street = [g.title for g in definition.steps[0].groups if g.title.endswith("Straßenanschrift")]
     assert len(street) == 3 and len(set(street)) == 3
+
+
+def test_an_applicant_with_a_representative_must_give_the_representative(imported):
+    """The other side of the show rules: answered „Ja“, the representative's data is required."""
+    _plain, definition, _full = imported["S00000000392.xml"]
+    outcome = complete(definition, represented=True)
+    assert outcome.completed, outcome.stuck
+    assert any(
+        f.startswith("Gesetzliche Vertretung / Bevollmächtigung: Gesetzlich vertretende Person") for f in outcome.forced
+    )
