@@ -45,6 +45,7 @@ STAFF_AREAS: tuple[tuple[str | None, str, Any], ...] = (
     ("treasury", "treasury:reconciliation", _("Stadtkasse")),
     ("catalog", "catalog:admin", _("Leistungskatalog")),
     ("catalog", "forms_admin:list", _("Online-Formulare")),
+    ("steering", "steering:processes", _("Steuerung")),
     ("administration", "integrations:overview", _("Anbindungen")),
 )
 

@@ -23,14 +23,15 @@ AREA_LINKS = {
     "catalog": ("/intern/leistungen/", "Leistungskatalog"),
     "forms": ("/intern/formulare/", "Online-Formulare"),
     "administration": ("/intern/anbindungen/", "Anbindungen"),
+    "steering": ("/intern/steuerung/", "Steuerung"),
 }
 ROLE_AREAS = {
     "caseworker": {"office", "records"},
-    "unit_lead": {"office", "records"},
+    "unit_lead": {"office", "records", "steering"},
     "citizens_office": {"office"},
     "treasury": {"treasury"},
-    "digitalisation": {"catalog", "forms"},
-    "tenant_admin": {"office", "records", "treasury", "catalog", "forms", "administration"},
+    "digitalisation": {"catalog", "forms", "steering"},
+    "tenant_admin": {"office", "records", "treasury", "catalog", "forms", "administration", "steering"},
 }
 
 
