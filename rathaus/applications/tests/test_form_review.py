@@ -212,3 +212,17 @@ def test_a_json_definition_with_fields_marked_missing_is_not_published(tenant: A
     with pytest.raises(ValidationFailed, match="Es fehlen noch Codelisten"):
         form_review.publish(form_import=imp, actor=None)
     assert not FormVersion.objects.for_tenant(tenant).exists()
+
+
+def test_a_second_publish_of_the_same_import_from_a_stale_page_makes_no_second_version(
+    tenant: Any, hund_service: Any
+) -> None:
+    imp = form_review.import_form(
+        service=hund_service, uploads=[("hund.json", json.dumps(HUND_FORM).encode())], actor=None
+    )
+    stale = FormImport.objects.for_tenant(tenant).get(pk=imp.pk)  # loaded before the first publish
+    first = form_review.publish(form_import=imp, actor=None)
+    second = form_review.publish(form_import=stale, actor=None)
+    assert second.pk == first.pk and FormVersion.objects.for_tenant(tenant).count() == 1
+    stale.refresh_from_db()
+    assert stale.state == "published" and stale.published_version_id == first.pk
