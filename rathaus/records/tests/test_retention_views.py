@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -151,3 +152,33 @@ def test_the_file_list_shows_a_lead_only_their_units_files(tclient: Any, tenant:
     assert tclient.get(f"{BASE}akte/{theirs.uuid}/").status_code == 404
     filtered = tclient.get(f"{BASE}akten/", {"q": "nichts-dergleichen", "status": "closed"}).content.decode()
     assert mine.reference not in filtered
+
+
+def test_one_upload_reads_any_message_of_the_archive(tclient: Any, tenant: Any) -> None:
+    from rathaus.records import retention
+    from rathaus.records.tests.test_retention import receipt_of_archive
+
+    unit = OrgUnitFactory(tenant=tenant, key="FB32", name="Ordnungsamt")
+    manager: Any = StaffFactory(tenant=tenant, email="reg@alpha.test", roles=["tenant_admin"])
+    lead = _staff(tenant, "lead@alpha.test", unit, "unit_lead")
+    a = filed(tenant, unit, plan(tenant, "00.01", "A"), "Bauakte", b"A")
+    run = retention.create_run(tenant=tenant, user=manager, cutoff=dt.date(2099, 1, 1))
+    retention.approve_run(run=run, user=lead)
+    run.refresh_from_db()
+    retention.execute_run(run=run, user=manager)
+    login_staff(tclient, manager)
+    step = f"{BASE}{run.uuid}/schritt/"
+
+    def upload(data: bytes) -> str:
+        message = SimpleUploadedFile("archiv.xml", data, "application/xml")
+        return tclient.post(step, {"action": "import", "message": message}, follow=True).content.decode()
+
+    assert "Empfang des Anbieteverzeichnisses bestätigt (0504)" in upload(
+        receipt_of_archive(str(run.process_id), "0504")
+    )
+    assert "abgelehnt" in upload(b"<kein>xdomea</kein>")
+    assert "Bewertung des Archivs (0502) ist übernommen" in upload(appraisal(str(run.process_id), {str(a.uuid): "A"}))
+    run.refresh_from_db()
+    assert run.status == DisposalRun.Status.APPRAISED
+    kept = [(e.message_type, e.accepted) for e in run.exchanges.order_by("pk")]
+    assert kept == [("0501", True), ("0504", True), ("0000", False), ("0502", True)]
