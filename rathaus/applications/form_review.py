@@ -126,8 +126,9 @@ def _names(source: bytes) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     text = source.decode("utf-8", "replace")
     for match in re.finditer(
-        r"<(?:\w+:)?identifikation>\s*<(?:\w+:)?id>([A-Z]\d{5,14})</(?:\w+:)?id>.*?"
-        r"<(?:\w+:)?name>([^<]{1,300})</(?:\w+:)?name>(?:.*?<(?:\w+:)?bezeichnungEingabe>([^<]{1,300})<)?",
+        # bounded look-ahead: an element's name and label follow its id closely; never scan the whole file
+        r"<(?:\w+:)?identifikation>\s*<(?:\w+:)?id>([A-Z]\d{5,14})</(?:\w+:)?id>.{0,400}?"
+        r"<(?:\w+:)?name>([^<]{1,300})</(?:\w+:)?name>(?:.{0,3000}?<(?:\w+:)?bezeichnungEingabe>([^<]{1,300})<)?",
         text[:20_000_000],
         re.S,
     ):
