@@ -215,8 +215,8 @@ class _Reader(FieldReader):
         self.stats["xml_repetitions"] = sum(1 for n in everything if n.parent is not None and n.repeats)
         loose = [n for n in root.children if n.kind == "field"]
         if loose:
-            step = self._step("angaben", "Angaben", None)
-            self._run(step, root, loose, "Angaben")
+            step = self._step("angaben", "Angaben", root)
+            self._lay_out(step, root, "", fields_only=True)
         for node in root.children:
             if node.kind != "group":
                 continue
@@ -306,14 +306,18 @@ class _Reader(FieldReader):
         step.groups.append(group)
         return group
 
-    def _lay_out(self, step: FlatStep, node: Node, parent_title: str) -> None:
+    def _lay_out(self, step: FlatStep, node: Node, parent_title: str, *, fields_only: bool = False) -> None:
         """Groups of ``node``'s subtree in document order: runs of own fields, each child group after them.
 
         Titles name the nearest parent group below the step ("Gesetzlicher Vertreter: Erreichbarkeit")."""
         title = f"{parent_title}: {node.label}" if parent_title else node.label
+        if node.parent is None:
+            title = "Angaben"  # fields directly in the schema
         inner = "" if node is step.source else node.label
         run: list[Node] = []
         for child in node.children:
+            if fields_only and child.kind != "field":
+                continue
             if child.kind == "field" and child.repeats and not self._becomes_multichoice(child):
                 self._run(step, node, run, title)
                 run = []

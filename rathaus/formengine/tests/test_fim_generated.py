@@ -1,0 +1,89 @@
+"""Schemas the importer has never seen: hypothesis builds XDatenfelder 3.0 trees (any nesting, cardinality and
+data type) and checks that the import is a valid definition in which no field is required that FIM makes
+optional, and no repetition is lost without a note."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rathaus.formengine import parse_definition
+from rathaus.formengine.xdatenfelder import read_xdatenfelder
+
+from .test_fim_rules import WERTE, field, group, s, schema
+
+CARDINALITIES = ("1:1", "0:1", "0:*", "1:*", "2:5", "1:3")
+TYPES = ("text", "date", "bool", "num", "num_int", "num_currency", "file", "select", "time")
+
+
+@dataclass
+class Spec:
+    kind: str
+    card: str
+    datentyp: str = "text"
+    children: list[Spec] = dc_field(default_factory=list)
+
+
+fields = st.builds(lambda c, t: Spec("field", c, t), st.sampled_from(CARDINALITIES), st.sampled_from(TYPES))
+trees = st.recursive(
+    fields,
+    lambda inner: st.builds(
+        lambda c, kids: Spec("group", c, children=kids),
+        st.sampled_from(CARDINALITIES),
+        st.lists(inner, min_size=1, max_size=4),
+    ),
+    max_leaves=14,
+)
+
+
+def _xml(spec: Spec, ids: itertools.count, index: dict[str, tuple[Spec, list[Spec]]], parents: list[Spec]) -> str:
+    n = next(ids)
+    if spec.kind == "field":
+        ident = f"F99{n:09d}"
+        index[ident] = (spec, parents)
+        if spec.datentyp == "select":
+            return s(spec.card, field(ident, f"Feld {n}", feldart="select", extra=WERTE))
+        return s(spec.card, field(ident, f"Feld {n}", spec.datentyp))
+    body = "".join(_xml(child, ids, index, [*parents, spec]) for child in spec.children)
+    return s(spec.card, group(f"G99{n:09d}", f"Gruppe {n}", body))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(trees, min_size=1, max_size=3))
+def test_generated_schemas_import_without_making_optional_fields_required(top):
+    index: dict[str, tuple[Spec, list[Spec]]] = {}
+    ids = itertools.count(1)
+    xml = schema(*(_xml(spec, ids, index, []) for spec in top))
+    result = read_xdatenfelder(xml)
+    definition = parse_definition(result.definition)
+    for entry in definition.all_fields():
+        spec, parents = index[entry.field.fim_id or ""]
+        unconditional = entry.field.required and entry.field.required_if is None
+        if not unconditional or entry.field.visible_if or entry.group.visible_if:
+            continue
+        assert not spec.card.startswith("0"), entry.path
+        chain = parents
+        if entry.group.repeat is not None and entry.group.repeat.min == 0:
+            # inside a repeat item: only the groups below the repeating one must be required
+            repeating = [i for i, p in enumerate(parents) if not p.card.endswith(":1")]
+            chain = parents[repeating[-1] + 1 :] if repeating else parents
+        assert all(not p.card.startswith("0") for p in chain), (entry.path, [p.card for p in parents])
+    repeating = sum(1 for spec, _parents in index.values() if not spec.card.endswith(":1")) + sum(
+        1 for spec in _groups(top) if not spec.card.endswith(":1")
+    )
+    lost = sum(1 for note in result.notes if "mehrfach vorkommen" in note)
+    assert result.stats["xml_repetitions"] == repeating
+    assert result.stats["repetitions_kept"] + lost >= repeating
+
+
+def _groups(specs: list[Spec]) -> list[Spec]:
+    out = []
+    for spec in specs:
+        if spec.kind == "group":
+            out.append(spec)
+            out += _groups(spec.children)
+    return out
