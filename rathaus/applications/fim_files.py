@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from defusedxml import ElementTree as SafeElementTree
 from django.utils.translation import gettext as _
 
+from rathaus.core import text
 from rathaus.core.errors import ValidationFailed
 from rathaus.formengine import genericode
 
@@ -63,6 +64,11 @@ def _root_namespace(data: bytes) -> str:
     return ""
 
 
+def _name(path: str) -> str:
+    """The file name without any directory part, storable (no NUL, no lone surrogate), at most 300 characters."""
+    return str(text.storable(posixpath.basename(path.replace("\\", "/"))))[:300]
+
+
 def read_files(uploads: list[tuple[str, bytes]]) -> list[SourceFile]:
     """Every file of the upload with its kind; zips are opened (one level). Raises ``ValidationFailed``."""
     out: list[SourceFile] = []
@@ -80,7 +86,7 @@ def read_files(uploads: list[tuple[str, bytes]]) -> list[SourceFile]:
         total += len(data)
         if total > MAX_TOTAL_BYTES:
             raise ValidationFailed(_("Die Dateien sind zusammen zu groß."))
-        out.append(SourceFile(name=posixpath.basename(name.replace("\\", "/")) or name, data=data, kind=_kind(data)))
+        out.append(SourceFile(name=_name(name), data=data, kind=_kind(data)))
     return out
 
 
@@ -95,7 +101,7 @@ def _unzip(name: str, data: bytes, *, budget: int) -> list[SourceFile]:
     out: list[SourceFile] = []
     used = 0
     for info in infos:
-        base = posixpath.basename(info.filename.replace("\\", "/"))
+        base = _name(info.filename)
         if info.is_dir() or not base or base.startswith(".") or info.filename.startswith("__MACOSX/"):
             continue
         if info.flag_bits & 0x1:

@@ -155,3 +155,10 @@ def test_command_refuses_missing_code_lists_and_publishes_with_them(
         "form_publish", tenant.slug, hund_service.slug, str(PARKING), *map(str, CODELISTS), stdout=out, stderr=err
     )
     assert "Version 1" in out.getvalue() and FormVersion.objects.for_tenant(tenant).count() == 1
+
+
+def test_file_names_with_nul_or_surrogates_are_stored_without_them(tenant: Any) -> None:
+    files = fim_files.read_files([("dir\\C05\x00073\ud800_genericode.xml", CONSENT.read_bytes())])
+    (stored,) = codelists.store_codelists(tenant=tenant, lists=codelists.parse_all(files), actor=None).created
+    stored.refresh_from_db()
+    assert stored.source_name == "C05073\ufffd_genericode.xml"
