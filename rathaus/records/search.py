@@ -11,8 +11,11 @@ writer's transaction. The vendor index on top of it is made by migration ``0004_
 * SQLite: FTS5 (``unicode61 remove_diacritics 2``) kept in sync by triggers; query terms pass a light
   German suffix stripper and match as prefixes ("Hunde" → ``hund*``); ranking by ``bm25``.
 
-The permission filter is in the SQL: the matches are a subquery of ``selectors.cases_visible_to`` — cases of
-another unit or municipality never appear, neither in the results nor in the counts.
+The permission filter is in the SQL: the search row carries its case's owner unit, and one query over
+``records_casesearch`` asks "matches and in one of my units" (``selectors.case_units_of``); the page's cases
+are read with the unit condition again. Cases of another unit or municipality never appear, neither in the
+results nor in the counts. Counting stops at ``COUNT_CAP`` ("mehr als 1.000"), so a broad word does not read
+every hit.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import BooleanField, Count, F, FloatField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.signals import post_save
 
@@ -48,6 +51,10 @@ FACETS = ("status", "service", "unit")
 _FACET_FIELDS = {"status": "status", "service": "service_key", "unit": "owner_unit_id"}
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SUFFIXES = ("ern", "em", "en", "er", "es", "e", "s", "n")
+# Counting stops here: a broad word over tens of thousands of cases is shown as "more than 1,000" (with the
+# facets counted over the first 1,000 hits), instead of reading every hit's row for an exact number.
+COUNT_CAP = 1000
+GONE = ("destroyed", "archived")  # CaseFile.Status of files whose personal data has left the E-Akte
 
 
 # --- the index ---------------------------------------------------------------------------------------------
@@ -102,10 +109,18 @@ def _compose(case_ids: Iterable[int], *, models: Mapping[str, Any] | None = None
             "file__reference",
             "file__subject",
             "file__party__name",
+            "file__status",
+            "owner_unit_id",
+            "opened_at",
         )
     )
-    for pk, tenant_id, number, subject, service_key, application_number, reference, file_subject, party in cases:
+    for (pk, tenant_id, number, subject, service_key, application_number, reference, file_subject, party,
+         file_status, owner_unit_id, opened_at) in cases:  # fmt: skip
         case_reference = f"{reference}/{number}"
+        fields = dict(case_id=pk, tenant_id=tenant_id, owner_unit_id=owner_unit_id, opened_at=opened_at)
+        if file_status in GONE:  # destroyed or handed to the archive: no personal data stays findable here
+            rows.append(m["CaseSearch"](meta=f"{case_reference} {_spaced(case_reference)}", body="", **fields))
+            continue
         meta = " ".join(
             part
             for part in (
@@ -120,7 +135,7 @@ def _compose(case_ids: Iterable[int], *, models: Mapping[str, Any] | None = None
             )
             if part
         )
-        rows.append(m["CaseSearch"](case_id=pk, tenant_id=tenant_id, meta=meta, body="\n".join(texts[pk])))
+        rows.append(m["CaseSearch"](meta=meta, body="\n".join(texts[pk]), **fields))
     return rows
 
 
@@ -129,9 +144,8 @@ def reindex(case_ids: Iterable[int], *, using: str = "default", models: Mapping[
     rows = _compose(case_ids, models=models, using=using)
     model = (models or {"CaseSearch": CaseSearch})["CaseSearch"]
     manager = model.all_tenants if hasattr(model, "all_tenants") else model._default_manager
-    manager.using(using).bulk_create(
-        rows, update_conflicts=True, unique_fields=["case"], update_fields=["meta", "body", "tenant"]
-    )
+    fields = ["meta", "body", "tenant", "owner_unit", "opened_at"]
+    manager.using(using).bulk_create(rows, update_conflicts=True, unique_fields=["case"], update_fields=fields)
     return len(rows)
 
 
@@ -206,23 +220,55 @@ def light_stem(word: str) -> str:
     return plain
 
 
-def _match(terms: list[str]) -> tuple[str, str, list[Any]]:
-    """(subquery of matching case ids, rank expression for the outer case row, params) for this vendor."""
+def _match(terms: list[str]) -> tuple[RawSQL, RawSQL]:
+    """(condition on a ``records_casesearch`` row, its rank) for this vendor; the terms are bound parameters."""
     if connection.vendor == "postgresql":
         tsquery = " & ".join(f"{term}:*" for term in terms)
-        subquery = "SELECT case_id FROM records_casesearch WHERE vector @@ to_tsquery('german', %s)"
-        rank = (
-            "SELECT ts_rank(s.vector, to_tsquery('german', %s)) FROM records_casesearch s "
-            'WHERE s.case_id = "records_case"."id"'
+        # Column names unqualified: the query also runs as a subquery, where Django renames the table.
+        condition = "vector @@ to_tsquery('german', %s)"
+        # NULL for a row found by its Aktenzeichen alone: it comes first.
+        rank = "CASE WHEN vector @@ to_tsquery('german', %s) THEN ts_rank(vector, to_tsquery('german', %s)) END"
+        return (
+            RawSQL(condition, [tsquery], output_field=BooleanField()),  # noqa: S611  (fixed SQL, bound terms)
+            RawSQL(rank, [tsquery, tsquery], output_field=FloatField()),  # noqa: S611  (as above)
         )
-        return subquery, rank, [tsquery]
     fts = " ".join(f'"{light_stem(term)}"*' for term in terms)
-    subquery = "SELECT rowid FROM records_casesearch_fts WHERE records_casesearch_fts MATCH %s"
+    condition = "case_id IN (SELECT rowid FROM records_casesearch_fts WHERE records_casesearch_fts MATCH %s)"
     rank = (
-        "SELECT -bm25(records_casesearch_fts, 4.0, 1.0) FROM records_casesearch_fts "
-        'WHERE records_casesearch_fts MATCH %s AND rowid = "records_case"."id"'
+        "(SELECT -bm25(records_casesearch_fts, 4.0, 1.0) FROM records_casesearch_fts "
+        "WHERE records_casesearch_fts MATCH %s AND rowid = case_id)"
     )
-    return subquery, rank, [fts]
+    params = [fts]
+    return (
+        RawSQL(condition, params, output_field=BooleanField()),  # noqa: S611  (fixed SQL, bound terms)
+        RawSQL(rank, params, output_field=FloatField()),  # noqa: S611  (as above)
+    )
+
+
+def matching(user: User | AnonymousUser, tenant: Municipality, query: str) -> QuerySet[CaseSearch]:
+    """The search rows of the cases ``user`` may see in ``tenant`` that match ``query``.
+
+    One table, one query: the unit list (``selectors.case_units_of``, the permission) and the full-text
+    condition on the same row, so PostgreSQL intersects the unit index and the GIN index before it reads a
+    row. Callers take ``case_id`` from it (the work queue filters its cases by it).
+    """
+    return _matching(selectors.case_units_of(user, tenant), tenant, query)[0]
+
+
+def _matching(units: list[int], tenant: Municipality, query: str) -> tuple[QuerySet[CaseSearch], RawSQL | None]:
+    rows = CaseSearch.objects.for_tenant(tenant).filter(owner_unit_id__in=units)
+    terms = terms_of(query)
+    if not terms:
+        return rows, None
+    condition, rank = _match(terms)
+    stripped = query.strip()
+    if any(ch.isdigit() for ch in stripped) and len(stripped) <= 80 and "\x00" not in stripped:
+        # An Aktenzeichen or application number typed as it is printed.
+        exact = Case.objects.for_tenant(tenant).filter(
+            Q(file__reference__iexact=stripped) | Q(application_number__iexact=stripped)
+        )
+        return rows.filter(Q(condition) | Q(case_id__in=exact.values("pk"))), rank
+    return rows.filter(condition), rank
 
 
 @dataclass
@@ -243,6 +289,8 @@ class SearchResult:
     page: int
     pages: int
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    # More than COUNT_CAP hits: ``total`` is COUNT_CAP ("more than"), the facets count the first hits only.
+    capped: bool = False
 
     @property
     def has_next(self) -> bool:
@@ -253,32 +301,21 @@ class SearchResult:
         return self.page > 1
 
 
-def _matching(user: User | AnonymousUser, tenant: Municipality, query: str) -> tuple[QuerySet[Case], RawSQL | None]:
-    """The visible cases matching ``query`` and the rank expression (only the page of results computes it)."""
-    cases = selectors.cases_visible_to(user, tenant)
-    terms = terms_of(query)
-    if not terms:
-        return cases, None
-    subquery, rank, params = _match(terms)
-    condition = Q(pk__in=RawSQL(subquery, params))  # noqa: S611  (fixed SQL, the terms are bound parameters)
-    stripped = query.strip()
-    if any(ch.isdigit() for ch in stripped) and len(stripped) <= 80 and "\x00" not in stripped:
-        # An Aktenzeichen or application number typed as it is printed.
-        condition |= Q(file__reference__iexact=stripped) | Q(application_number__iexact=stripped)
-    return cases.filter(condition), RawSQL(rank, params)  # noqa: S611  (as above)
+_FACET_ROW_FIELDS = {"status": "case__status", "service": "case__service_key", "unit": "owner_unit_id"}
 
 
-def _filtered(cases: QuerySet[Case], filters: Mapping[str, str], skip: str = "") -> QuerySet[Case]:
+def _filtered(rows: QuerySet[CaseSearch], filters: Mapping[str, str], skip: str = "") -> QuerySet[CaseSearch]:
     for name in FACETS:
         value: str | int | None = filters.get(name)
         if name == skip or not value:
             continue
         if name == "unit":
-            if not str(value).isdigit() or len(str(value)) > 18:  # a primary key (bigint), nothing else
-                return cases.none()
+            text = str(value)
+            if not (text.isascii() and text.isdigit()) or len(text) > 18:  # a primary key (bigint), nothing else
+                return rows.none()
             value = int(str(value))
-        cases = cases.filter(**{_FACET_FIELDS[name]: value})
-    return cases
+        rows = rows.filter(**{_FACET_ROW_FIELDS[name]: value})
+    return rows
 
 
 def search_cases(
@@ -304,24 +341,43 @@ def search_cases(
     ``actor``: when given, the search is journaled as ``case.searched`` (the query and the number of hits).
     """
     filters = {key: str(value) for key, value in (filters or {}).items() if key in FACETS and value}
-    matching, rank = _matching(user, tenant, query)
-    # One GROUP BY over the matching cases by all three facet columns (the permission and the query in the
-    # SQL); the total and every facet's counts under the *other* filters are sums over these few groups.
+    units = selectors.case_units_of(user, tenant)
+    hits, rank = _matching(units, tenant, query)
+    # One GROUP BY by all three facet columns over at most COUNT_CAP + 1 hits (the permission and the query in
+    # the SQL); below the cap the total and every facet's counts under the *other* filters are sums over these
+    # few groups. Above it the facets are those of the first hits and the total is counted up to the cap.
+    sample = hits.order_by().values("case_id")[: COUNT_CAP + 1]
     columns = [_FACET_FIELDS[name] for name in FACETS]
     cube = [
         (tuple("" if v is None else str(v) for v in row[:-1]), row[-1])
-        for row in matching.order_by().values_list(*columns).annotate(n=Count("pk"))
+        for row in Case.objects.for_tenant(tenant)
+        .filter(pk__in=sample, owner_unit_id__in=units)
+        .order_by()
+        .values_list(*columns)
+        .annotate(n=Count("pk"))
     ]
-    total = sum(n for key, n in cube if _passes(key, filters))
+    sampled = sum(n for _key, n in cube)
+    if sampled <= COUNT_CAP:
+        total = sum(n for key, n in cube if _passes(key, filters))
+    elif not filters:
+        total = sampled
+    else:
+        total = _filtered(hits, filters).order_by()[: COUNT_CAP + 1].count()
+    capped = total > COUNT_CAP
+    total = min(total, COUNT_CAP)
     pages = max(1, -(-total // page_size))
     page = min(max(1, int(page)), pages)
     offset = (page - 1) * page_size
-    ordered = _filtered(matching, filters).select_related("file", "file__party", "owner_unit")
-    if rank is not None and total <= RANK_LIMIT:
-        ordered = ordered.annotate(rank=rank).order_by(F("rank").desc(nulls_first=True), "-opened_at", "-pk")
+    ordered = _filtered(hits, filters)
+    if rank is not None and not capped and total <= RANK_LIMIT:
+        ordered = ordered.annotate(rank=rank).order_by(F("rank").desc(nulls_first=True), "-opened_at", "-case_id")
     else:
-        ordered = ordered.order_by("-opened_at", "-pk")
-    results = list(ordered[offset : offset + page_size]) if total else []
+        ordered = ordered.order_by("-opened_at", "-case_id")
+    ids = list(ordered.values_list("case_id", flat=True)[offset : offset + page_size]) if total else []
+    # The cases themselves, read with the unit condition again (a search row is a copy).
+    cases = Case.objects.for_tenant(tenant).filter(pk__in=ids, owner_unit_id__in=units)
+    by_pk = {case.pk: case for case in cases.select_related("file", "file__party", "owner_unit")}
+    results = [by_pk[pk] for pk in ids if pk in by_pk]
     facets = {name: _facet(name, cube, filters, tenant) for name in FACETS}
     if actor is not None:
         journal.record(
@@ -332,7 +388,7 @@ def search_cases(
             object_id="",
             detail={"query": query[:200], "filters": filters, "total": total, "page": page},
         )
-    return SearchResult(query=query, results=results, total=total, page=page, pages=pages, facets=facets)
+    return SearchResult(query=query, results=results, total=total, page=page, pages=pages, facets=facets, capped=capped)
 
 
 def _passes(key: tuple[str, ...], filters: Mapping[str, str], skip: str = "") -> bool:

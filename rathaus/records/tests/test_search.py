@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from rathaus.identity.models import StaffRole
 from rathaus.identity.tests.factories import StaffFactory
-from rathaus.records import search, services
+from rathaus.records import search, services, work
 from rathaus.records.journal import Actor
 from rathaus.records.models import Case, CaseSearch, DocumentVersion, FilePlanUnit, JournalEntry
 from rathaus.tenants.tests.factories import OrgUnitFactory
@@ -231,3 +231,55 @@ def test_best_match_first_and_newest_first_above_the_rank_limit(
     assert [c.pk for c in found(anna, tenant, "Lindenallee")] == [in_subject.pk, in_text.pk]
     monkeypatch.setattr(search, "RANK_LIMIT", 1)
     assert [c.pk for c in found(anna, tenant, "Lindenallee")] == [in_text.pk, in_subject.pk]
+
+
+@pytest.mark.django_db
+def test_counting_stops_at_the_cap_and_says_so(tenant: Any, units: Any, plan: Any, monkeypatch: Any) -> None:
+    a, _ = units
+    anna = staff(tenant, a, "anna@alpha.test")
+    made = [make_case(tenant, a, plan, f"Sperrmüll {n}") for n in range(5)]
+    Case.objects.for_tenant(tenant).filter(pk=made[0].pk).update(status=Case.Status.CLOSED)
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    broad = search.search_cases(anna, tenant, "Sperrmüll", page_size=2)
+    assert (broad.total, broad.capped, broad.pages) == (3, True, 2)
+    assert [c.pk for c in broad.results] == [made[4].pk, made[3].pk]  # newest first above the cap
+    # Under a filter the total is counted again (up to the cap): one closed case is exact.
+    closed = search.search_cases(anna, tenant, "Sperrmüll", {"status": "closed"})
+    assert (closed.total, closed.capped, [c.pk for c in closed.results]) == (1, False, [made[0].pk])
+    monkeypatch.setattr(search, "COUNT_CAP", 5)
+    exact = search.search_cases(anna, tenant, "Sperrmüll")
+    assert (exact.total, exact.capped) == (5, False)
+
+
+@pytest.mark.django_db
+def test_a_handed_over_case_is_found_by_the_new_unit_only(tenant: Any, units: Any, plan: Any) -> None:
+    a, b = units
+    anna, bert = staff(tenant, a, "anna@alpha.test"), staff(tenant, b, "bert@alpha.test")
+    case = make_case(tenant, a, plan, "Gaststätte Zum Anker")
+    assert [c.pk for c in found(anna, tenant, "Anker")] == [case.pk] and found(bert, tenant, "Anker") == []
+    work.hand_over(case=case, unit_id=b.pk, actor=SYSTEM)
+    assert found(anna, tenant, "Anker") == [] and search.search_cases(anna, tenant, "Anker").total == 0
+    assert [c.pk for c in found(bert, tenant, "Anker")] == [case.pk]
+
+
+@pytest.mark.django_db
+def test_a_stale_index_row_never_shows_a_case_of_another_unit(tenant: Any, units: Any, plan: Any) -> None:
+    a, b = units
+    anna = staff(tenant, a, "anna@alpha.test")
+    case = make_case(tenant, a, plan, "Kennzeichen Reservierung")
+    Case.objects.for_tenant(tenant).filter(pk=case.pk).update(owner_unit=b)  # past the signals: the copy is stale
+    assert found(anna, tenant, "Kennzeichen") == []
+
+
+@pytest.mark.django_db
+def test_a_destroyed_file_keeps_no_personal_data_in_the_index(tenant: Any, units: Any, plan: Any) -> None:
+    a, _ = units
+    admin = StaffFactory(tenant=tenant, email="chef@alpha.test")
+    StaffRole.objects.create(tenant=tenant, user=admin, org_unit=a, role="tenant_admin")
+    case = make_case(tenant, a, plan, "Hundesteuer", party="Erika Mustermann", text="Bello, Dackel")
+    assert [c.pk for c in found(admin, tenant, "Mustermann")] == [case.pk]
+    case_file = case.file
+    case_file.status = "destroyed"
+    case_file.save()
+    assert found(admin, tenant, "Mustermann") == [] and found(admin, tenant, "Dackel") == []
+    assert [c.pk for c in found(admin, tenant, case.reference)] == [case.pk]  # the Aktenzeichen stays
