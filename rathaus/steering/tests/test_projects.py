@@ -9,7 +9,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from rathaus.core.errors import ValidationFailed
+from rathaus.core.text import clean_text
 from rathaus.identity.tests.factories import CitizenFactory, login_citizen, login_staff
 from rathaus.mailbox import selectors as mailbox
 from rathaus.steering import maturity, projects, selectors
@@ -161,3 +165,33 @@ def test_maturity_of_a_service_never_assessed_is_none(town: dict[str, Any]) -> N
     assert maturity.level_of(dict.fromkeys(maturity.CRITERION_KEYS, 3) | {"status": 1}) == 1
     with pytest.raises(ValueError, match="every criterion"):
         maturity.level_of({"status": 1})
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=120))
+def test_project_texts_and_comments_are_stored_cleaned_or_refused(
+    town: dict[str, Any], project: Project, text: str
+) -> None:
+    """NUL and lone surrogates are refused with a message at the field (PostgreSQL cannot store them)."""
+    refused = "\x00" in text or any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+    try:
+        comment = projects.comment(tenant=town["tenant"], project=project, author=town["digi"], body=text)
+    except ValidationFailed as exc:
+        assert exc.errors[0]["field"] == "body"
+        assert refused or not text.strip() or clean_text(text, multiline=True) == ""
+    else:
+        assert not refused
+        assert ProjectComment.objects.for_tenant(town["tenant"]).get(pk=comment.pk).body == clean_text(
+            text, multiline=True
+        )
+    try:
+        saved = projects.save_project(
+            tenant=town["tenant"], project=project, lists={"processes": [], "services": []},
+            raw={"name": text, "action_field": "ozg", "owner": str(town["digi"].pk), "risks": text},
+        )  # fmt: skip
+    except ValidationFailed as exc:
+        assert {e["field"] for e in exc.errors} <= {"name", "risks"}
+        assert refused or not clean_text(text) or len(clean_text(text)) > 200
+    else:
+        saved.refresh_from_db()
+        assert saved.name == clean_text(text) and not refused
