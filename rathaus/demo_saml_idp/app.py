@@ -5,7 +5,8 @@ AuthnRequest → login page), ``/<profile>/login`` (POST: person and password �
 ``/<profile>/slo`` (GET, HTTP-Redirect: LogoutRequest → LogoutResponse).
 
 With ``allow_faults`` (tests only) the login page offers broken responses: unsigned, expired, wrong audience,
-tampered after signing, not encrypted, signed with a key that is not in the metadata.
+tampered after signing, not encrypted, signed with a key that is not in the metadata, and (not broken, but what
+xmlsec1 1.2 cannot verify) signed with RSASSA-PSS as BundID may sign.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import requests
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from defusedxml import ElementTree as SafeET
+from lxml import etree
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, saml
 from saml2.config import IdPConfig
 from saml2.metadata import create_metadata_string
@@ -47,7 +51,9 @@ FAULTS = {
     "tampered": "nach dem Signieren verändert",
     "not_encrypted": "nicht verschlüsselt",
     "foreign_key": "mit einem fremden Schlüssel signiert",
+    "pss": "signiert mit RSASSA-PSS (SHA-256) statt RSA-SHA256",
 }
+SIG_RSA_PSS_SHA256 = "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1"  # RFC 6931 2.3.10
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
@@ -86,7 +92,34 @@ class DemoServer(Server):  # type: ignore[misc]
         if self.fault == "tampered":
             # After the signature, before the encryption: another person's pseudonym in a signed assertion.
             response = re.sub(r"bpk2-demo-[a-z]+", "bpk2-demo-mallory", str(response))
+        if self.fault == "pss":
+            response = resign_with_pss(str(response), self.config.key_file)
         return super()._encrypt_assertion(encrypt_cert, sp_entity_id, response, node_xpath)
+
+
+def resign_with_pss(document: str, key_file: str) -> str:
+    """The assertion's signature made again with RSASSA-PSS (SHA-256, MGF1-SHA-256, salt 32 bytes) over the same
+    SignedInfo (its digest of the assertion stays valid), as BundID may sign. xmlsec1 1.2 cannot sign PSS, so
+    this is done here with ``cryptography``."""
+    ds = "http://www.w3.org/2000/09/xmldsig#"
+    root = etree.fromstring(document.encode(), parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    signature = root.find(f".//{{urn:oasis:names:tc:SAML:2.0:assertion}}Assertion/{{{ds}}}Signature")
+    if signature is None:
+        return document
+    signed_info = signature.find(f"{{{ds}}}SignedInfo")
+    method = signed_info.find(f"{{{ds}}}SignatureMethod") if signed_info is not None else None
+    value_node = signature.find(f"{{{ds}}}SignatureValue")
+    if signed_info is None or method is None or value_node is None:
+        return document
+    method.set("Algorithm", SIG_RSA_PSS_SHA256)
+    canonical = etree.tostring(signed_info, method="c14n", exclusive=True, with_comments=False)
+    with open(key_file, "rb") as handle:
+        key = serialization.load_pem_private_key(handle.read(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise TypeError("RSASSA-PSS needs an RSA key")
+    value = key.sign(canonical, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256())
+    value_node.text = base64.b64encode(value).decode()
+    return etree.tostring(root, encoding="unicode")
 
 
 class DemoIdP:

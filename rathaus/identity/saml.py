@@ -63,7 +63,7 @@ from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from rathaus.tenants.http import TenantRequest
 
-from . import demo_providers, linking, login_needs, saml_keys, services
+from . import demo_providers, linking, login_needs, saml_keys, saml_signatures, services
 from .models import IdentityProvider
 from .providers.registry import identity_plugins
 from .providers.saml import (
@@ -343,8 +343,14 @@ def saml_start(request: TenantRequest, provider: str) -> HttpResponse:
             authn_context_class_ref=[saml.AuthnContextClassRef(text=f"STORK-QAA-Level-{minimum}")],
             comparison="minimum",
         )
-        # Data minimisation: the e-mail address for a plain login, what the service needs on the way to it.
-        needs = login_needs.needs_for(request.tenant, _safe_next(request, request.GET.get("next", "")))
+        # Data minimisation: the e-mail address for a plain login, what the service needs on the way to it;
+        # connecting the account takes over name, address and birth date (as its confirmation page says).
+        link_user = linking.take_intent(request, idp)
+        needs = (
+            login_needs.Needs(service="", groups=())
+            if link_user
+            else login_needs.needs_for(request.tenant, _safe_next(request, request.GET.get("next", "")))
+        )
         groups = login_needs.requested_groups(needs, list(plugin.options.attributes))  # type: ignore[attr-defined]
         extensions = samlp.Extensions(extension_elements=[akdb_extension(plugin, idp, groups)])
         request_id, authn_request = client.create_authn_request(
@@ -376,7 +382,7 @@ def saml_start(request: TenantRequest, provider: str) -> HttpResponse:
         "minimum": minimum,
         "next": _safe_next(request, request.GET.get("next", "")),
         "started": now,
-        "link_user": linking.take_intent(request, idp),
+        "link_user": link_user,
     }
     request.session[FLOWS_SESSION_KEY] = flows
     log.info(
@@ -470,8 +476,11 @@ def check_response(
     """The response checked end to end (signature, decryption, audience, time, InResponseTo); SAMLLoginError else."""
     _check_envelope(response_b64)
     client = Saml2Client(sp_config(request, provider, plugin))
+    client.sec.crypto = saml_signatures.AlgorithmCheckingXmlSec1(XMLSEC_BINARY)
     try:
         response = client.parse_authn_request_response(response_b64, BINDING_HTTP_POST, outstanding={request_id: "/"})
+    except saml_signatures.UnsupportedSignatureAlgorithm as exc:
+        raise SAMLLoginError("signature_algorithm_unsupported", _retry_message(), algorithm=str(exc.args[0])) from None
     except Exception as exc:  # pysaml2 raises many unrelated types for a refused response
         raise SAMLLoginError(
             "response_refused", _retry_message(), error=type(exc).__name__, detail=str(exc)[:200]

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from defusedxml import ElementTree as SafeET
+from structlog.testing import capture_logs
 
 from rathaus.catalog.tests.factories import ServiceFactory
 from rathaus.demo_saml_idp.keys import write_pair
@@ -242,6 +243,23 @@ def test_broken_responses_are_refused_and_leave_nothing(portal: Portal, fault: s
 
 
 @e2e
+def test_an_assertion_signed_with_rsassa_pss_is_refused_explicitly(portal: Portal) -> None:
+    """BundID may sign with RSASSA-PSS; xmlsec1 1.2 (Debian 12) cannot verify it (docs/operators/saml.md).
+    Until it can, such a login is refused with the citizen's retry message and a log line naming the algorithm,
+    never a 500 and never accepted unverified."""
+    with capture_logs() as logs:
+        browser, response = _login(portal, "bundid", "erika", fault="pss")
+
+    assert response.status_code == 400, response.text[:2000]
+    assert "Die Anmeldung hat nicht geklappt" in response.text
+    assert not _is_logged_in(browser, portal)
+    assert not User.objects.filter(tenant=portal.tenant).exists()
+    failed = [e for e in logs if e.get("event") == "saml_login_failed"]
+    assert failed and failed[0]["reason"] == "signature_algorithm_unsupported", logs
+    assert failed[0]["algorithm"] == "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1"
+
+
+@e2e
 @pytest.mark.parametrize(("skew", "accepted"), [(60, True), (0, False)])
 def test_clock_skew_tolerance_accepts_an_idp_clock_slightly_ahead(portal: Portal, skew: int, accepted: bool) -> None:
     portal.bundid.options = {**portal.bundid.options, "clock_skew_seconds": skew}
@@ -360,7 +378,8 @@ def test_a_login_for_an_application_asks_for_what_the_service_needs(portal: Port
 
 @e2e
 def test_muk_login_acts_for_the_organisation_with_the_acting_person_recorded(portal: Portal) -> None:
-    browser, response = _login(portal, "muk", "musterbau")
+    # On the way to an application whose service needs the name and address (a plain login asks for less).
+    browser, response = _login(portal, "muk", "musterbau", query=FOR_SERVICE)
 
     assert response.status_code == 200, response.text[:2000]
     organisation = Organisation.objects.for_tenant(portal.tenant).get()
