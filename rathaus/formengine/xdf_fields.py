@@ -111,10 +111,11 @@ class FieldReader:
             self._select(node, field)
             if multi:
                 field["type"] = "multichoice"
+                available = len(field.get("choices") or ()) or None  # a missing list: the upload decides
                 if node.card[0] >= 1:
-                    field["min"] = node.card[0]
+                    field["min"] = min(node.card[0], available or node.card[0])
                 if node.card[1] is not None:
-                    field["max"] = node.card[1]
+                    field["max"] = max(min(node.card[1], available or node.card[1]), field.get("min", 1))
                 self.stats["repetitions_kept"] += 1
             return field
         if multi and in_repeat:

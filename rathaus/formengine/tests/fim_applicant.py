@@ -160,7 +160,10 @@ def _value(field: Field, *, represented: bool = False) -> Any:
             if hit is not None:
                 chosen = hit
                 break
-        return [chosen.value] if kind == "multichoice" else chosen.value
+        if kind == "multichoice":  # as few as the field asks for, her preferred one first
+            others = [c.value for c in choices if c is not chosen]
+            return [chosen.value, *others][: max(int(field.min or 1), 1)]
+        return chosen.value
     if kind == "yesno":
         return "ja" if represented else "nein"
     if kind == "number":
