@@ -13,9 +13,10 @@ lines), ``modulFrist`` (duration or fixed date with its description), ``modulKos
 a cost without a parseable amount is kept as text, never dropped), ``modulBearbeitungsdauer`` and
 ``modulBegriffImKontext``. A ``spezialisierung`` (local texts for a Leistung, matched by ``leistungID``)
 replaces the general modules. Texts without a field of their own become sections of the description
-(``SECTIONS``). What is still left out is listed by :func:`dropped`: further LeiKa keys, categories, SDG
-information areas, non-German texts, unknown text modules, the document's Organisationseinheiten
-(addresses, opening hours, Zuständigkeiten by region) and Onlinedienste.
+(``SECTIONS``); English name, teaser and full text go into the service's translations. What is still left
+out is listed by :func:`dropped`: further LeiKa keys, categories, SDG information areas, texts in other
+languages, unknown text modules, the document's Organisationseinheiten (addresses, opening hours,
+Zuständigkeiten by region) and Onlinedienste.
 
 XZuFi describes *what* a service is; *how* this municipality offers it (responsible unit, trust
 level, channels, OZG maturity, life situations) is local. So an import updates the texts of a
@@ -223,6 +224,18 @@ def _is_german(element: Element) -> bool:
     return (element.get("languageCode") or "de").lower().startswith("de")
 
 
+def _english(element: Element) -> dict[str, str]:
+    """The English texts of the modules that the catalog translates (name, short text, full text)."""
+    out: dict[str, str] = {}
+    for module in _children(element, "modulText"):
+        marker = _first(module, "leikaTextmodul")
+        field = TEXT_MODULES.get(_text(_first(marker, "code")) if marker is not None else "")
+        for content in (e for e in module.iter() if _local(e) == "inhalt"):
+            if field and (content.get("languageCode") or "").lower().startswith("en") and _text(content):
+                out[field] = _text(content)
+    return out
+
+
 def _texts(element: Element, dropped: list[str]) -> dict[str, str]:
     texts: dict[str, str] = {}
     for module in _children(element, "modulText"):
@@ -279,7 +292,8 @@ def _service(leistung: Element, specialisations: dict[str, list[Element]]) -> di
     texts = _texts(leistung, dropped)
     fees, cost_texts = _fees(leistung)
     deadlines = _deadlines(leistung)
-    for special in specialisations.pop(own_id, []) if own_id else []:
+    specials = specialisations.pop(own_id, []) if own_id else []
+    for special in specials:
         texts.update(_texts(special, dropped))
         special_fees, special_costs = _fees(special)
         if special_fees or special_costs:
@@ -291,8 +305,15 @@ def _service(leistung: Element, specialisations: dict[str, list[Element]]) -> di
     for name, what in (("kategorie", "Kategorien"), ("informationsbereichSDG", "SDG-Informationsbereiche")):
         if count := sum(1 for _ in _children(leistung, name)):
             dropped.append(f"{count} {what}")
-    if any(not _is_german(e) for e in leistung.iter() if _local(e) == "inhalt"):
-        dropped.append("Texte in anderen Sprachen als Deutsch")
+    english = _english(leistung)
+    for special in specials:
+        english.update(_english(special))
+    if any(
+        not (e.get("languageCode") or "de").lower().startswith(("de", "en"))
+        for e in leistung.iter()
+        if _local(e) == "inhalt"
+    ):
+        dropped.append("Texte in anderen Sprachen als Deutsch und Englisch")
     processing_time, processing_days = _processing(leistung)
     keywords = [plain(_text(e))[:80] for e in leistung.iter() if _local(e) == "begriff" and plain(_text(e))]
     if cost_texts:
@@ -307,6 +328,7 @@ def _service(leistung: Element, specialisations: dict[str, list[Element]]) -> di
         "processing_time": processing_time,
         "processing_days": processing_days,
         "keywords": keywords,
+        "english": english,
         "dropped": list(dict.fromkeys(dropped)),
     }
 
@@ -351,6 +373,19 @@ def to_document(tenant: Municipality, content: bytes, *, org_unit: str = "") -> 
             "processing_days": item["processing_days"] or base.get("processing_days"),
             "keywords": sorted({*base.get("keywords", []), *item["keywords"]}),
         }
+        english = {
+            target: plain(item["english"][source])[:limit]
+            for source, target, limit in (
+                ("leistungsname", "name", 200),
+                ("teaser", "short_description", 500),
+                ("volltext", "description", 100_000),
+            )
+            if plain(item["english"].get(source, ""))
+        }
+        if english:  # the English texts of XZuFi replace these fields' translations; others stay
+            translations = dict(base.get("translations") or {})
+            translations["en"] = {**(translations.get("en") or {}), **english}
+            row["translations"] = translations
         if texts.get("unterlagen"):
             row["required_documents"] = _items(texts["unterlagen"])
         if item["fees"]:

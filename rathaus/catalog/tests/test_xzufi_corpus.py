@@ -59,6 +59,9 @@ def test_all_text_modules_reach_the_description(tenant: Any) -> None:
     assert [f.amount_min for f in perso.fees.all()] == [Decimal("37.00"), Decimal("22.80")]
     assert perso.processing_days == 21 and perso.processing_time == "3 Wochen"
     assert "From the age" not in text and "Bundesministerium" not in text  # English and the Urheber stay out
+    assert perso.translations["en"] == {
+        "name": "Apply for an identity card", "description": "From the age of 16 you need an identity card.",
+    }  # fmt: skip
 
 
 def test_cost_texts_without_an_amount_are_kept_as_text(tenant: Any) -> None:
@@ -103,7 +106,7 @@ def test_what_is_left_out_is_reported() -> None:
         "Leistung 1 (99102013104000): 1 Onlinedienste (Links) des Dokuments",
     ]
     perso = xzufi.dropped(PERSO)
-    assert any("Kategorien" in d for d in perso) and any("anderen Sprachen" in d for d in perso)
+    assert any("Kategorien" in d for d in perso) and not any("Sprachen" in d for d in perso)  # en is kept
     wohngeld = xzufi.dropped(WOHNGELD)
     assert any("unbekanntem Code „99“" in d for d in wohngeld)
     assert any("Textmodul 25 (rechtsbehelf) ohne deutschen Text" in d for d in wohngeld)
