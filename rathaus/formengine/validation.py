@@ -29,6 +29,7 @@ from django.utils.translation import ngettext
 
 from rathaus.core.text import storable
 
+from . import i18n
 from .conditions import is_empty, references
 from .definition import ADDRESS_PARTS, Field, FormDefinition, Group, Step, rule_step
 from .scope import Scope, prune_invisible
@@ -99,6 +100,7 @@ def validate_step(
     ``data`` is request.POST (a QueryDict) or a dict from the JSON API (flat paths, or nested
     ``{group: {field: value}}``). ``files`` maps a field path to an already checked file reference.
     """
+    definition = i18n.localize(definition)  # the form's own messages (required_message, …) in the page's language
     step = definition.step(step_id)
     flat = _flatten(step, data)
     return _validate(definition, step, flat, dict(answers or {}), files or {}, today or timezone.localdate())
@@ -117,6 +119,7 @@ def clean_all(
     values of invisible fields are dropped from the cleaned answers.
     """
     today = today or timezone.localdate()
+    definition = i18n.localize(definition)
     errors: dict[str, list[str]] = {}
     if not isinstance(answers, Mapping):
         return {}, {"": [_("Die Antworten müssen ein Objekt sein.")]}

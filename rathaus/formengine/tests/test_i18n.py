@@ -17,7 +17,7 @@ from django.utils.html import escape
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rathaus.formengine import load_demo_form, parse_definition, summary
+from rathaus.formengine import load_demo_form, parse_definition, summary, validate_step
 from rathaus.formengine.definition import DefinitionError
 from rathaus.formengine.i18n import GermanText, localize
 from rathaus.formengine.rendering import error_links, step_view
@@ -241,3 +241,15 @@ def test_any_overlay_text_is_refused_or_stored_and_shown_as_given(label: str) ->
     with translation.override("en"):
         html = _render(definition, "halter")
     assert escape(label) in html  # shown as given, escaped
+
+
+def test_validation_messages_name_the_field_in_the_page_language(dog: Any) -> None:
+    posted = {"hunde.hund.0._item": "1", "hunde.hund.0.name": "Bello", "hunde.hund.0.chipnummer": "123"}
+    with translation.override("en"):
+        english = validate_step(dog, "hunde", posted, today=TODAY)
+    assert english.errors["hunde.hund.0.chipnummer"] == ["The chip number has 15 digits."]
+    assert "Breed or cross" in english.errors["hunde.hund.0.rasse"][0]
+    with translation.override("de"):
+        german = validate_step(dog, "hunde", posted, today=TODAY)
+    assert german.errors["hunde.hund.0.chipnummer"] == ["Die Chipnummer hat 15 Ziffern."]
+    assert german.answers == english.answers  # the answers do not depend on the language
