@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from rathaus.core.text import TextRefused, clean_text
 
+from . import search
 from .models import Case, Document, JournalEntry
 from .selectors import cases_visible_to
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 50
 MAX_PAGE = 200
+# The total under the list is counted up to here ("mehr als 1.000 Vorgänge"); the menu's counts are exact.
+COUNT_CAP = 1000
 MAX_QUERY = 100
 OPEN_STATUSES = (Case.Status.NEW, Case.Status.IN_PROGRESS, Case.Status.WAITING)
 # ?sortierung= value → order_by; every order ends in the primary key so pages never overlap.
@@ -94,13 +97,9 @@ def filtered(user: User | AnonymousUser, tenant: Municipality, f: QueueFilter) -
     if f.overdue:
         cases = cases.filter(due_on__lt=timezone.localdate(), status__in=OPEN_STATUSES)
     if f.query:
-        q = f.query
-        cases = cases.filter(
-            Q(file__reference__istartswith=q.split("/")[0])
-            | Q(subject__icontains=q)
-            | Q(application_number__iexact=q)
-            | Q(file__party__name__icontains=q)
-        )
+        # The full-text search of the E-Akte (stems, Aktenzeichen, party, answers, document text), with the
+        # same permission: its matching rows are a subquery here, the queue's filters and order stay.
+        cases = cases.filter(pk__in=search.matching(user, tenant, f.query).values("case_id"))
     return cases
 
 
@@ -110,24 +109,26 @@ class Page:
     number: int
     has_previous: bool
     has_next: bool
-    total: int
+    total: int  # up to COUNT_CAP
+    capped: bool = False  # more than COUNT_CAP
 
 
 def page_of(cases: QuerySet[Case], f: QueueFilter) -> Page:
-    """One page (one query for the rows, one for the total)."""
-    total = cases.count()
+    """One page: one query for the rows (one more than a page, to know whether another follows), one for the
+    total, counted only up to ``COUNT_CAP``."""
     start = (f.page - 1) * PAGE_SIZE
     rows = list(
-        cases.select_related("file", "file__party", "owner_unit", "assignee").order_by(*SORTS[f.sort])[
-            start : start + PAGE_SIZE
-        ]
+        cases.select_related("file", "owner_unit", "assignee").order_by(*SORTS[f.sort])[start : start + PAGE_SIZE + 1]
     )
+    more = len(rows) > PAGE_SIZE
+    counted = cases.order_by()[: COUNT_CAP + 1].count()
     return Page(
-        cases=rows,
+        cases=rows[:PAGE_SIZE],
         number=f.page,
         has_previous=f.page > 1,
-        has_next=start + PAGE_SIZE < total and f.page < MAX_PAGE,
-        total=total,
+        has_next=more and f.page < MAX_PAGE,
+        total=min(counted, COUNT_CAP),
+        capped=counted > COUNT_CAP,
     )
 
 

@@ -295,3 +295,25 @@ def test_status_and_requests_reach_the_citizen(
     assert tclient.post(url, {"_action": "request", "body": ""}).status_code == 422
     statuses = [e.detail["status"] for e in entries(tenant, action="case.status_changed")]
     assert statuses == ["waiting", "in_progress"]
+
+
+@pytest.mark.django_db
+def test_the_search_box_is_the_full_text_search_and_counts_stop_at_the_cap(
+    tclient: Any, tenant: Any, unit_a: Any, unit_b: Any, plan: Any, worker: Any, monkeypatch: Any
+) -> None:
+    by_text = make_case(tenant, unit_a, plan, "Eingang")
+    services.add_document(case=by_text, kind="incoming", title="Brief", name="b.txt", content_type="text/plain",
+                          data=b"x", text="Der Zaun am Lindenweg ist umgestürzt.", actor=Actor.system())  # fmt: skip
+    stemmed = make_case(tenant, unit_a, plan, "Anmeldung zweier Hunde")
+    other_unit = make_case(tenant, unit_b, plan, "Hund am Lindenweg")
+    login_staff(tclient, worker)
+    # Words of a document's text and German stems (»Hund« finds »Hunde«), not substrings of the subject.
+    found = tclient.get("/intern/akten/", {"suche": "lindenweg"}).content.decode()
+    assert by_text.reference in found and other_unit.reference not in found and stemmed.reference not in found
+    dogs = tclient.get("/intern/akten/", {"suche": "Hund"}).content.decode()
+    assert stemmed.reference in dogs and other_unit.reference not in dogs
+    assert "Text der Dokumente" in dogs
+
+    monkeypatch.setattr(queues, "COUNT_CAP", 1)
+    capped = tclient.get("/intern/akten/").content.decode()
+    assert "Mehr als 1 Vorgänge" in capped and by_text.reference in capped and stemmed.reference in capped
