@@ -120,21 +120,36 @@ def test_an_english_page_marks_each_untranslated_part_lang_de() -> None:
         assert german not in text["en"], german
 
 
-def test_the_demo_dog_form_is_english_throughout(dog: Any) -> None:
-    english = localize(dog, "en")
+@pytest.mark.parametrize("slug", [DOG, "sperrmuell-anmelden"])
+def test_the_translated_demo_forms_are_english_throughout(slug: str) -> None:
+    definition = parse_definition(load_demo_form(slug))
+    english = localize(definition, "en")
     german_left = [
         f"{entry.path}: {text}"
         for entry in english.all_fields()
-        for text in (entry.field.label, entry.field.help, entry.group.title, entry.step.title)
+        for text in (
+            entry.field.label,
+            entry.field.help,
+            entry.group.title,
+            entry.step.title,
+            *[choice.label for choice in entry.field.choices or ()],
+        )
         if isinstance(text, GermanText)
     ]
+    german_left += [fee.label for fee in english.fees if isinstance(fee.label, GermanText)]
+    german_left += [rule.message for rule in english.rules if isinstance(rule.message, GermanText)]
     assert not german_left
+    assert not isinstance(english.title, GermanText) and english.title != definition.title
+    with translation.override("en"):
+        for step in definition.steps:
+            assert 'lang="de"' not in _render(definition, step.id), step.id
+
+
+def test_the_dog_form_in_english(dog: Any) -> None:
+    english = localize(dog, "en")
     assert english.title == "Register a dog (dog tax)"
     assert english.fees[0].label == "Dog tax per year: first dog"
     assert english.rules[0].message.startswith("The dog cannot")
-    with translation.override("en"):
-        for step in dog.steps:
-            assert 'lang="de"' not in _render(dog, step.id), step.id
 
 
 def test_summary_and_error_links_follow_the_language(dog: Any) -> None:
