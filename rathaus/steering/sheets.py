@@ -22,6 +22,7 @@ from .fields import FIELDS, REQUIRED_COLUMNS, column_of
 
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
+MAX_UNPACKED = 50 * 1024 * 1024
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 Row = tuple[int, dict[str, Any]]  # (row number in the spreadsheet, cells by field key)
@@ -72,6 +73,13 @@ def _columns(header: Sequence[Any]) -> list[str | None]:
 
 
 def _xlsx_table(data: bytes) -> list[list[Any]]:
+    # A few MB of ZIP can unpack to gigabytes (a "zip bomb"); a real catalog of 5,000 rows unpacks to far less.
+    try:
+        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ImportRejected("Die Datei ist keine lesbare Excel-Datei (XLSX).") from exc
+    if unpacked > MAX_UNPACKED:
+        raise ImportRejected("Die Excel-Datei ist entpackt größer als 50 MB; bitte aufteilen.")
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:

@@ -128,6 +128,15 @@ def test_a_zip_that_is_not_a_workbook_is_refused() -> None:
         sheets.read_rows(out.getvalue())
 
 
+def test_a_workbook_that_unpacks_to_too_much_is_refused_unread() -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/sharedStrings.xml", b"0" * (sheets.MAX_UNPACKED + 1))
+    assert len(out.getvalue()) < 1024 * 1024  # small on the wire
+    with pytest.raises(ImportRejected, match="entpackt größer als 50 MB"):
+        sheets.read_rows(out.getvalue())
+
+
 def test_unit_lead_imports_only_rows_of_own_units(town: dict[str, Any]) -> None:
     make_process(town["tenant"], key="FB50-001", org_unit="FB50")
     data = csv_of(row(key="FB33-1-001", org_unit="FB33-1"), row(key="FB50-001", org_unit="FB33"))
