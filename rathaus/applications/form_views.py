@@ -142,7 +142,9 @@ def review(request: TenantRequest, import_uuid: Any) -> HttpResponse:
     definition = None
     if not form_import.problems:
         definition = formengine.parse_definition(form_import.definition)
-    base = form_import.base_version
+    pending = form_import.state == FormImport.State.PENDING
+    # Compared with the version citizens use now (another import may have been published since this one).
+    base = selectors.current_form(request.tenant, form_import.service) if pending else form_import.base_version
     report = form_import.report
     context = {
         "imp": form_import,
@@ -153,7 +155,7 @@ def review(request: TenantRequest, import_uuid: Any) -> HttpResponse:
         "dropped": [r for r in report if r.get("kind") == "dropped"],
         "base": base,
         "changes": form_review.changes(base.definition if base else None, form_import.definition),
-        "pending": form_import.state == FormImport.State.PENDING,
+        "pending": pending,
     }
     return render(request, "applications/form_review.html", context)
 

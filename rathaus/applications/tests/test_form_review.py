@@ -226,3 +226,18 @@ def test_a_second_publish_of_the_same_import_from_a_stale_page_makes_no_second_v
     assert second.pk == first.pk and FormVersion.objects.for_tenant(tenant).count() == 1
     stale.refresh_from_db()
     assert stale.state == "published" and stale.published_version_id == first.pk
+
+
+def test_review_compares_with_the_version_published_since(tenant: Any, hund_service: Any) -> None:
+    client = _staff(tenant)
+    changed = json.loads(json.dumps(HUND_FORM))
+    changed["steps"][0]["groups"][0]["fields"].append({"id": "titel", "label": "Titel", "type": "text"})
+    waiting = form_review.import_form(
+        service=hund_service, uploads=[("v2.json", json.dumps(changed).encode())], actor=None
+    )
+    first = form_review.import_form(
+        service=hund_service, uploads=[("v1.json", json.dumps(HUND_FORM).encode())], actor=None
+    )
+    form_review.publish(form_import=first, actor=None)  # published after `waiting` was imported
+    page = client.get(f"/intern/formulare/pruefung/{waiting.uuid}/").content.decode()
+    assert "1 Feld hinzugefügt" in page and "Person › Titel" in page and "Als Version 2 veröffentlichen" in page
