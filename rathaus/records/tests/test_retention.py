@@ -13,8 +13,11 @@ from typing import Any
 import pytest
 import xmlschema
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rathaus.attachments import storage
+from rathaus.core.text import clean_text
 from rathaus.identity.models import StaffRole
 from rathaus.identity.tests.factories import StaffFactory
 from rathaus.records import journal, retention, services, xdomea
@@ -433,3 +436,24 @@ def test_an_appraisal_without_a_receipt_request_gets_no_0505(tenant: Any, unit: 
     run, a = offered_run(tenant, unit, manager, lead)
     retention.import_appraisal(run=run, user=manager, data=appraisal(str(run.process_id), {str(a.uuid): "A"}))
     assert not ArchiveExchange.objects.for_tenant(tenant).filter(run=run, message_type="0505").exists()
+
+
+@pytest.fixture
+def held_file(tenant: Any, unit: Any) -> CaseFile:
+    return filed(tenant, unit, plan(tenant, "00.09", "V"), "Sperrprobe", b"s", closed=None)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(reason=st.text(max_size=320))
+def test_any_hold_reason_is_stored_cleaned_or_refused_with_a_message(
+    tenant: Any, manager: Any, held_file: CaseFile, reason: str
+) -> None:
+    try:
+        held = retention.legal_hold_as(case_file=held_file, user=manager, tenant=tenant, hold=True, reason=reason)
+    except retention.RetentionError as exc:
+        assert str(exc)
+        assert not CaseFile.objects.for_tenant(tenant).get(pk=held_file.pk).legal_hold
+    else:
+        held.refresh_from_db()
+        assert held.legal_hold and held.legal_hold_reason == clean_text(reason) != ""
+        retention.legal_hold_as(case_file=held, user=manager, tenant=tenant, hold=False, reason="Probe beendet")
