@@ -171,8 +171,8 @@ def file_detail(request: TenantRequest, file_uuid: uuid.UUID) -> HttpResponse:
     Visible to whoever works on the owner unit's cases (and the administration); anyone else gets 404, and the
     attempt is journaled. The rights to act are ``retention.may_close``/``may_hold``, asked again by the service.
     """
-    case_file = files_visible_to(request.user, request.tenant).select_related("party", "owner_unit")
-    found = case_file.filter(uuid=file_uuid).first()
+    visible_files = files_visible_to(request.user, request.tenant).select_related("party", "owner_unit")
+    found = visible_files.filter(uuid=file_uuid).first()
     actor = Actor.of_request(request, "caseworker")
     if found is None:
         journal.record(
