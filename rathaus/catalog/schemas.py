@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from .validators import validate_leika_key
 
 TrustCode = Literal["none", "low", "substantial", "high"]
+LoginAttribute = Literal["name", "email", "birth_date", "address"]  # identity.login_needs.ATTRIBUTE_GROUPS
 ChannelCode = Literal["online", "appointment", "on_site", "post"]
 Slug = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[-a-z0-9]+$")]
 Amount = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)]
@@ -91,6 +92,13 @@ class ServiceRecord(BaseModel):
     translations: dict[ContentLanguage, ServiceTranslation] = {}
     easy_language: str = ""
     sign_language_video: Annotated[str, Field(max_length=200, pattern=r"^(https://\S+)?$")] = ""
+    # Data minimisation: what a login for this service's application asks the citizen's account for.
+    login_attributes: list[LoginAttribute] = []
+
+    @field_validator("login_attributes")
+    @classmethod
+    def _once_each(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
 
     @field_validator("leika_key")
     @classmethod

@@ -152,7 +152,7 @@ def _upsert_situations(tenant: Municipality, records: list[LifeSituationRecord])
 
 
 # Fields the CSV format does not carry: a CSV import keeps what the service has.
-_KEPT_UNLESS_GIVEN = {"translations", "easy_language", "sign_language_video"}
+_KEPT_UNLESS_GIVEN = {"translations", "easy_language", "sign_language_video", "login_attributes"}
 
 
 def _apply(service: Service, record: ServiceRecord, unit: OrgUnit) -> None:
@@ -220,6 +220,7 @@ def export_service(service: Service) -> dict[str, Any]:
         "translations": service.translations,
         "easy_language": service.easy_language,
         "sign_language_video": service.sign_language_video,
+        "login_attributes": list(service.login_attributes),
     }
 
 

@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 
 from rathaus.catalog.admin import ServiceAdminForm
 from rathaus.catalog.login_needs import needs_of
+from rathaus.catalog.services import export_catalog, export_csv, import_catalog, parse_csv
 from rathaus.catalog.tests.factories import ServiceFactory
+from rathaus.core.errors import ImportRejected
 from rathaus.identity.login_needs import Needs, requested_groups
 
 
@@ -47,3 +49,22 @@ def test_requested_groups(needs: Needs | None, configured: list[str], expected: 
 def test_admin_offers_the_groups_as_checkboxes() -> None:
     html = str(ServiceAdminForm()["login_attributes"])
     assert 'type="checkbox"' in html and 'value="birth_date"' in html and "Geburtsdatum" in html
+
+
+def test_the_exchange_format_carries_the_attributes_and_csv_keeps_them(tenant: Any) -> None:
+    service = ServiceFactory(tenant=tenant, slug="hundesteuer")
+    document = export_catalog(tenant)
+    [record] = document["services"]
+    assert record["login_attributes"] == []
+    record["login_attributes"] = ["address", "name", "address"]
+    import_catalog(tenant=tenant, document=document)
+    service.refresh_from_db()
+    assert service.login_attributes == ["address", "name"]
+    assert export_catalog(tenant)["services"][0]["login_attributes"] == ["address", "name"]
+    csv_document, _labels = parse_csv(export_csv(tenant))
+    import_catalog(tenant=tenant, document=csv_document)  # CSV has no such column: the service keeps its own
+    service.refresh_from_db()
+    assert service.login_attributes == ["address", "name"]
+    record["login_attributes"] = ["passnummer"]
+    with pytest.raises(ImportRejected):
+        import_catalog(tenant=tenant, document=document)
