@@ -148,6 +148,8 @@ def _one_of(reader: _Reader, root: Node, scope: Node, text: str) -> list[Effect]
     targets = _targets(reader, root, scope, text)
     if len(targets) < 2:
         raise _Untranslatable("„Entweder/mindestens eines“ nennt weniger als zwei bekannte Ziele.")
+    if any(a is not b and _contains(a, b) for a in targets for b in targets):
+        raise _Untranslatable("Die Ziele von „entweder/mindestens eines“ liegen ineinander.")
     leaves = []
     for target in targets:
         began = _began(reader, target)
@@ -156,6 +158,9 @@ def _one_of(reader: _Reader, root: Node, scope: Node, text: str) -> list[Effect]
         leaves.append(began)
     check: dict[str, Any] = {"any": leaves}
     exclusive = bool(re.search(r"\bentweder\b", text, re.I))
+    always = [t for t in targets if all(not n.optional for n in [t, *t.ancestors()] if n.parent is not None)]
+    if exclusive and always:
+        raise _Untranslatable(f"„{always[0].label}“ ist ohnehin Pflicht; „entweder … oder“ widerspricht dem Schema.")
     if exclusive and len(leaves) == 2:
         check = {"all": [check, {"not": {"all": leaves}}]}
     fields = [f"{n.flat.path}.{n.field['id']}" for t in targets for n in t.fields() if n.field and n.flat]

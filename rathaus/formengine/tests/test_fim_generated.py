@@ -15,7 +15,7 @@ from rathaus.formengine import parse_definition
 from rathaus.formengine.xdatenfelder import read_xdatenfelder
 
 from .fim_applicant import complete
-from .test_fim_rules import WERTE, field, group, s, schema
+from .test_fim_rules import WERTE, field, group, rule, s, schema
 
 CARDINALITIES = ("1:1", "0:1", "0:*", "1:*", "2:5", "1:3")
 TYPES = ("text", "date", "bool", "num", "num_int", "num_currency", "file", "select", "time")
@@ -53,13 +53,35 @@ def _xml(spec: Spec, ids: itertools.count, index: dict[str, tuple[Spec, list[Spe
     return s(spec.card, group(f"G99{n:09d}", f"Gruppe {n}", body))
 
 
+RULES = (
+    'WENN {f} "Frage" = JA, DANN aktiviere {g} "Gruppe". WENN {f} "Frage" = NEIN, DANN deaktiviere {g}.',
+    'Wenn das Feld {f} "Auswahl" = 001 "in Deutschland", dann muss die Feldgruppe {g} befüllt sein.',
+    "Es muss entweder Feldgruppe {g} oder Feldgruppe {h} befüllt werden.",
+    'Wenn {f} "Tag" nicht leer, dann darf {h} "Monat" nicht leer sein.',
+)
+rules = st.lists(
+    st.tuples(st.sampled_from(RULES), st.integers(0, 40), st.integers(0, 40), st.integers(0, 40)), max_size=4
+)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(trees, min_size=1, max_size=3))
-def test_generated_schemas_import_without_making_optional_fields_required(top):
+@given(st.lists(trees, min_size=1, max_size=3), rules)
+def test_generated_schemas_import_without_making_optional_fields_required(top, drawn_rules):
+    """Rules name random elements (also themselves, later steps, repeat items): each is translated into a valid
+    definition or listed for review — the import never fails because of a rule."""
     index: dict[str, tuple[Spec, list[Spec]]] = {}
     ids = itertools.count(1)
-    xml = schema(*(_xml(spec, ids, index, []) for spec in top))
+    body = [_xml(spec, ids, index, []) for spec in top]
+    count = next(ids)
+    fims = [f"F99{n:09d}" for n in range(1, count)]
+    gims = [f"G99{n:09d}" for n in range(1, count)]
+    texts = [
+        t.format(f=fims[a % len(fims)], g=gims[b % len(gims)], h=(fims if "Tag" in t else gims)[c % len(fims)])
+        for t, a, b, c in drawn_rules
+    ]
+    xml = schema(*(rule(f"R99{n:09d}", text) for n, text in enumerate(texts)), *body)
     result = read_xdatenfelder(xml)
+    assert {r.status for r in result.rules} <= {"translated", "review"}
     definition = parse_definition(result.definition)
     for entry in definition.all_fields():
         spec, parents = index[entry.field.fim_id or ""]
