@@ -18,6 +18,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.core.signals import request_finished, request_started
+from django.db import connections
 
 from . import services
 
@@ -34,11 +35,17 @@ def _request_started(**kwargs: Any) -> None:
 def _request_finished(**kwargs: Any) -> None:
     jobs = _after_response.get()
     _after_response.set(None)
-    for job in jobs or ():
+    if not jobs:
+        return
+    for job in jobs:
         try:
             job()
         except Exception:  # the response is gone; the sweep makes it later
             log.exception("records_after_response_failed")
+    # Django closed this thread's connections before us (request_finished); the jobs opened them again.
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:  # a test's transaction stays open
+            conn.close_if_unusable_or_obsolete()
 
 
 request_started.connect(_request_started, dispatch_uid="rathaus.records.tasks.request_started")
