@@ -94,13 +94,16 @@ def mine(request: TenantRequest) -> HttpResponse:
     # that level again: a password session must not read what was submitted with the Online-Ausweis.
     session_level = session_trust_level(request)
     acting = identity.acting(request)
+    organisation = _organisation(request, acting)
     applications = list(selectors.applications_of(request.tenant, acting))
     shown = [a for a in applications if satisfies(session_level, a.trust_level)]
     hidden = [a for a in applications if not satisfies(session_level, a.trust_level)]
     needed = max((a.trust_level for a in hidden), key=rank, default=None)
     context = {
         "drafts": selectors.drafts_of(request.tenant, acting),
-        "organisation": _organisation(request, acting),
+        "organisation": organisation,
+        # The session acts for an organisation the person no longer represents: it shows nothing of it.
+        "organisation_lost": acting.organisation_id is not None and organisation is None,
         "applications": shown,
         "hidden_count": len(hidden),
         "hidden_login_url": _trust_level_url(needed, request.get_full_path()) if needed else "",
@@ -109,10 +112,10 @@ def mine(request: TenantRequest) -> HttpResponse:
 
 
 def _organisation(request: TenantRequest, acting: identity.Acting) -> Any:
-    """The organisation the session acts for (for the headings), or None."""
+    """The organisation the session acts for (for the headings) while the person still represents it, or None."""
     if acting.organisation_id is None:
         return None
-    return identity.organisation_of(request.tenant, acting.organisation_id)
+    return identity.represented_by(request.user).filter(pk=acting.organisation_id).first()
 
 
 def _trust_level_url(level: str, next_url: str) -> str:

@@ -108,7 +108,7 @@ def payment_for_treasury(tenant: Municipality, uuid: object) -> Payment | None:
     key = parse_uuid(uuid)
     if key is None:
         return None
-    return Payment.objects.for_tenant(tenant).select_related("payer").filter(uuid=key).first()
+    return Payment.objects.for_tenant(tenant).select_related("payer", "organisation").filter(uuid=key).first()
 
 
 def events_of(payment: Payment) -> QuerySet[PaymentEvent]:

@@ -243,7 +243,8 @@ def test_a_removed_representation_ends_the_access_at_once(tenant: Any, firm: dic
 
     # The session still says "acting for Musterbau": it shows nothing of it, and starts nothing for it.
     assert erna.get(f"/antraege/{application.number}/").status_code == 404
-    assert application.number not in erna.get("/antraege/").content.decode()
+    listing = erna.get("/antraege/").content.decode()
+    assert application.number not in listing and "Sie handeln nicht mehr für diese Organisation" in listing
     assert erna.get("/api/v1/applications/applications").json() == []
     assert erna.get("/antraege/neu/hund-anmelden/").status_code == 404
     assert erna.post(f"/antraege/{application.number}/", {"body": "noch da?"}).status_code == 404
@@ -282,9 +283,7 @@ def test_the_api_acts_for_the_organisation_like_the_pages(tenant: Any, firm: dic
 
 def test_staff_see_the_organisation_as_applicant_and_the_acting_person(tenant: Any, firm: dict[str, Any]) -> None:
     application = _org_application(tenant, firm)
-    Application.objects.for_tenant(tenant).filter(pk=application.pk).update(
-        payment_state="paid", forwarded_at=application.submitted_at
-    )
+    Application.objects.for_tenant(tenant).filter(pk=application.pk).update(forwarded_at=application.submitted_at)
     staff: Any = StaffFactory(tenant=tenant, roles=["caseworker"])
     client = Client(HTTP_HOST=f"{tenant.slug}.testserver")
     login_staff(client, staff)
@@ -294,6 +293,14 @@ def test_staff_see_the_organisation_as_applicant_and_the_acting_person(tenant: A
     assert "Erna Beispiel" in page and "begonnen von Karl Beispiel" in page
     inbox = client.get("/intern/antraege/").content.decode()
     assert "Musterbau GmbH" in inbox and "eingereicht von Erna Beispiel" in inbox
+    # The Stadtkasse sees whose fee it is and who pays.
+    firm["erna_c"].post(f"/antraege/{application.number}/bezahlen/")
+    payment = Payment.objects.for_tenant(tenant).get()
+    treasurer: Any = StaffFactory(tenant=tenant, roles=["treasury"])
+    kasse = Client(HTTP_HOST=f"{tenant.slug}.testserver")
+    login_staff(kasse, treasurer)
+    detail = kasse.get(f"/intern/kasse/{payment.uuid}/").content.decode()
+    assert 'id="organisation">Musterbau GmbH<' in detail and "Erna Beispiel" in detail
     # The office's answer goes into the organisation's thread: both representatives read it.
     assert client.post(f"/intern/antraege/{application.number}/", {"body": "Antwort"}).status_code == 302
     for who in ("karl_c", "erna_c"):
