@@ -126,9 +126,11 @@ def _names(source: bytes) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     text = source.decode("utf-8", "replace")
     for match in re.finditer(
-        # bounded look-ahead: an element's name and label follow its id closely; never scan the whole file
-        r"<(?:\w+:)?identifikation>\s*<(?:\w+:)?id>([A-Z]\d{5,14})</(?:\w+:)?id>.{0,400}?"
-        r"<(?:\w+:)?name>([^<]{1,300})</(?:\w+:)?name>(?:.{0,3000}?<(?:\w+:)?bezeichnungEingabe>([^<]{1,300})<)?",
+        # Bounded look-ahead that never passes the next element's identifikation: an element's name and label
+        # follow its id closely (a rule has no label: it must not take the next field's); never scan the file.
+        r"<(?:\w+:)?identifikation>\s*<(?:\w+:)?id>([A-Z]\d{2}[\w-]{3,60})</(?:\w+:)?id>"
+        r"(?:(?!<(?:\w+:)?identifikation>).){0,400}?<(?:\w+:)?name>([^<]{1,300})</(?:\w+:)?name>"
+        r"(?:(?:(?!<(?:\w+:)?identifikation>).){0,3000}?<(?:\w+:)?bezeichnungEingabe>([^<]{1,300})<)?",
         text[:20_000_000],
         re.S,
     ):

@@ -162,3 +162,11 @@ def test_file_names_with_nul_or_surrogates_are_stored_without_them(tenant: Any) 
     (stored,) = codelists.store_codelists(tenant=tenant, lists=codelists.parse_all(files), actor=None).created
     stored.refresh_from_db()
     assert stored.source_name == "C05073\ufffd_genericode.xml"
+
+
+def test_every_note_of_the_importer_names_the_fim_id_of_what_it_is_about(tenant: Any, hund_service: Any) -> None:
+    imp = form_review.import_form(service=hund_service, uploads=[(PARKING.name, PARKING.read_bytes())], actor=None)
+    notes = [r for r in imp.report if r["kind"] != "translated"]
+    assert notes and all(r["fim_id"] for r in notes), [r["text"] for r in notes if not r["fim_id"]]
+    (duration,) = [r for r in notes if "„Gültigkeitsdauer“" in r["text"]]
+    assert duration["fim_id"] == "F05001064"  # the field, not the rule printed just before it in the schema
