@@ -151,10 +151,12 @@ def process_detail(request: TenantRequest, process_uuid: uuid.UUID) -> HttpRespo
     values = _values_of(process)
     rows = [(spec, _shown(spec, values.get(spec.key))) for spec in FIELDS]
     titles = {spec.key: spec.title for spec in FIELDS}
+    sources = {"form": "Formular", "import": "Tabellen-Import", "demo": "Demo-Daten"}
     history = [
-        (version, [(titles.get(k, k), old, new) for k, (old, new) in version.changes.items()])
+        (version, sources.get(version.source, version.source),
+         [(titles.get(k, k), old, new) for k, (old, new) in version.changes.items()])
         for version in selectors.history(process)
-    ]
+    ]  # fmt: skip
     context = {
         "process": process,
         "rows": rows,
