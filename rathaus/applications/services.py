@@ -588,9 +588,10 @@ def read_form_file(data: bytes) -> tuple[dict[str, Any], list[str]]:
     """
     if len(data) > MAX_FORM_FILE_BYTES:
         raise ValidationFailed(_("Die Datei ist größer als 5 MB."))
-    if data.lstrip().startswith(b"<"):
+    if (xml := data.lstrip()).startswith(b"<"):
         try:
-            result = read_xdatenfelder(data)
+            # Without the whitespace an editor or a download left before it: an XML declaration must come first.
+            result = read_xdatenfelder(xml)
         except XDatenfelderError as exc:
             raise ValidationFailed(_("Das XDatenfelder-Schema ist nicht lesbar: %(e)s") % {"e": exc}) from None
         return dict(result.definition), list(result.notes)
