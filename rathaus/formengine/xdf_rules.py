@@ -163,7 +163,9 @@ def _one_of(reader: _Reader, root: Node, scope: Node, text: str) -> list[Effect]
         raise _Untranslatable(f"„{always[0].label}“ ist ohnehin Pflicht; „entweder … oder“ widerspricht dem Schema.")
     if exclusive and len(leaves) == 2:
         check = {"all": [check, {"not": {"all": leaves}}]}
-    fields = [f"{n.flat.path}.{n.field['id']}" for t in targets for n in t.fields() if n.field and n.flat]
+    nodes = [n for t in targets for n in t.fields() if n.field and n.flat]
+    nodes.sort(key=lambda n: n.flat is not None and n.flat.repeat is not None)  # the message at a plain field
+    fields = [f"{n.flat.path}.{n.field['id']}" for n in nodes if n.flat and n.field]
     steps = {p.split(".")[0] for p in fields}
     order = [s.id for s in reader.steps]
     last = max(steps, key=order.index)

@@ -130,6 +130,11 @@ def _fill(
         return False
     entry = definition.entry(".".join(base[:3]))
     field = entry.field
+    if entry.group.repeat is not None and not any(p.isdigit() for p in parts):
+        group_path = ".".join(base[:2])  # a rule's message at a field of a repeat group: give it an entry
+        if not any(key.startswith(group_path + ".") for key in data):
+            data[f"{group_path}.0._item"] = "1"
+        parts = [*base[:2], "0", *base[2:]]
     key = ".".join(parts[: len(parts) if parts[-1] not in ("street", "postal_code", "city") else -1])
     if key in data or key in files:
         return False  # filled already and still wrong: she cannot go on truthfully
