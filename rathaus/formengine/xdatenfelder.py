@@ -9,6 +9,9 @@ JSON text or old forms such as "5" and "1..31"; 3.0: attributes); select values 
 code-list reference (``codelisteReferenz``: canonical URI and version, resolved through ``codelists``,
 see ``genericode``). Rules (``regel``) carry free German text (3.0 ``freitextRegel``, 2.0 ``definition``).
 
+Modules: this one reads the tree and lays it out; ``xdf_fields`` maps one field (types, constraints, code
+lists); ``xdf_rules`` translates the rules; ``genericode`` reads code lists and states the resolver contract.
+
 Mapping (the engine's definitions are steps → groups → fields, one level of repetition):
 
 * each top-level group is a step, fields directly in the schema a step "Angaben"; inside a step every group
