@@ -65,7 +65,9 @@ def test_json_has_every_part_of_the_account(towns: Any) -> None:
     assert len(data["entwuerfe"]) == 1 and data["entwuerfe"][0]["antworten"] == a["draft"].answers
     assert {p["vorgang"] for p in data["zahlungen"]} == {a["paid"].number, a["waiting"].number}
     texts = {m["text"] for thread in data["postfach"] for m in thread["nachrichten"]}
-    assert texts == {"Frage von alpha", "Antwort an alpha", "Wann geht es los, alpha?"}
+    assert {"Frage von alpha", "Antwort an alpha", "Wann geht es los, alpha?"} <= texts
+    # Every thread of the account, not only those of applications (the world invites the citizen to a project).
+    assert any("Digitalisierungsprojekt »Projekt alpha«" in text for text in texts), texts
     assert MARKER not in response.content.decode().lower()
 
 
