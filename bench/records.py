@@ -10,9 +10,11 @@ Every run from scratch: drops and creates the database ``rathaus_bench_records``
 2. Work queue and search: ``--cases`` cases in ``--cases``/2 files across 10 units, ``--docs`` documents with
    one version each and German text; the search index is built by ``search.rebuild_all``. Then ``--users``
    threads (one DB connection each, as gunicorn workers would have) act as caseworkers of different units and
-   run for ``--duration`` seconds each phase: the queue (``selectors.cases_visible_to`` → open cases of my
-   units by due date, first page + count), the full-text search (``search.search_cases`` with facets) and the
-   baseline (one plain indexed ``SELECT`` of a case by primary key). p50/p95 per phase.
+   run for ``--duration`` seconds each phase: the queue (what the page asks: ``queues.page_of`` of the open
+   cases of my units by deadline with its capped total, and ``queues.counts``), the full-text search
+   (``search.search_cases`` with facets) and the baseline (one plain indexed ``SELECT`` of a case by primary
+   key). p50/p95 per phase. Closed loop, no think time: this is the capacity figure; the HTTP figure with
+   think time is ``bench/locustfile_records.py``.
    This measures the selectors in-process, not over HTTP (no gunicorn, no locust): the database work and
    its concurrency are what is measured (HTTP load on the work-area pages through locust is not part of it yet).
 """
@@ -117,7 +119,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--docs", type=int, default=200_000)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--duration", type=int, default=20, help="seconds per load phase")
-    parser.add_argument("--parts", default="journal,load", help="comma-separated subset")
+    parser.add_argument("--parts", default="journal,load,http", help="comma-separated subset")
+    parser.add_argument("--http-duration", type=int, default=60, help="seconds of the locust run")
+    parser.add_argument("--wait", default="1-2", help="think time of the locust users (MIN-MAX s, or 0)")
+    parser.add_argument("--port", type=int, default=8099)
     return parser.parse_args()
 
 
@@ -251,7 +256,7 @@ def load_cases(n_cases: int, n_docs: int) -> tuple[object, list]:
             (i, __import__("uuid").uuid4(), tenant.pk, (i - 1) // 2 + 1, (i - 1) % 2 + 1,
              f"{rnd.choice(WORDS)} {rnd.choice(WORDS)}", rnd.choice(statuses), units[((i - 1) // 2 + 1) % 10].pk,
              rnd.choice(["99102013104000", "99107023037000", "99012070006000"]), f"A-2026-{i:06d}",
-             today + dt.timedelta(days=rnd.randint(-30, 60)), now)
+             today + dt.timedelta(days=rnd.randint(-30, 60)), now - dt.timedelta(minutes=(n_cases - i) * 20))
             for i in range(1, n_cases + 1)
         ],
     )  # fmt: skip
@@ -282,7 +287,7 @@ def load_cases(n_cases: int, n_docs: int) -> tuple[object, list]:
     search.rebuild_all()
     indexed = time.perf_counter() - t0
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")  # what autovacuum does after a bulk load (GIN pending list, statistics)
     print(f"loaded {n_cases} cases / {n_docs} documents in {loaded:.1f} s, indexed in {indexed:.1f} s")
     users = []
     for i in range(10):
@@ -323,16 +328,18 @@ def run_phase(name: str, work, users: list, threads: int, duration: int) -> dict
 
 
 def bench_load(tenant, users: list, threads: int, duration: int) -> list[dict]:
-    from rathaus.records import search, selectors
+    from rathaus.records import queues, search
     from rathaus.records.models import Case
 
     def baseline(user, rnd) -> None:
         Case.objects.for_tenant(tenant).filter(pk=rnd.randint(1, 20000)).values_list("subject").first()
 
     def queue(user, rnd) -> None:
-        cases = selectors.cases_visible_to(user, tenant).filter(status__in=["new", "in_progress", "waiting"])
-        list(cases.order_by("due_on", "pk")[:20])
-        cases.count()
+        # What the work-queue page asks (views.queue): the open cases of my units by deadline, one page with its
+        # capped total, and the menu's counts.
+        f = queues.QueueFilter.from_query({})
+        queues.page_of(queues.filtered(user, tenant, f), f)
+        queues.counts(user, tenant)
 
     def fulltext(user, rnd) -> None:
         search.search_cases(user, tenant, rnd.choice(QUERIES))
@@ -341,17 +348,98 @@ def bench_load(tenant, users: list, threads: int, duration: int) -> list[dict]:
             (("baseline SELECT by pk", baseline), ("work queue", queue), ("full-text search", fulltext))]  # fmt: skip
 
 
+def sessions_for(users: list) -> list[str]:
+    """Session keys of ``users`` logged in with a verified second factor (as ``login_staff`` in the tests)."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    keys = []
+    for user in users:
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "rathaus.identity.backends.TenantEmailBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user, name="rathaus").persistent_id
+        session.create()
+        keys.append(session.session_key)
+    return keys
+
+
+def bench_http(tenant, users: list, args: argparse.Namespace) -> list[dict]:
+    """The work-queue page and its search over HTTP: ``rathaus serve`` (gunicorn, 2 workers, embedded settings
+    on the same database) and locust with ``--users`` caseworkers, think time ``--wait`` seconds."""
+    import csv
+    import subprocess
+    import tempfile
+    import urllib.request
+
+    from rathaus.tenants.models import Domain
+
+    Domain.objects.get_or_create(host="127.0.0.1", defaults={"municipality": tenant, "is_primary": True})
+    workdir = Path(tempfile.mkdtemp(prefix="rathaus-bench-records-"))
+    cookies = workdir / "cookies.txt"
+    cookies.write_text("\n".join(sessions_for(users)), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "bench_settings",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")])),
+        "RATHAUS_DATA_DIR": str(workdir), "DATABASE_URL": args.pg_url, "ALLOWED_HOSTS": "127.0.0.1",
+        "LOG_LEVEL": "WARNING", "BENCH_COOKIES": str(cookies), "BENCH_WAIT": args.wait,
+    })  # fmt: skip
+    base = f"http://127.0.0.1:{args.port}"
+    log = open(workdir / "server.log", "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(
+        [sys.executable, "-m", "rathaus.cli", "serve", f"127.0.0.1:{args.port}", "--workers", "2"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    rows = []
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.5)
+        prefix = workdir / "locust"
+        command = [
+            str(Path(sys.executable).with_name("locust")), "-f", str(ROOT / "bench" / "locustfile_records.py"),
+            "--headless", "--only-summary", "--loglevel", "WARNING", "-u", str(args.users), "-r", "5",
+            "-t", f"{args.http_duration}s", "--host", base, "--csv", str(prefix),
+        ]  # fmt: skip
+        with open(workdir / "locust.log", "w", encoding="utf-8") as out:
+            subprocess.run(command, env=env, check=False, stdout=out, stderr=subprocess.STDOUT)
+        with open(f"{prefix}_stats.csv", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                rows.append({"phase": f"HTTP {row['Name']}", "requests": int(row["Request Count"]),
+                             "failures": int(row["Failure Count"]), "rps": float(row["Requests/s"]),
+                             "p50_ms": float(row["50%"]), "p95_ms": float(row["95%"]),
+                             "think_s": args.wait})  # fmt: skip
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+        log.close()
+    print(f"HTTP: Protokolle in {workdir}")
+    return rows
+
+
 def main() -> None:
     args = parse_args()
+    os.environ.setdefault("SECRET_KEY", "bench-records-" + "x" * 60)  # the same for this process and the server
     setup(args.pg_url)
     parts = args.parts.split(",")
     print(f"# bench/records.py {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")
     if "journal" in parts:
         print(json.dumps({"journal_entries": args.entries, **bench_journal(args.entries)}, default=str))
-    if "load" in parts:
+    if "load" in parts or "http" in parts:
         tenant, users = load_cases(args.cases, args.docs)
-        for row in bench_load(tenant, users, args.users, args.duration):
-            print(json.dumps(row))
+        if "load" in parts:
+            for row in bench_load(tenant, users, args.users, args.duration):
+                print(json.dumps(row), flush=True)
+        if "http" in parts:
+            for row in bench_http(tenant, users, args):
+                print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":
