@@ -293,3 +293,8 @@ class MaturityAssessment(TenantOwned):
         if self.pk is not None:
             raise ImmutableRecord("Eine Bewertung des Reifegrads wird nicht geändert.")
         super().save(*args, **kwargs)
+
+
+# The live figures' fact tables (a module of their own; imported here so Django finds the models).
+from .models_facts import ApplicationFact as ApplicationFact  # noqa: E402
+from .models_facts import PaymentFact as PaymentFact  # noqa: E402

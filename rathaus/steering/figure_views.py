@@ -1,0 +1,159 @@
+"""The OZG dashboard of live figures (/intern/steuerung/kennzahlen/), its CSV and JSON export.
+
+Only the digitalisation unit and the municipality's administration (``STEERING``) see it; everything comes
+from steering's own fact tables of this municipality (``figures.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from rathaus.catalog.selectors import published_services
+from rathaus.core.csv_cells import write_csv
+from rathaus.identity.decorators import staff_required
+from rathaus.identity.permissions import STEERING
+from rathaus.tenants.http import TenantRequest
+
+from . import figure_chart, figures
+from .views import _page
+
+steering_staff = staff_required(*STEERING)
+GRAIN_LABELS = {"monat": "Monat", "quartal": "Quartal", "halbjahr": "Halbjahr"}
+
+
+def _filters(request: TenantRequest) -> tuple[int, str, str, dict[str, str]]:
+    """Year, grain, service from the query; anything unknown falls back to this year, quarters, all services."""
+    this_year = timezone.localdate().year
+    try:
+        year = int(request.GET.get("jahr", this_year))
+    except ValueError:
+        year = this_year
+    if not 2000 <= year <= this_year + 1:
+        year = this_year
+    grain = request.GET.get("art", "quartal")
+    if grain not in figures.GRAINS:
+        grain = "quartal"
+    names = {s.leika_key: s.name for s in published_services(request.tenant)}
+    for key in figures.services_counted(request.tenant):
+        names.setdefault(key, key)
+    service = request.GET.get("leistung", "")
+    if service not in names:
+        service = ""
+    return year, grain, service, names
+
+
+def _short(label: str) -> str:
+    return label.rsplit(" ", 1)[0]
+
+
+@steering_staff
+@require_GET
+def dashboard(request: TenantRequest) -> HttpResponse:
+    year, grain, service, names = _filters(request)
+    rows = figures.figures(request.tenant, year=year, grain=grain, service=service)
+    labels = [_short(r.period.label) for r in rows]
+    scope = names[service] if service else _("alle Leistungen")
+    submitted = sum(r.submitted for r in rows)
+    decided = sum(r.decided for r in rows)
+    busiest = max(rows, key=lambda r: r.submitted)
+    summary_apps = _(
+        "%(year)s gingen für %(scope)s %(n)s Anträge online ein; am meisten im Zeitraum %(label)s (%(m)s)."
+    ) % {"year": year, "scope": scope, "n": submitted, "label": busiest.period.label, "m": busiest.submitted}
+    medians = [r for r in rows if r.median_days is not None]
+    if medians:
+        slowest = max(medians, key=lambda r: r.median_days or 0)
+        summary_times = _(
+            "%(n)s Anträge wurden beschieden; die längste mittlere Bearbeitungszeit (Median) hatte %(label)s "
+            "mit %(days)s Tagen."
+        ) % {"n": decided, "label": slowest.period.label, "days": number_format(slowest.median_days or 0, 1)}
+    else:
+        summary_times = _("Im Jahr %(year)s wurde kein Online-Antrag beschieden.") % {"year": year}
+    charts = [
+        {
+            "id": "chart-antraege",
+            "heading": _("Online-Anträge je Zeitraum"),
+            "summary": summary_apps,
+            "svg": mark_safe(  # built by figure_chart, which escapes every text
+                figure_chart.bars(
+                    "chart-antraege",
+                    _("Online-Anträge %(year)s, %(scope)s") % {"year": year, "scope": scope},
+                    _("Balkendiagramm: eingegangene Online-Anträge je Zeitraum; die Tabelle enthält dieselben Werte."),
+                    labels,
+                    [r.submitted for r in rows],
+                )
+            ),
+        },
+        {
+            "id": "chart-dauer",
+            "heading": _("Bearbeitungszeit (Median in Tagen) je Zeitraum"),
+            "summary": summary_times,
+            "svg": mark_safe(
+                figure_chart.bars(
+                    "chart-dauer",
+                    _("Median der Tage vom Eingang bis zum Bescheid %(year)s, %(scope)s")
+                    % {"year": year, "scope": scope},
+                    _("Balkendiagramm: Median der Bearbeitungszeit je Zeitraum; ohne Bescheid kein Balken."),
+                    labels,
+                    [r.median_days for r in rows],
+                )
+            ),
+        },
+    ]
+    query = f"?jahr={year}&art={grain}" + (f"&leistung={service}" if service else "")
+    context: dict[str, Any] = {
+        "rows": rows,
+        "charts": charts,
+        "year": year,
+        "grain": grain,
+        "service": service,
+        "grains": list(GRAIN_LABELS.items()),
+        "services": sorted(names.items(), key=lambda kv: kv[1]),
+        "scope": scope,
+        "query": query,
+    }
+    return _page(request, "steering/figures.html", context)
+
+
+HEADER = (
+    "Zeitraum", "Beginn", "Ende", "Leistung", "Online-Anträge", "Beschieden", "Median Tage", "90. Perzentil Tage",
+    "Rückstand", "Rückstand Alter Tage", "Zahlungen", "Betrag EUR",
+)  # fmt: skip
+
+
+@steering_staff
+@require_GET
+def export(request: TenantRequest, fmt: str) -> HttpResponse:
+    year, grain, service, _names = _filters(request)
+    rows: list[dict[str, Any]] = [
+        r.as_dict() for r in figures.figures(request.tenant, year=year, grain=grain, service=service)
+    ]
+    name = f"kennzahlen-{year}-{grain}{'-' + service if service else ''}"
+    if fmt == "json":
+        body = {"year": year, "grain": grain, "service": service or None, "periods": rows}
+        response: HttpResponse = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+        response["Content-Disposition"] = f'attachment; filename="{name}.json"'
+        return response
+    lines = [_csv_row(r, service) for r in rows]
+    response = HttpResponse(write_csv(HEADER, lines, bom=True), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+def _csv_row(r: dict[str, Any], service: str) -> list[object]:
+    days = (_de(r["median_days"]), _de(r["p90_days"]))
+    return [
+        r["period"], r["start"], r["end"], service, r["submitted"], r["decided"], *days,
+        r["backlog"], _de(r["backlog_age_days"]), r["payments"], _de(r["paid_amount"]),
+    ]  # fmt: skip
+
+
+def _de(value: object) -> str:
+    """A number as German spreadsheets read it (decimal comma); empty when there is none."""
+    return "" if value is None else str(value).replace(".", ",")

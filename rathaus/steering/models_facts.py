@@ -1,0 +1,41 @@
+"""Fact tables of the live figures (issue 10): fed only by durable events, never read from other apps' tables.
+
+One row per application (keyed by its number) and one per paid payment (keyed by the payment's UUID), per
+municipality. A consumer that sees the same event twice finds its row and writes the same values again: a
+replay changes nothing (``consumers.py``); ``rathaus steering_backfill`` rebuilds both tables from the events.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from rathaus.core.tenancy import TenantOwned
+
+
+class ApplicationFact(TenantOwned):
+    """An application as the figures see it: its service, when it was submitted and first decided.
+
+    ``submitted_at`` is empty while only its decision has been seen (events replayed out of order).
+    """
+
+    number = models.CharField(max_length=40)
+    service = models.CharField(max_length=40, blank=True)  # LeiKa key
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "number"], name="steering_appfact_number")]
+        indexes = [models.Index(fields=["tenant", "submitted_at"], name="steering_appfact_submitted")]
+
+
+class PaymentFact(TenantOwned):
+    """A payment that reached *paid*; ``reference`` is the application number for a fee of an application."""
+
+    payment = models.UUIDField()
+    reference = models.CharField(max_length=200)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    paid_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "payment"], name="steering_payfact_payment")]
+        indexes = [models.Index(fields=["tenant", "paid_at"], name="steering_payfact_paid")]
