@@ -1,6 +1,7 @@
-"""E-Akte benchmark on PostgreSQL: journal verification, work queue and full-text search, each with a baseline.
+"""E-Akte benchmark on PostgreSQL: journal verification, filing, work queue and full-text search, with baselines.
 
     .venv/bin/python bench/records.py [--entries 1000000] [--cases 20000] [--docs 200000] [--users 20]
+        [--parts journal,filing,load,http] [--filings 300] [--http-duration 60] [--wait 1-2]
 
 Every run from scratch: drops and creates the database ``rathaus_bench_records`` (``--pg-url``), migrates.
 
@@ -15,8 +16,13 @@ Every run from scratch: drops and creates the database ``rathaus_bench_records``
    (``search.search_cases`` with facets) and the baseline (one plain indexed ``SELECT`` of a case by primary
    key). p50/p95 per phase. Closed loop, no think time: this is the capacity figure; the HTTP figure with
    think time is ``bench/locustfile_records.py``.
-   This measures the selectors in-process, not over HTTP (no gunicorn, no locust): the database work and
-   its concurrency are what is measured (HTTP load on the work-area pages through locust is not part of it yet).
+   This measures the selectors in-process, not over HTTP: the database work and its concurrency.
+3. Filing (``--parts filing``): ``--filings`` applications submitted through the applications services (the
+   records consumer held back), then filed one after the other by ``services.file_application`` as the
+   consumer does; cases per second against single-row INSERTs per second. ``BENCH_PROFILE=1`` prints a profile.
+4. HTTP (``--parts http``): ``rathaus serve`` (gunicorn, 2 workers) on the same database and
+   ``bench/locustfile_records.py``: ``--users`` caseworkers with think time ``--wait`` on the work-queue page
+   and its full-text search for ``--http-duration`` seconds; locust's p50/p95.
 """
 
 from __future__ import annotations
@@ -119,7 +125,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--docs", type=int, default=200_000)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--duration", type=int, default=20, help="seconds per load phase")
-    parser.add_argument("--parts", default="journal,load,http", help="comma-separated subset")
+    parser.add_argument("--parts", default="journal,filing,load,http", help="comma-separated subset")
+    parser.add_argument("--filings", type=int, default=300, help="applications filed in the filing phase")
     parser.add_argument("--http-duration", type=int, default=60, help="seconds of the locust run")
     parser.add_argument("--wait", default="1-2", help="think time of the locust users (MIN-MAX s, or 0)")
     parser.add_argument("--port", type=int, default=8099)
@@ -424,6 +431,68 @@ def bench_http(tenant, users: list, args: argparse.Namespace) -> list[dict]:
     return rows
 
 
+def bench_filing(n: int) -> dict[str, float]:
+    """Applications filed as cases per second by what the records consumer calls (``services.file_application``;
+    the answers PDF is made later, off this path), one after the other as one consumer works. The ``n``
+    applications are submitted first through the applications services while the consumer files nothing.
+    Baseline in the same run: ``n`` single-row INSERTs, each in its own transaction."""
+    from django.db import transaction
+
+    from rathaus.applications import services as applications
+    from rathaus.applications.tests.conftest import HUND_FORM
+    from rathaus.catalog.tests.factories import ServiceFactory
+    from rathaus.identity.tests.factories import CitizenFactory
+    from rathaus.records import services, tasks
+    from rathaus.records.models import Case, FilePlanUnit, Party
+    from rathaus.tenants.models import Municipality
+
+    tenant = Municipality.objects.create(slug="ablage", name="Ablagestadt", ags="05999102")
+    FilePlanUnit.objects.create(tenant=tenant, code="32.10.01", title="Hundesteuer", retention_years=6)
+    service = ServiceFactory(tenant=tenant, slug="hund", name="Hund anmelden", file_plan_code="32.10.01",
+                             trust_level="none")  # fmt: skip
+    definition = {**HUND_FORM, "id": "hund-frei", "fees": [], "payment_required_before_forwarding": False}
+    form = applications.publish_form(service=service, definition=definition)
+    real_file, real_pdf = services.file_application, tasks.schedule_application_pdf
+    services.file_application = lambda **kwargs: None  # type: ignore[assignment]  # the consumer waits
+    tasks.schedule_application_pdf = lambda *args, **kwargs: None  # type: ignore[assignment]
+    numbers = []
+    try:
+        for i in range(n):
+            citizen = CitizenFactory(tenant=tenant, first_name="Mia", last_name=f"Muster {i}")
+            draft = applications.start_draft(tenant=tenant, service=service, owner=citizen, form_version=form)
+            names = {"halter.person.vorname": "Mia", "halter.person.nachname": f"Muster {i}"}
+            applications.save_step(draft=draft, step_id="halter", data=names)
+            applications.save_step(draft=draft, step_id="hunde", data={"hunde.hund.0.name": f"Bello {i}"})
+            submitted = applications.submit(draft_uuid=draft.uuid, tenant=tenant, actor=citizen, trust_level="low")
+            numbers.append(submitted.number)
+    finally:
+        services.file_application, tasks.schedule_application_pdf = real_file, real_pdf  # type: ignore[assignment]
+    assert not Case.objects.for_tenant(tenant).exists()
+    profile = None
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+
+        profile = cProfile.Profile()
+        profile.enable()
+    t0 = time.perf_counter()
+    for number in numbers:
+        services.file_application(tenant=tenant.pk, number=number)
+    filing = time.perf_counter() - t0
+    if profile is not None:
+        import pstats
+
+        profile.disable()
+        pstats.Stats(profile).sort_stats("cumtime").print_stats(40)
+    assert Case.objects.for_tenant(tenant).count() == n
+    t0 = time.perf_counter()
+    for i in range(n):
+        with transaction.atomic():
+            Party.objects.create(tenant=tenant, name=f"Basis {i}")
+    insert = time.perf_counter() - t0
+    return {"applications": n, "filing_s": filing, "filed_per_s": n / filing, "baseline_insert_per_s": n / insert,
+            "ratio": (n / insert) / (n / filing)}  # fmt: skip
+
+
 def main() -> None:
     args = parse_args()
     os.environ.setdefault("SECRET_KEY", "bench-records-" + "x" * 60)  # the same for this process and the server
@@ -432,6 +501,8 @@ def main() -> None:
     print(f"# bench/records.py {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")
     if "journal" in parts:
         print(json.dumps({"journal_entries": args.entries, **bench_journal(args.entries)}, default=str))
+    if "filing" in parts:
+        print(json.dumps({"phase": "filing", **bench_filing(args.filings)}), flush=True)
     if "load" in parts or "http" in parts:
         tenant, users = load_cases(args.cases, args.docs)
         if "load" in parts:
