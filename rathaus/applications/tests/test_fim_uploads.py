@@ -58,6 +58,7 @@ def test_member_paths_are_only_names_and_nothing_is_written(tenant: Any, tmp_pat
         (_zip({"a.xml": b"<a/>"}, encrypted=True), "verschlüsselte"),
         (b"PK\x03\x04 kaputt", "nicht lesbar"),
     ],
+    ids=["nested", "encrypted", "broken"],  # the zips carry the time they were made: ids from bytes differ per worker
 )
 def test_nested_encrypted_or_broken_zips_are_refused(archive: bytes, message: str) -> None:
     with pytest.raises(ValidationFailed, match=message):
