@@ -21,7 +21,7 @@ def bars(ident: str, title: str, desc: str, labels: Sequence[str], values: Seque
     slot = (WIDTH - 2 * PAD) / n
     base = HEIGHT - PAD
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" class="steering-chart" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" class="steering-bars" '
         f'role="img" aria-labelledby="{ident}-title {ident}-desc">',
         f'<title id="{ident}-title">{escape(title)}</title>',
         f'<desc id="{ident}-desc">{escape(desc)}</desc>',

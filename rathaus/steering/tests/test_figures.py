@@ -198,7 +198,7 @@ def test_dashboard_shows_the_figures_with_charts_tables_and_summaries(world: dic
     response = staff_client(world["digi"]).get(URL, {"jahr": "2025", "art": "quartal"})
     assert response.status_code == 200
     page = response.content.decode()
-    assert page.count('class="steering-chart"') == 2 and 'role="img"' in page
+    assert page.count('class="steering-bars"') == 2 and 'role="img"' in page
     assert "2025 gingen für alle Leistungen 6 Anträge online ein; am meisten im Zeitraum Q1 2025 (4)" in page
     assert "längste mittlere Bearbeitungszeit (Median) hatte Q2 2025 mit 30,0 Tagen" in page
     assert '<th scope="row" class="kern-table__header">Q2 2025</th>' in page
