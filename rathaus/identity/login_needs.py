@@ -28,6 +28,9 @@ ATTRIBUTE_GROUPS = {
     "address": _("Anschrift"),
 }
 MINIMUM = ("email",)
+# A business login (Mein Unternehmenskonto) acts for an organisation: who acted is recorded by name on every
+# application, message and payment, so the acting person's name is part of its minimum.
+MINIMUM_BY_KIND = {"person": MINIMUM, "organisation": ("email", "name")}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,10 +63,13 @@ def needs_for(tenant: Municipality, next_path: str) -> Needs | None:
     return None
 
 
-def requested_groups(needs: Needs | None, configured: list[str] | tuple[str, ...]) -> list[str]:
-    """The groups to request, in the provider's order: the minimum for a plain login; for a service its groups
-    plus the minimum; never one the municipality did not switch on for the provider (``configured``)."""
+def requested_groups(
+    needs: Needs | None, configured: list[str] | tuple[str, ...], *, identity_kind: str = "person"
+) -> list[str]:
+    """The groups to request, in the provider's order: the minimum of the login's kind (``MINIMUM_BY_KIND``) for
+    a plain login; for a service its groups plus that minimum; never one the municipality did not switch on for
+    the provider (``configured``)."""
     if needs is not None and not needs.groups:
         return list(configured)  # the service states nothing: as configured for the provider
-    wanted = set(MINIMUM) | set(needs.groups if needs is not None else ())
+    wanted = set(MINIMUM_BY_KIND[identity_kind]) | set(needs.groups if needs is not None else ())
     return [group for group in configured if group in wanted]

@@ -351,7 +351,11 @@ def saml_start(request: TenantRequest, provider: str) -> HttpResponse:
             if link_user
             else login_needs.needs_for(request.tenant, _safe_next(request, request.GET.get("next", "")))
         )
-        groups = login_needs.requested_groups(needs, list(plugin.options.attributes))  # type: ignore[attr-defined]
+        groups = login_needs.requested_groups(
+            needs,
+            list(plugin.options.attributes),  # type: ignore[attr-defined]
+            identity_kind=plugin.identity_kind,
+        )
         extensions = samlp.Extensions(extension_elements=[akdb_extension(plugin, idp, groups)])
         request_id, authn_request = client.create_authn_request(
             destination,

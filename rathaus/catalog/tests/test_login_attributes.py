@@ -46,6 +46,18 @@ def test_requested_groups(needs: Needs | None, configured: list[str], expected: 
     assert requested_groups(needs, configured) == expected
 
 
+@pytest.mark.parametrize(
+    ("needs", "expected"),
+    [
+        (None, ["name", "email"]),  # a business login records who acted: the name belongs to its minimum
+        (Needs("s", ("address",)), ["name", "email", "address"]),
+    ],
+)
+def test_a_business_login_always_asks_for_the_acting_persons_name(needs: Needs | None, expected: list[str]) -> None:
+    configured = ["name", "email", "address"]
+    assert requested_groups(needs, configured, identity_kind="organisation") == expected
+
+
 def test_admin_offers_the_groups_as_checkboxes() -> None:
     html = str(ServiceAdminForm()["login_attributes"])
     assert 'type="checkbox"' in html and 'value="birth_date"' in html and "Geburtsdatum" in html

@@ -399,6 +399,15 @@ def test_muk_login_acts_for_the_organisation_with_the_acting_person_recorded(por
 
 
 @e2e
+def test_a_plain_muk_login_still_records_the_acting_person_by_name(portal: Portal) -> None:
+    _browser, response = _login(portal, "muk", "musterbau")
+
+    assert response.status_code == 200, response.text[:2000]
+    representative = Organisation.objects.for_tenant(portal.tenant).get().representatives.get()
+    assert representative.user.get_full_name() == "Karl Beispiel"
+
+
+@e2e
 def test_sp_metadata_per_host_with_both_certificates_during_rollover(
     portal: Portal, sp_keys: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
