@@ -29,6 +29,7 @@ LABELS = {
     "letztes_vertrauensniveau": "Zuletzt angemeldet", "label": "Bezeichnung", "quantity": "Anzahl",
     "unit_amount": "Einzelbetrag", "amount": "Betrag", "field": "Feld", "name": "Name", "content_type": "Dateiart",
     "size": "Größe (Bytes)", "sha256": "Prüfsumme (SHA-256)", "key": "Ablageschlüssel", "von": "Von",
+    "fuer_organisation": "Für die Organisation",
 }  # fmt: skip
 
 

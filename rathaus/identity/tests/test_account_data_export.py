@@ -127,3 +127,9 @@ def test_anonymous_visitors_are_sent_to_the_login(tclient: Client) -> None:
     for path in ("/konto/meine-daten/", "/konto/meine-daten/meine-daten.json", "/konto/meine-daten/meine-daten.pdf"):
         response = tclient.get(path)
         assert response.status_code == 302 and "/konto/anmelden/" in response["Location"]
+
+
+def test_the_organisation_an_application_or_payment_was_for_has_a_heading_in_words() -> None:
+    from rathaus.identity.data_export_pdf import _label
+
+    assert _label("fuer_organisation") == "Für die Organisation"
