@@ -49,7 +49,8 @@ def test_demo_payment_marks_the_application_paid_and_forwards_it(
     assert application.payment_state == "paid" and application.forwarded_at is not None
     kinds = list(Event.objects.for_tenant(tenant).filter(subject=application.number).values_list("kind", flat=True))
     assert kinds == ["application.submitted", "application.forwardable"]
-    assert set(Delivery.objects.values_list("consumer", "state")) == {
+    # (steering's live figures consume these events too: not this test's concern)
+    assert set(Delivery.objects.exclude(consumer__startswith="steering.").values_list("consumer", "state")) == {
         ("applications.record_payment", "done"),
         ("applications.office_inbox", "done"),
         ("records.file_application", "done"),  # the E-Akte filed it as a case
