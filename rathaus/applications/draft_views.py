@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from rathaus import formengine
 from rathaus.core.errors import NotFound, ValidationFailed
 from rathaus.core.text import storable
+from rathaus.formengine.i18n import localize
 from rathaus.formengine.rendering import controllers, follow_ups, html_id, step_view
 from rathaus.identity import selectors as identity
 from rathaus.identity.services import session_trust_level
@@ -54,7 +55,7 @@ def step(request: TenantRequest, draft_uuid: Any, step_id: str) -> HttpResponse:
     draft = _draft_or_404(request, draft_uuid)
     if not _trust_ok(request, draft):
         return redirect("applications:start", slug=draft.form_version.service.slug)
-    definition = draft.form_version.parsed()
+    definition = localize(draft.form_version.parsed())  # the citizen's language, German where untranslated
     if step_id not in [s.id for s in definition.steps]:
         raise Http404
     if request.method == "POST":
@@ -223,7 +224,7 @@ def summary(request: TenantRequest, draft_uuid: Any) -> HttpResponse:
     draft = _draft_or_404(request, draft_uuid)
     if not _trust_ok(request, draft):
         return redirect("applications:start", slug=draft.form_version.service.slug)
-    definition = draft.form_version.parsed()
+    definition = localize(draft.form_version.parsed())  # the citizen's language, German where untranslated
     errors = formengine.validate_all(definition, draft.answers, files=draft.files)
     lines = formengine.compute_fees(definition, draft.answers) if not errors else []
     context = {
