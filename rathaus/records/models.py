@@ -79,6 +79,11 @@ class Party(TenantOwned):
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # A business that applied through Mein Unternehmenskonto: the file is the organisation's, whichever of its
+    # representatives acted (who did is recorded on the application and in the case's documents).
+    organisation = models.ForeignKey(
+        "identity.Organisation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     address = models.TextField(_("Anschrift"), blank=True)
     email = models.EmailField(_("E-Mail"), blank=True)
 

@@ -78,6 +78,23 @@ class Filed:
     created: bool
 
 
+def party_for_organisation(*, tenant_id: int, organisation: Any) -> Party:
+    """The party of an organisation (one per organisation, whichever representative acted for it)."""
+    party = Party.objects.for_tenant(tenant_id).filter(organisation=organisation).first()
+    if party is None:
+        address = ", ".join(
+            part for part in (organisation.street, f"{organisation.postal_code} {organisation.city}".strip()) if part
+        )
+        party = Party.objects.create(
+            tenant_id=tenant_id,
+            kind=Party.Kind.ORGANISATION,
+            organisation=organisation,
+            name=organisation.name[:300],
+            address=address,
+        )
+    return party
+
+
 def party_for_account(*, tenant_id: int, account: Any, name: str, email: str = "") -> Party:
     party = Party.objects.for_tenant(tenant_id).filter(account=account).first()
     if party is None:
@@ -275,13 +292,17 @@ def file_application(*, tenant: Municipality | int, number: str) -> Filed:
     try:
         with transaction.atomic():
             applicant = application.applicant
-            party = party_for_account(
-                tenant_id=tenant_id,
-                account=applicant,
-                name=applicant.get_full_name() if hasattr(applicant, "get_full_name") else str(applicant),
-                email=getattr(applicant, "email", ""),
-            )
-            grouping_key = f"account:{applicant.pk}:service:{service.leika_key}"
+            if application.organisation_id is not None:  # a business acted for its organisation
+                party = party_for_organisation(tenant_id=tenant_id, organisation=application.organisation)
+                grouping_key = f"organisation:{application.organisation_id}:service:{service.leika_key}"
+            else:
+                party = party_for_account(
+                    tenant_id=tenant_id,
+                    account=applicant,
+                    name=applicant.get_full_name() if hasattr(applicant, "get_full_name") else str(applicant),
+                    email=getattr(applicant, "email", ""),
+                )
+                grouping_key = f"account:{applicant.pk}:service:{service.leika_key}"
             case_file = (
                 CaseFile.objects.for_tenant(tenant_id)
                 .filter(grouping_key=grouping_key, status=CaseFile.Status.OPEN)

@@ -193,3 +193,45 @@ def test_a_missing_answers_pdf_says_so_and_the_sweep_makes_it_once(
     assert services.pending_application_pdfs() == []
     page = tclient.get(f"/intern/akten/vorgang/{case.uuid}/").content.decode()
     assert "wird erstellt" not in page and f"Antrag-{case.application_number}.pdf" in page
+
+
+@pytest.mark.django_db
+def test_an_application_made_for_an_organisation_is_filed_under_the_organisation(
+    tenant: Any, service: Any, fake_scanner: Any
+):
+    from rathaus.identity.models import Organisation, OrganisationRepresentative
+    from rathaus.identity.tests.factories import IdentityProviderFactory
+
+    provider = IdentityProviderFactory(tenant=tenant, slug="muk", plugin="muk")
+    firm = Organisation.objects.create(
+        tenant=tenant, provider=provider, identifier="4711", name="Musterbau GmbH", legal_form="GmbH",
+        street="Industriestraße 5", postal_code="40699", city="Erkrath",
+    )  # fmt: skip
+    karl, erna = (CitizenFactory(tenant=tenant, first_name=n, last_name="Beispiel") for n in ("Karl", "Erna"))
+    for person in (karl, erna):
+        OrganisationRepresentative.objects.create(tenant=tenant, organisation=firm, user=person)
+
+    def submit_for_firm(person: Any) -> Any:
+        form = applications.publish_form(service=service, definition=FREE_FORM)
+        draft = applications.start_draft(
+            tenant=tenant, service=service, owner=person, form_version=form, organisation_id=firm.pk
+        )
+        applications.save_step(draft=draft, step_id="halter", data={"halter.person.vorname": "Karl"})
+        applications.save_step(draft=draft, step_id="hunde", data={"hunde.hund.0.name": "Bello"})
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return applications.submit(
+                draft_uuid=draft.uuid, tenant=tenant, actor=person, trust_level="substantial", organisation_id=firm.pk
+            )
+
+    first, second = submit_for_firm(karl), submit_for_firm(erna)
+    private = submit(tenant, service, karl, pdf_with("Nachweis privat"))
+
+    cases = {a.number: Case.objects.for_tenant(tenant).get(application_number=a.number) for a in (first, second)}
+    (firm_file,) = {case.file for case in cases.values()}  # both representatives' cases in the firm's one file
+    assert firm_file.party.kind == "organisation" and firm_file.party.name == "Musterbau GmbH"
+    assert firm_file.party.organisation_id == firm.pk and firm_file.party.account_id is None
+    assert firm_file.party.address == "Industriestraße 5, 40699 Erkrath"
+    assert "Musterbau GmbH" in firm_file.subject
+    private_file = Case.objects.for_tenant(tenant).get(application_number=private.number).file
+    assert private_file != firm_file and private_file.party.account_id == karl.pk
+    assert private_file.party.kind == "person"
