@@ -263,7 +263,9 @@ def check_committed_state(db: ServerDatabase, outcome: Outcome) -> dict[str, dic
         published = ["application.submitted", "application.forwardable"]  # the form has no fee
         assert app["published"] == published, f"half submission {number}: events {app['published']}"
         consumers = sorted(c for c, _state in app["deliveries"])
-        assert consumers == ["applications.office_inbox", "records.file_application"], app["deliveries"]
+        # the office inbox and the E-Akte consume application.forwardable, steering's figures .submitted
+        expected = ["applications.office_inbox", "records.file_application", "steering.count_submission"]
+        assert consumers == expected, app["deliveries"]
         assert len(app["attachments"]) == 1, f"half submission {number}: attachments {app['attachments']}"
         key, sha = app["attachments"][0]["key"], app["attachments"][0]["sha256"]
         assert key == f"attachments/{sha[:2]}/{sha}", f"{number}: key {key} is not named by the content hash"
@@ -315,7 +317,7 @@ def test_killed_server_leaves_every_acknowledged_submission_whole_and_nothing_el
     undelivered = sum(state != "done" for a in apps.values() for _c, state in a["deliveries"])
     events_swept = manage(world["env"], "events", "--sweep")
     delivered = applications(db)
-    done = [("applications.office_inbox", "done"), ("records.file_application", "done")]
+    done = [(c, "done") for c in ("applications.office_inbox", "records.file_application", "steering.count_submission")]
     assert all(sorted(a["deliveries"]) == done for a in delivered.values()), delivered
     # Every application is filed exactly once as a case, however often its delivery was interrupted.
     cases = db.query("SELECT application_number, COUNT(*) FROM records_case GROUP BY application_number")
