@@ -33,6 +33,7 @@ from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.utils.translation import gettext, gettext_lazy
 
+from rathaus.core.eventloop import outside_event_loop
 from rathaus.core.plugins import Plugin, Registry
 from rathaus.tenants import selectors as tenant_selectors
 
@@ -199,7 +200,7 @@ class LocalTestSeal(SealingPlugin):
         from pyhanko.sign.timestamps import TimestampRequestError
 
         try:
-            out = signers.sign_pdf(writer, meta, signer=signer, timestamper=timestamper())
+            out = outside_event_loop(signers.sign_pdf, writer, meta, signer=signer, timestamper=timestamper())
         except TimestampRequestError as exc:  # unreachable, refused, or an answer that is no token
             log.warning("seal_timestamp_failed", exc_info=True)
             raise TimestampUnavailable() from exc
@@ -280,8 +281,10 @@ def verify(*, tenant: Municipality, pdf: bytes) -> Verdict:
         roots = plugin.trust_roots(tenant=tenant)
         own = plugin.seal_certificate(tenant=tenant)
         signature = signatures[-1]
-        status = validate_pdf_signature(
-            signature, ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
+        status = outside_event_loop(
+            validate_pdf_signature,
+            signature,
+            ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail"),
         )
     except Exception:  # a malformed signature dictionary is an invalid seal, not an error
         log.info("seal_verification_failed", exc_info=True)
