@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,17 +38,32 @@ def _remove_alias(alias: str) -> None:
     connections.settings.pop(alias, None)
 
 
+@pytest.fixture(scope="module")
+def migrated_template(tmp_path_factory: Any, django_db_blocker: Any) -> Path:
+    """One SQLite file with every migration applied, copied for each database a test needs (migrating costs
+    about ten seconds; the copy is the same file a migration would have made)."""
+    path = tmp_path_factory.mktemp("backup-template") / "migrated.sqlite3"
+    with django_db_blocker.unblock():
+        _add_sqlite_alias("backup_template", path)
+        try:
+            call_command("migrate", database="backup_template", interactive=False, verbosity=0)
+        finally:
+            _remove_alias("backup_template")
+    return path
+
+
 @pytest.fixture
-def sqlite_db(tmp_path: Path, django_db_blocker: Any) -> Iterator[Any]:
+def sqlite_db(tmp_path: Path, django_db_blocker: Any, migrated_template: Path) -> Iterator[Any]:
     """A factory for SQLite database files as connection aliases; ``migrated=True`` creates the tables."""
     aliases: list[str] = []
 
     def make(name: str, *, migrated: bool) -> str:
         alias = f"backup_{name}"
-        _add_sqlite_alias(alias, tmp_path / f"{name}.sqlite3")
-        aliases.append(alias)
+        path = tmp_path / f"{name}.sqlite3"
         if migrated:
-            call_command("migrate", database=alias, interactive=False, verbosity=0)
+            shutil.copyfile(migrated_template, path)
+        _add_sqlite_alias(alias, path)
+        aliases.append(alias)
         return alias
 
     with django_db_blocker.unblock():
