@@ -42,3 +42,45 @@ def test_all_drafts_of_a_citizen_come_with_their_service_in_one_query(
         names = [draft.form_version.service.name for draft in selectors.all_drafts_of(tenant, citizen)]
 
     assert names == ["Hund anmelden"] * 3
+
+
+def test_attachments_of_names_every_property_of_each_file_in_upload_order(
+    tenant: Any, citizen: Any, hund_form: FormVersion
+) -> None:
+    from rathaus.applications.models import Attachment
+
+    draft = Draft.objects.create(tenant=tenant, owner=citizen, form_version=hund_form, answers=ANSWERS)
+    application = services.submit(draft_uuid=draft.uuid, tenant=tenant, actor=citizen, trust_level="low")
+    for name, size in (("b.pdf", 20), ("a.pdf", 10)):
+        Attachment.objects.create(
+            tenant=tenant, application=application, field="hunde.nachweis.datei", name=name,
+            content_type="application/pdf", size=size, sha256=name[0] * 64, key=f"attachments/{name[0] * 2}/x",
+        )  # fmt: skip
+
+    assert selectors.attachments_of(application) == [
+        {"field": "hunde.nachweis.datei", "name": "b.pdf", "content_type": "application/pdf", "size": 20,
+         "sha256": "b" * 64},
+        {"field": "hunde.nachweis.datei", "name": "a.pdf", "content_type": "application/pdf", "size": 10,
+         "sha256": "a" * 64},
+    ]  # fmt: skip
+
+
+def test_application_by_number_brings_what_the_e_akte_reads_in_one_query(
+    tenant: Any, citizen: Any, hund_form: FormVersion, django_assert_num_queries: Any
+) -> None:
+    draft = Draft.objects.create(tenant=tenant, owner=citizen, form_version=hund_form, answers=ANSWERS)
+    number = services.submit(draft_uuid=draft.uuid, tenant=tenant, actor=citizen, trust_level="low").number
+
+    with django_assert_num_queries(1):
+        found = selectors.application_by_number(tenant.pk, number)
+        assert found is not None
+        read = (
+            found.service.name,
+            found.applicant.email,
+            found.org_unit.name,
+            found.form_version.pk,
+            found.tenant.slug,
+        )
+
+    assert read[:2] == ("Hund anmelden", citizen.email) and read[4] == tenant.slug
+    assert selectors.application_by_number(tenant.pk, "A-1999-000001") is None
