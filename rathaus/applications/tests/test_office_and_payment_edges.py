@@ -74,9 +74,10 @@ def test_the_office_list_and_the_citizens_pages_read_in_a_fixed_number_of_querie
     with django_assert_max_num_queries(3):
         names = [a.service.name for a in selectors.applications_of(tenant, citizen)]
     assert names == ["Hund anmelden"] * 3
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(1):  # the detail page: the application with what it shows, at once
         mine = selectors.application_of(tenant, citizen, numbers[0])
         assert mine is not None and mine.service.name == "Hund anmelden" and mine.org_unit.name
+        assert mine.form_version.definition
 
 
 def _pay_url(client: Client, number: str) -> str:
@@ -107,6 +108,18 @@ def test_a_payment_names_the_application_and_service_in_its_purpose(
 
     payment = Payment.objects.for_tenant(tenant).get(reference=application.number)
     assert payment.purpose == f"{application.number} Hund anmelden"
+
+
+def test_a_long_service_name_is_cut_to_the_140_characters_a_payment_purpose_may_have(
+    mia: Client, tenant: Any, citizen: Any, hund_form: Any
+) -> None:
+    hund_form.service.name = "Hundesteuer-" + "x" * 180  # the longest names the catalog allows: 200
+    hund_form.service.save()
+    application = _submitted(tenant, citizen, hund_form)
+    _pay_url(mia, application.number)
+
+    purpose = Payment.objects.for_tenant(tenant).get(reference=application.number).purpose
+    assert len(purpose) == 140 and purpose.startswith(f"{application.number} Hundesteuer-xxx")
 
 
 def test_a_status_change_tells_the_citizen(
