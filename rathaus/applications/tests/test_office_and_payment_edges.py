@@ -129,7 +129,9 @@ def test_a_status_change_tells_the_citizen(
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.change_status(application=application, status="in_progress", actor=clerk)
+        event = services.change_status(application=application, status="in_progress", actor=clerk)
+
+    assert (event.status, event.note, event.actor) == ("in_progress", "", clerk)  # no note unless one is given
 
     assert [m.to for m in mail.outbox] == [[citizen.email]]
     assert application.number in mail.outbox[0].subject

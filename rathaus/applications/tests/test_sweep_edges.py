@@ -149,3 +149,13 @@ def test_the_sweep_passes_its_minimum_age_to_the_temp_files_too(tenant: Any, med
     assert temp.exists()
     assert services.sweep(min_age_seconds=300)["temp_files"] == 1
     assert not temp.exists()
+
+
+def test_by_default_the_sweep_takes_what_is_an_hour_old_and_leaves_what_is_younger(
+    tenant: Any, media: Path, frozen_clock: int
+) -> None:
+    hour_old = _temp(media, "hour-old", age=HOUR)
+    younger = _temp(media, "younger", age=HOUR - 1)
+
+    assert services.sweep()["temp_files"] == 1
+    assert not hour_old.exists() and younger.exists()
