@@ -15,7 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +99,24 @@ def manage(env: dict[str, str], *args: str, timeout: float = 120) -> str:
     if result.returncode != 0:
         raise RuntimeError(f"rathaus {' '.join(args)} failed ({result.returncode}):\n{result.stderr[-3000:]}")
     return result.stdout
+
+
+@contextlib.contextmanager
+def own_database(tmp_path: Path, name: str) -> Iterator[tuple[ServerDatabase, dict[str, str]]]:
+    """A database of its own for a test that runs a child process against it (concurrency tests): PostgreSQL
+    (a fresh database ``<name>_<pid>`` beside the suite's) when the suite runs on PostgreSQL, else a SQLite file;
+    with the environment the child runs in. No upload happens in such children, so no clamd is needed: the
+    socket path only has to be set."""
+    suite_url = os.environ.get("DATABASE_URL", "")
+    if suite_url.startswith("postgres"):
+        db = ServerDatabase("postgres", tmp_path, pg_url=suite_url, name=f"{name}_{os.getpid()}")
+    else:
+        db = ServerDatabase("sqlite", tmp_path)
+    db.create()
+    try:
+        yield db, server_env(db.url, tmp_path / "data", tmp_path / "no-clamd.sock", LOG_LEVEL="ERROR")
+    finally:
+        db.drop()
 
 
 def run_module(env: dict[str, str], module: str, *args: str, timeout: float = 180) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.durability.harness import ServerDatabase, run_module, server_env
+from tests.durability.harness import ServerDatabase, run_module
+from tests.durability.harness import own_database as harness_own_database
 
 DRAFTS = 6
 CLICKS = 3  # a double click, and one more
@@ -27,17 +27,8 @@ CLICKS = 3  # a double click, and one more
 
 @pytest.fixture
 def own_database(tmp_path: Path) -> Iterator[tuple[ServerDatabase, dict[str, str]]]:
-    suite_url = os.environ.get("DATABASE_URL", "")
-    if suite_url.startswith("postgres"):
-        db = ServerDatabase("postgres", tmp_path, pg_url=suite_url, name=f"rathaus_concurrent_{os.getpid()}")
-    else:
-        db = ServerDatabase("sqlite", tmp_path)
-    db.create()
-    try:
-        # No upload happens here, so no clamd is needed: the socket path only has to be set.
-        yield db, server_env(db.url, tmp_path / "data", tmp_path / "no-clamd.sock", LOG_LEVEL="ERROR")
-    finally:
-        db.drop()
+    with harness_own_database(tmp_path, "rathaus_concurrent") as pair:
+        yield pair
 
 
 @pytest.mark.slow

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,8 @@ from hypothesis import strategies as st
 from rathaus.records import journal
 from rathaus.records.journal import Actor
 from rathaus.records.models import ImmutableRow, JournalEntry, JournalHead
-from tests.durability.harness import ServerDatabase, run_module, server_env
+from tests.durability.harness import ServerDatabase, run_module
+from tests.durability.harness import own_database as harness_own_database
 
 ACTOR = Actor(id=7, label="sachbearbeitung@musterstadt.de", role="caseworker", remote_addr="192.0.2.1")
 
@@ -156,16 +156,8 @@ def test_the_command_names_the_first_broken_entry(tenant: Any, capsys: Any) -> N
 
 @pytest.fixture
 def own_database(tmp_path: Path) -> Iterator[tuple[ServerDatabase, dict[str, str]]]:
-    suite_url = os.environ.get("DATABASE_URL", "")
-    if suite_url.startswith("postgres"):
-        db = ServerDatabase("postgres", tmp_path, pg_url=suite_url, name=f"rathaus_journal_{os.getpid()}")
-    else:
-        db = ServerDatabase("sqlite", tmp_path)
-    db.create()
-    try:
-        yield db, server_env(db.url, tmp_path / "data", tmp_path / "no-clamd.sock", LOG_LEVEL="ERROR")
-    finally:
-        db.drop()
+    with harness_own_database(tmp_path, "rathaus_journal") as pair:
+        yield pair
 
 
 @pytest.mark.slow

@@ -7,27 +7,19 @@ following the suite) — real connections and real locks, not the test transacti
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.durability.harness import ServerDatabase, run_module, server_env
+from tests.durability.harness import ServerDatabase, run_module
+from tests.durability.harness import own_database as harness_own_database
 
 
 @pytest.fixture
 def own_database(tmp_path: Path) -> Iterator[tuple[ServerDatabase, dict[str, str]]]:
-    suite_url = os.environ.get("DATABASE_URL", "")
-    if suite_url.startswith("postgres"):
-        db = ServerDatabase("postgres", tmp_path, pg_url=suite_url, name=f"rathaus_steering_{os.getpid()}")
-    else:
-        db = ServerDatabase("sqlite", tmp_path)
-    db.create()
-    try:
-        yield db, server_env(db.url, tmp_path / "data", tmp_path / "no-clamd.sock", LOG_LEVEL="ERROR")
-    finally:
-        db.drop()
+    with harness_own_database(tmp_path, "rathaus_steering") as pair:
+        yield pair
 
 
 @pytest.mark.slow
