@@ -141,6 +141,15 @@ class Node:
     def optional(self) -> bool:
         return self.card[0] == 0
 
+    def contains(self, node: Node) -> bool:
+        """Whether ``node`` lies inside this node's subtree (or is it)."""
+        current: Node | None = node
+        while current is not None:
+            if current is self:
+                return True
+            current = current.parent
+        return False
+
     def walk(self) -> list[Node]:
         out = [self]
         for child in self.children:
@@ -408,7 +417,7 @@ class _Reader(FieldReader):
             if field_node.flat is None or field_node is exclude or field_node.field is None:
                 continue
             flat = field_node.flat
-            merged = flat.merged_root is not None and not _contains(group_node, flat.merged_root)
+            merged = flat.merged_root is not None and not group_node.contains(flat.merged_root)
             if merged:
                 path = f"{flat.path}.{field_node.field['id']}"
                 if path not in seen:
@@ -556,13 +565,3 @@ def _all(conditions: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _either(first: dict[str, Any] | None, second: dict[str, Any]) -> dict[str, Any]:
     return second if first is None else {"any": [first, second]}
-
-
-def _contains(ancestor: Node, node: Node) -> bool:
-    """Whether ``node`` lies inside ``ancestor``'s subtree (or is it)."""
-    current: Node | None = node
-    while current is not None:
-        if current is ancestor:
-            return True
-        current = current.parent
-    return False

@@ -148,7 +148,7 @@ def _one_of(reader: _Reader, root: Node, scope: Node, text: str) -> list[Effect]
     targets = _targets(reader, root, scope, text)
     if len(targets) < 2:
         raise _Untranslatable("„Entweder/mindestens eines“ nennt weniger als zwei bekannte Ziele.")
-    if any(a is not b and _contains(a, b) for a in targets for b in targets):
+    if any(a is not b and a.contains(b) for a in targets for b in targets):
         raise _Untranslatable("Die Ziele von „entweder/mindestens eines“ liegen ineinander.")
     leaves = []
     for target in targets:
@@ -214,7 +214,7 @@ def _show(reader: _Reader, target: Node, cond: dict[str, Any]) -> list[Effect]:
     if target.kind == "field":
         return [*effects, Effect("visible", target.field, cond), Effect("require_field", target.field)]
     inside_merged = any(
-        g.merged_root is not None and g.merged_root is not target and _contains(g.merged_root, target)
+        g.merged_root is not None and g.merged_root is not target and g.merged_root.contains(target)
         for g in _flat_groups_of(reader, target)
     )
     if inside_merged:
@@ -237,17 +237,8 @@ def _flat_groups_of(reader: _Reader, target: Node) -> list[Any]:
         g
         for s in reader.steps
         for g in s.groups
-        if _contains(target, g.source) or (g.merged_root is not None and _contains(g.merged_root, target))
+        if target.contains(g.source) or (g.merged_root is not None and g.merged_root.contains(target))
     ]
-
-
-def _contains(ancestor: Node, node: Node) -> bool:
-    current: Node | None = node
-    while current is not None:
-        if current is ancestor:
-            return True
-        current = current.parent
-    return False
 
 
 def _no_self_reference(cond: dict[str, Any], reader: _Reader, target: Node) -> None:
