@@ -37,9 +37,12 @@ def service(tenant: Any, plan: FilePlanUnit) -> Any:
     )
 
 
-def submit(tenant: Any, service: Any, citizen: Any, proof: bytes) -> Any:
+def _draft(tenant: Any, service: Any, citizen: Any, proof: bytes, organisation_id: int | None = None) -> Any:
+    """A filled draft of the dog form with ``proof`` as its file (acting for ``organisation_id`` if given)."""
     form = applications.publish_form(service=service, definition=FREE_FORM)
-    draft = applications.start_draft(tenant=tenant, service=service, owner=citizen, form_version=form)
+    draft = applications.start_draft(
+        tenant=tenant, service=service, owner=citizen, form_version=form, organisation_id=organisation_id
+    )
     applications.save_step(
         draft=draft, step_id="halter", data={"halter.person.vorname": "Mia", "halter.person.nachname": "Muster"}
     )
@@ -49,8 +52,15 @@ def submit(tenant: Any, service: Any, citizen: Any, proof: bytes) -> Any:
         data={"hunde.hund.0.name": "Bello"},
         uploads={"hunde.nachweis.datei": SimpleUploadedFile("nachweis.pdf", proof, content_type="application/pdf")},
     )
+    return draft
+
+
+def submit(tenant: Any, service: Any, citizen: Any, proof: bytes, organisation_id: int | None = None) -> Any:
+    draft = _draft(tenant, service, citizen, proof, organisation_id)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return applications.submit(draft_uuid=draft.uuid, tenant=tenant, actor=citizen, trust_level="low")
+        return applications.submit(
+            draft_uuid=draft.uuid, tenant=tenant, actor=citizen, trust_level="low", organisation_id=organisation_id
+        )
 
 
 @pytest.mark.django_db
@@ -125,29 +135,12 @@ def test_a_new_version_keeps_the_old_one_readable(tenant: Any, service: Any, fak
     assert storage.open_blob(old.key) != storage.open_blob(new.key) == b"{}"
 
 
-def _draft(tenant: Any, service: Any, citizen: Any) -> Any:
-    form = applications.publish_form(service=service, definition=FREE_FORM)
-    draft = applications.start_draft(tenant=tenant, service=service, owner=citizen, form_version=form)
-    applications.save_step(
-        draft=draft, step_id="halter", data={"halter.person.vorname": "Mia", "halter.person.nachname": "Muster"}
-    )
-    applications.save_step(
-        draft=draft,
-        step_id="hunde",
-        data={"hunde.hund.0.name": "Bello"},
-        uploads={
-            "hunde.nachweis.datei": SimpleUploadedFile("n.pdf", pdf_with("Nachweis"), content_type="application/pdf")
-        },
-    )
-    return draft
-
-
 @pytest.mark.django_db(transaction=True)  # the commits inside the request are real, as in production
 def test_the_submit_request_does_not_wait_for_the_answers_pdf(
     tclient: Any, tenant: Any, service: Any, fake_scanner: Any, monkeypatch: Any
 ) -> None:
     citizen = CitizenFactory(tenant=tenant)
-    draft = _draft(tenant, service, citizen)
+    draft = _draft(tenant, service, citizen, pdf_with("Nachweis"))
     real = services.application_receipt.receipt_pdf
     made_inside_request: list[bool] = []
 
@@ -211,19 +204,7 @@ def test_an_application_made_for_an_organisation_is_filed_under_the_organisation
     for person in (karl, erna):
         OrganisationRepresentative.objects.create(tenant=tenant, organisation=firm, user=person)
 
-    def submit_for_firm(person: Any) -> Any:
-        form = applications.publish_form(service=service, definition=FREE_FORM)
-        draft = applications.start_draft(
-            tenant=tenant, service=service, owner=person, form_version=form, organisation_id=firm.pk
-        )
-        applications.save_step(draft=draft, step_id="halter", data={"halter.person.vorname": "Karl"})
-        applications.save_step(draft=draft, step_id="hunde", data={"hunde.hund.0.name": "Bello"})
-        with TestCase.captureOnCommitCallbacks(execute=True):
-            return applications.submit(
-                draft_uuid=draft.uuid, tenant=tenant, actor=person, trust_level="substantial", organisation_id=firm.pk
-            )
-
-    first, second = submit_for_firm(karl), submit_for_firm(erna)
+    first, second = (submit(tenant, service, p, pdf_with("Nachweis"), firm.pk) for p in (karl, erna))
     private = submit(tenant, service, karl, pdf_with("Nachweis privat"))
 
     cases = {a.number: Case.objects.for_tenant(tenant).get(application_number=a.number) for a in (first, second)}
