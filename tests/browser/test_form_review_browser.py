@@ -69,3 +69,25 @@ def test_review_pages_pass_axe_and_publish_after_the_code_lists_arrive(
     expect(page.get_by_text("veröffentlicht: Version 2")).to_be_visible()
     assert not axe.report, "\n".join(axe.report)
     assert FormVersion.objects.for_tenant(review["tenant"]).count() == 2
+
+
+def test_review_and_code_list_pages_pass_axe_and_reflow_at_320_px(
+    new_page: Callable[..., Page], review: dict[str, Any]
+) -> None:
+    from .test_records_browser import overflow
+
+    page = new_page(viewport={"width": 320, "height": 800}, bypass_csp=True)
+    page.set_default_timeout(30_000)
+    sign_in_staff(page, review["user"])
+    axe = Axe(page)
+    wide: dict[str, list[str]] = {}
+    for path in (
+        "/intern/formulare/",
+        f"/intern/formulare/pruefung/{review['pending'].uuid}/",
+        "/intern/formulare/codelisten/",
+    ):
+        axe.check(path)
+        if overflow(page):
+            wide[path] = overflow(page)
+    assert not axe.report, "\n".join(axe.report)
+    assert not wide, wide
