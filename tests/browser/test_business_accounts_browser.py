@@ -113,3 +113,35 @@ def test_staff_see_the_organisation_and_a_private_person_learns_about_the_busine
     href = private.get_by_role("link", name="Mit Mein Unternehmenskonto anmelden").get_attribute("href")
     assert href == "/konto/saml/muk/anmelden/?next=/antraege/neu/hund-anmelden/"
     _clean(private)
+
+
+def test_the_organisations_pages_pass_axe_and_reflow_at_320_px(
+    new_page: Callable[..., Page], firm: dict[str, Any]
+) -> None:
+    from .test_records_browser import overflow
+
+    number = firm["application"].number
+    page = new_page(viewport={"width": 320, "height": 800}, bypass_csp=True)
+    sign_in(page, firm["Erna"], **{trust.SESSION_KEY: "low", ACTING_FOR_SESSION_KEY: firm["org"].pk})
+    staff = StaffFactory(tenant=firm["tenant"], roles=[])
+    StaffRole.objects.create(tenant=firm["tenant"], user=staff, org_unit=firm["unit"], role="caseworker")
+    office = new_page(viewport={"width": 320, "height": 800}, bypass_csp=True)
+    sign_in_staff(office, staff)
+    OnlineApplicants.objects.create(
+        tenant=firm["tenant"], service=firm["service"], target_group=TargetGroup.ORGANISATIONS
+    )
+    private = new_page(viewport={"width": 320, "height": 800}, bypass_csp=True)
+    sign_in_citizen(private, firm["citizen"], "low")
+    wide: dict[str, list[str]] = {}
+    for browser, path in (
+        (page, "/antraege/"),
+        (page, f"/antraege/{number}/"),
+        (office, f"/intern/antraege/{number}/"),
+        (office, "/intern/antraege/"),
+        (private, "/antraege/neu/hund-anmelden/"),
+    ):
+        browser.goto(path)
+        _clean(browser)
+        if overflow(browser):
+            wide[path] = overflow(browser)
+    assert not wide, wide
