@@ -298,3 +298,4 @@ class MaturityAssessment(TenantOwned):
 # The live figures' fact tables (a module of their own; imported here so Django finds the models).
 from .models_facts import ApplicationFact as ApplicationFact  # noqa: E402
 from .models_facts import PaymentFact as PaymentFact  # noqa: E402
+from .models_reports import Report as Report  # noqa: E402
