@@ -65,6 +65,13 @@ class Process(TenantOwned):
     data_processed = models.TextField(_("verarbeitete Daten"), blank=True)
     personal_data = models.BooleanField(_("personenbezogene Daten"), default=False)
     personal_data_categories = models.TextField(_("Kategorien personenbezogener Daten"), blank=True)
+    # The record of processing activities (Art. 30 DSGVO, ``gdpr_record.py``) for processes with personal data.
+    gdpr_purpose = models.TextField(_("Zweck der Verarbeitung"), blank=True)
+    gdpr_data_subjects = models.TextField(_("Kategorien betroffener Personen"), blank=True)
+    gdpr_recipients = models.TextField(_("Empfänger"), blank=True)
+    gdpr_third_country = models.TextField(_("Übermittlung in Drittländer"), blank=True)
+    gdpr_retention = models.TextField(_("Löschfristen"), blank=True)
+    gdpr_measures = models.TextField(_("Technische und organisatorische Maßnahmen"), blank=True)
     cases_per_year = models.PositiveIntegerField(_("Fälle pro Jahr"), default=0)
     minutes_per_case = models.PositiveIntegerField(_("Minuten je Fall"), null=True, blank=True)
     staff_cost_rate = models.DecimalField(
@@ -296,6 +303,10 @@ class MaturityAssessment(TenantOwned):
 
 
 # The live figures' fact tables (a module of their own; imported here so Django finds the models).
+from .models_channels import CaseFact as CaseFact  # noqa: E402
+from .models_channels import ChannelCount as ChannelCount  # noqa: E402
+from .models_channels import DocumentFact as DocumentFact  # noqa: E402
+from .models_channels import LoginFact as LoginFact  # noqa: E402
 from .models_facts import ApplicationFact as ApplicationFact  # noqa: E402
 from .models_facts import PaymentFact as PaymentFact  # noqa: E402
 from .models_reports import Report as Report  # noqa: E402

@@ -22,6 +22,12 @@ class ApplicationFact(TenantOwned):
     service = models.CharField(max_length=40, blank=True)  # LeiKa key
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # For the share decided without media break: filed in the E-Akte (case.opened), the sealed decision's
+    # reference and fee (decision.issued), and whether the application waited for a fee at submission.
+    filed_at = models.DateTimeField(null=True, blank=True)
+    decision = models.CharField(max_length=80, blank=True)
+    decision_fee = models.BooleanField(default=False)
+    fee_first = models.BooleanField(default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "number"], name="steering_appfact_number")]
