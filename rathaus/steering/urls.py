@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import figure_views, project_views, views
+from . import channel_views, figure_views, project_views, views
 
 app_name = "steering"
 urlpatterns = [
@@ -21,6 +21,9 @@ urlpatterns = [
     path("beteiligung/<uuid:project_uuid>/", project_views.participation, name="participation"),
     path("reifegrad/", project_views.maturity_list, name="maturity"),
     path("reifegrad/<slug:slug>/", project_views.maturity_service, name="maturity_service"),
+    path("kanaele/", channel_views.channel_list, name="channels"),
+    path("kanaele/import/", channel_views.channel_import, name="channels_import"),
+    path("kanaele/vorlage.csv", channel_views.channel_template, name="channels_template"),
     path("kennzahlen/", figure_views.dashboard, name="figures"),
     path("kennzahlen/export.csv", figure_views.export, {"fmt": "csv"}, name="figures_csv"),
     path("kennzahlen/export.json", figure_views.export, {"fmt": "json"}, name="figures_json"),
