@@ -250,6 +250,8 @@ RATHAUS_EVENTS_DISPATCH = os.environ.get("RATHAUS_EVENTS_DISPATCH", "1") == "1"
 RATHAUS_EVENTS_MAX_ATTEMPTS = int(os.environ.get("RATHAUS_EVENTS_MAX_ATTEMPTS", "8"))
 RATHAUS_EVENTS_BACKOFF_SECONDS = int(os.environ.get("RATHAUS_EVENTS_BACKOFF_SECONDS", "30"))
 RATHAUS_EVENTS_MAX_BACKOFF_SECONDS = int(os.environ.get("RATHAUS_EVENTS_MAX_BACKOFF_SECONDS", "3600"))
+# File-plan unit (Aktenplankennzeichen) where records files the issued digitalisation reports of steering.
+RATHAUS_REPORTS_FILE_PLAN_CODE = os.environ.get("RATHAUS_REPORTS_FILE_PLAN_CODE", "01")
 
 # Online applications: drafts are deleted this many days after their last change.
 RATHAUS_DRAFT_DAYS = int(os.environ.get("RATHAUS_DRAFT_DAYS", "30"))
