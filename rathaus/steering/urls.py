@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import channel_views, figure_views, project_views, views
+from . import channel_views, figure_views, project_views, report_views, views
 
 app_name = "steering"
 urlpatterns = [
@@ -27,4 +27,11 @@ urlpatterns = [
     path("kennzahlen/", figure_views.dashboard, name="figures"),
     path("kennzahlen/export.csv", figure_views.export, {"fmt": "csv"}, name="figures_csv"),
     path("kennzahlen/export.json", figure_views.export, {"fmt": "json"}, name="figures_json"),
+    path("berichte/", report_views.report_list, name="reports"),
+    path("berichte/neu/", report_views.report_new, name="report_new"),
+    path("berichte/<uuid:report_uuid>/", report_views.report_preview, name="report"),
+    path("berichte/<uuid:report_uuid>/bearbeiten/", report_views.report_edit, name="report_edit"),
+    path("berichte/<uuid:report_uuid>/abschnitte/<slug:key>/", report_views.section_save, name="report_section"),
+    path("berichte/<uuid:report_uuid>/herausgeben/", report_views.report_issue, name="report_issue"),
+    path("berichte/<uuid:report_uuid>/bericht.pdf", report_views.report_pdf, name="report_pdf"),
 ]
