@@ -146,7 +146,10 @@ class Service(TenantOwned):
     ozg_level_legacy = models.PositiveSmallIntegerField(
         _("OZG-Reifegrad (altes Modell, 0–4)"), default=0, validators=[MaxValueValidator(4)]
     )
-    ozg_maturity_criteria = models.JSONField(_("erfüllte Kriterien"), default=list, blank=True)
+    # The latest self-assessment of the steering module (catalog.services.record_maturity): its stage per
+    # criterion and its date. An import does not overwrite an assessed stage.
+    ozg_maturity_criteria = models.JSONField(_("Stufe je Kriterium (letzte Selbstbewertung)"), default=dict, blank=True)
+    ozg_maturity_assessed_on = models.DateField(_("Reifegrad bewertet am"), null=True, blank=True)
     ozg_topic = models.CharField(_("OZG-Themenfeld"), max_length=80, blank=True)
     channels = models.JSONField(_("Zugangswege"), default=list, blank=True)
     keywords = models.JSONField(_("Suchbegriffe und Synonyme"), default=list, blank=True)

@@ -1,16 +1,19 @@
-"""Writes to the catalog: import (JSON/CSV, all-or-nothing) and export."""
+"""Writes to the catalog: import (JSON/CSV, all-or-nothing), export, and the OZG maturity from the steering
+module's self-assessments."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from pydantic import ValidationError
 
 from rathaus.core.csv_cells import restore_formula, write_csv
@@ -139,6 +142,28 @@ def import_catalog(
     return ImportResult(created=created, updated=updated, life_situations=len(situations))
 
 
+def record_maturity(
+    *, tenant: Municipality, service_id: int, level: int, criteria: Mapping[str, int], assessed_on: dt.date
+) -> bool:
+    """The service's OZG maturity becomes the stage of a self-assessment, unless a later one is recorded already.
+
+    Called by the steering module inside the transaction that stores the assessment. Returns whether the catalog
+    now shows this assessment (False: the service has a newer one, or is not the municipality's).
+    """
+    if not 0 <= level <= 7:
+        raise ValueError(f"OZG maturity is a stage from 0 to 7, not {level}")
+    newer = Q(ozg_maturity_assessed_on__gt=assessed_on)
+    changed = (
+        Service.objects.for_tenant(tenant)
+        .filter(pk=service_id)
+        .exclude(newer)
+        .update(ozg_maturity=level, ozg_maturity_criteria=dict(criteria), ozg_maturity_assessed_on=assessed_on)
+    )
+    if changed:
+        bump_catalog_version(tenant)
+    return bool(changed)
+
+
 def _upsert_situations(tenant: Municipality, records: list[LifeSituationRecord]) -> dict[str, LifeSituation]:
     by_slug = {s.slug: s for s in LifeSituation.objects.for_tenant(tenant)}
     for position, record in enumerate(records):
@@ -157,6 +182,8 @@ _KEPT_UNLESS_GIVEN = {"translations", "easy_language", "sign_language_video", "l
 
 def _apply(service: Service, record: ServiceRecord, unit: OrgUnit) -> None:
     skip = {"fees", "life_situations", "org_unit", "leika_key"} | (_KEPT_UNLESS_GIVEN - record.model_fields_set)
+    if service.ozg_maturity_assessed_on is not None:
+        skip.add("ozg_maturity")  # the stage of the latest self-assessment, not a number from a file
     data = record.model_dump(exclude=skip)
     if "translations" in data:
         data["translations"] = {

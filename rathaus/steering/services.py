@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 
+from rathaus.catalog import services as catalog_services
 from rathaus.core.errors import ImportRejected, ValidationFailed
 from rathaus.core.text import TextRefused, clean_text
 from rathaus.tenants.models import Municipality
@@ -336,12 +337,18 @@ def assess_maturity(
         errors.append({"field": "note", "message": "Der Vermerk ist zu lang (höchstens 2000 Zeichen)."})
     if errors:
         raise ValidationFailed("Bitte bewerten Sie jedes Kriterium.", errors=errors)
-    return MaturityAssessment.objects.create(
-        tenant=tenant,
-        service_id=service_id,
-        criteria=stages,
-        level=maturity.level_of(stages),
-        note=note,
-        assessed_on=assessed_on,
-        created_by=actor,
-    )
+    with transaction.atomic():
+        assessment = MaturityAssessment.objects.create(
+            tenant=tenant,
+            service_id=service_id,
+            criteria=stages,
+            level=maturity.level_of(stages),
+            note=note,
+            assessed_on=assessed_on,
+            created_by=actor,
+        )
+        # The catalog's maturity is the latest assessment (an older one entered later does not replace it).
+        catalog_services.record_maturity(
+            tenant=tenant, service_id=service_id, level=assessment.level, criteria=stages, assessed_on=assessed_on
+        )
+    return assessment
