@@ -14,15 +14,24 @@ subquery to the caller's query, whatever the number of units, objects or tree le
 recursive common table expression (``WITH RECURSIVE``, SQLite and PostgreSQL alike) that starts at the
 units where the role is held and follows ``parent_id`` downwards; ``UNION`` drops rows already found, so
 even a cycle in the tree (which ``OrgUnit.clean`` refuses, but a database does not) ends the recursion.
+
+Yes/no answers (``has_role``, ``areas_of``, ``unit_ids_with_role``) come from the user's roles with their
+covered units, read in one query; within one request (``PermissionCacheMiddleware``) they are read once and
+remembered for that request only, per user and municipality, and forgotten when a role or unit is saved or
+deleted. Outside a request (tasks, commands, tests calling these directly) nothing is remembered.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import connection
 from django.db.models import Exists, Field, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.signals import post_delete, post_save
 
 from rathaus.core.tenancy import TenantQuerySet
 from rathaus.tenants.models import Municipality, OrgUnit
@@ -57,8 +66,9 @@ AREAS = {
 
 
 def areas_of(user: User | AnonymousUser, tenant: Municipality) -> dict[str, bool]:
-    """For each part of the internal area, whether ``user`` may work there (one query per area)."""
-    return {area: has_role(user, tenant, *roles) for area, roles in AREAS.items()}
+    """For each part of the internal area, whether ``user`` may work there (one query for all of them)."""
+    with request_cache():
+        return {area: has_role(user, tenant, *roles) for area, roles in AREAS.items()}
 
 
 M = TypeVar("M", bound=Model)
@@ -67,16 +77,30 @@ M = TypeVar("M", bound=Model)
 def has_role(user: User | AnonymousUser, tenant: Municipality, *roles: str, unit: OrgUnit | int | None = None) -> bool:
     """Whether ``user`` holds one of ``roles`` in ``tenant`` — on ``unit`` or a unit above it, if given.
 
-    Without ``unit``, a role held on any unit of the municipality counts. One query.
+    Without ``unit``, a role held on any unit of the municipality counts. One query (none when the request
+    has asked before; the administration asking about a unit: one more, for the municipality's units).
     """
     roles = known_roles(*roles)
     if not _is_staff_of(user, tenant):
         return False
+    held = _held(user, tenant)
     if unit is None:
-        held = StaffRole.objects.for_tenant(tenant).filter(user_id=user.pk)
-        return held.filter(role__in=(*roles, ADMIN_ROLE.value)).exists()
+        return ADMIN_ROLE.value in held or any(role in held for role in roles)
     unit_id = unit if isinstance(unit, int) else unit.pk
-    return units_with_role(user, tenant, *roles).filter(pk=unit_id).exists()
+    if ADMIN_ROLE.value in held:
+        return unit_id in _tenant_units(tenant)
+    return any(unit_id in held.get(role, ()) for role in roles)
+
+
+def unit_ids_with_role(user: User | AnonymousUser, tenant: Municipality, *roles: str) -> list[int]:
+    """The ids of ``units_with_role`` as a list (sorted), for an ``IN (…)`` that the database plans by index."""
+    roles = known_roles(*roles)
+    if not _is_staff_of(user, tenant):
+        return []
+    held = _held(user, tenant)
+    if ADMIN_ROLE.value in held:
+        return sorted(_tenant_units(tenant))
+    return sorted(set().union(*(held.get(role, ()) for role in roles)))
 
 
 def units_with_role(user: User | AnonymousUser, tenant: Municipality, *roles: str) -> QuerySet[OrgUnit]:
@@ -151,3 +175,101 @@ def _subtrees(user: Any, tenant: Municipality, roles: tuple[str, ...]) -> RawSQL
              WHERE u.{unit_tenant} = %s
         ) SELECT unit_id FROM covered"""  # noqa: S608
     return RawSQL(sql, (tenant.pk, user.pk, *roles, tenant.pk))  # noqa: S611 - see above
+
+
+# --- what one request remembers --------------------------------------------------------------------------
+
+_cache: ContextVar[dict[Any, Any] | None] = ContextVar("rathaus_permissions_cache", default=None)
+
+
+@contextmanager
+def request_cache() -> Iterator[None]:
+    """Remember roles and units until the block ends (the outermost block; an inner one shares it)."""
+    if _cache.get() is not None:
+        yield
+        return
+    token = _cache.set({})
+    try:
+        yield
+    finally:
+        _cache.reset(token)
+
+
+class PermissionCacheMiddleware:
+    """Each request asks the database for the user's roles once, however many checks and menus ask."""
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        with request_cache():
+            return self.get_response(request)
+
+
+def _memo(key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    cache = _cache.get()
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def _forget(**_kwargs: Any) -> None:
+    """A role or unit changed: what this request remembered may be wrong now."""
+    cache = _cache.get()
+    if cache is not None:
+        cache.clear()
+
+
+for _model in (StaffRole, OrgUnit):
+    post_save.connect(_forget, sender=_model, dispatch_uid=f"permissions.forget.save.{_model.__name__}")
+    post_delete.connect(_forget, sender=_model, dispatch_uid=f"permissions.forget.delete.{_model.__name__}")
+
+
+def _held(user: Any, tenant: Municipality) -> dict[str, frozenset[int]]:
+    """Each role ``user`` holds in ``tenant`` → the ids of the units it covers (one query, recursive CTE)."""
+    return _memo(("held", user.pk, tenant.pk), lambda: _read_held(user, tenant))  # type: ignore[no-any-return]
+
+
+def _read_held(user: Any, tenant: Municipality) -> dict[str, frozenset[int]]:
+    sql, params = _covered_sql(user, tenant)
+    found: dict[str, set[int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for role, unit_id in cursor.fetchall():
+            found.setdefault(role, set()).add(unit_id)
+    return {role: frozenset(units) for role, units in found.items()}
+
+
+def _tenant_units(tenant: Municipality) -> frozenset[int]:
+    def read() -> frozenset[int]:
+        return frozenset(OrgUnit.objects.for_tenant(tenant).values_list("pk", flat=True))
+
+    return _memo(("units", tenant.pk), read)  # type: ignore[no-any-return]
+
+
+def _covered_sql(user: Any, tenant: Municipality) -> tuple[str, tuple[Any, ...]]:
+    """(role, unit id) for every role ``user`` holds in ``tenant`` and every unit it covers (the subtree)."""
+    q = connection.ops.quote_name
+
+    def column(model: type[Model], name: str) -> str:
+        field = model._meta.get_field(name)
+        assert isinstance(field, Field) and field.column
+        return q(field.column)
+
+    role_table, unit_table = q(StaffRole._meta.db_table), q(OrgUnit._meta.db_table)
+    role_unit, role_user = column(StaffRole, "org_unit"), column(StaffRole, "user")
+    role_name, role_tenant = column(StaffRole, "role"), column(StaffRole, "tenant")
+    unit_id, unit_parent, unit_tenant = column(OrgUnit, "id"), column(OrgUnit, "parent"), column(OrgUnit, "tenant")
+    # As ``_subtrees``, with the role carried along; only quoted names from the models' metadata in the text.
+    sql = f"""
+        WITH RECURSIVE covered(role, unit_id) AS (
+            SELECT r.{role_name}, r.{role_unit} FROM {role_table} r
+             WHERE r.{role_tenant} = %s AND r.{role_user} = %s
+            UNION
+            SELECT c.role, u.{unit_id} FROM {unit_table} u JOIN covered c ON u.{unit_parent} = c.unit_id
+             WHERE u.{unit_tenant} = %s
+        ) SELECT c.role, c.unit_id FROM covered c JOIN {unit_table} u ON u.{unit_id} = c.unit_id
+           WHERE u.{unit_tenant} = %s"""  # noqa: S608
+    return sql, (tenant.pk, user.pk, tenant.pk, tenant.pk)

@@ -115,13 +115,13 @@ class Page:
 
 def page_of(cases: QuerySet[Case], f: QueueFilter) -> Page:
     """One page: one query for the rows (one more than a page, to know whether another follows), one for the
-    total, counted only up to ``COUNT_CAP``."""
+    total, counted only up to ``COUNT_CAP`` — unless the rows already tell it (a last page that is not empty)."""
     start = (f.page - 1) * PAGE_SIZE
     rows = list(
         cases.select_related("file", "owner_unit", "assignee").order_by(*SORTS[f.sort])[start : start + PAGE_SIZE + 1]
     )
     more = len(rows) > PAGE_SIZE
-    counted = cases.order_by()[: COUNT_CAP + 1].count()
+    counted = start + len(rows) if rows and not more else cases.order_by()[: COUNT_CAP + 1].count()
     return Page(
         cases=rows[:PAGE_SIZE],
         number=f.page,

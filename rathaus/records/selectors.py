@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from rathaus.identity.permissions import Role, units_with_role, visible
+from rathaus.identity.permissions import Role, unit_ids_with_role, visible
 from rathaus.tenants.models import Municipality
 
 from .models import Case, CaseFile, DocumentVersion
@@ -22,11 +22,11 @@ CASE_ROLES = (Role.CASEWORKER, Role.UNIT_LEAD)
 
 def case_units_of(user: User | AnonymousUser, tenant: Municipality) -> list[int]:
     """Ids of the units whose cases ``user`` works on in ``tenant`` (all of them for the administration)."""
-    return list(units_with_role(user, tenant, *CASE_ROLES).values_list("pk", flat=True))
+    return unit_ids_with_role(user, tenant, *CASE_ROLES)
 
 
 def cases_visible_to(user: User | AnonymousUser, tenant: Municipality) -> QuerySet[Case]:
-    """The cases of ``tenant`` whose owner unit ``user`` works in (one query for the units first).
+    """The cases of ``tenant`` whose owner unit ``user`` works in (one query for the units first, once a request).
 
     The unit ids are read first and go into the query as a list (``owner_unit_id IN (…)``), so the database
     uses the ``(tenant, owner_unit, status)`` index; ``permissions.visible``'s ``admin OR unit IN (subquery)``

@@ -4,6 +4,12 @@ Every case is found through ``queues.case_for`` (``selectors.cases_visible_to``:
 SQL). A case that is not found — another unit's, another municipality's, a made-up UUID, or a visitor who is
 not a logged-in staff member — answers 404 (or the login) and is journaled as a refused access; every read
 and write that succeeds is journaled too (``work.py`` for writes, here for reads).
+
+A read is opening a case or a document: what the journal must show is who saw a file's contents. The queues
+and the search are lists (reference, subject, unit, dates — the register a Registratur keeps openly inside the
+administration) and are not journaled: a journal entry per list view would take the municipality's journal
+head lock on every page a caseworker pages through, serialising all staff on one row, and record nothing an
+auditor asks for that the ``case.read`` of the case opened from the list does not.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from rathaus.catalog.selectors import published_services
 from rathaus.core.errors import ValidationFailed
 from rathaus.identity.decorators import staff_required
 from rathaus.identity.models import StaffRole
-from rathaus.identity.permissions import RECORDS, units_with_role
+from rathaus.identity.permissions import RECORDS, has_role
 from rathaus.mailbox import selectors as mailbox
 from rathaus.payments import selectors as payments
 from rathaus.tenants.http import TenantRequest
@@ -99,14 +105,6 @@ def queue(request: TenantRequest) -> HttpResponse:
     f = queues.QueueFilter.from_query(request.GET)
     cases = queues.filtered(request.user, request.tenant, f)
     page = queues.page_of(cases, f)
-    journal.record(
-        tenant_id=request.tenant.pk,
-        actor=_actor(request),
-        action="case.list",
-        object_type="queue",
-        object_id=f.scope,
-        detail={"cases": [c.reference for c in page.cases], "query": f.query},
-    )
     params = request.GET.copy()
     params.pop("seite", None)
     counts = queues.counts(request.user, request.tenant)
@@ -133,14 +131,6 @@ def queue(request: TenantRequest) -> HttpResponse:
 @require_GET
 def due(request: TenantRequest) -> HttpResponse:
     cases = list(queues.due_list(request.user, request.tenant)[: queues.PAGE_SIZE * 4])
-    journal.record(
-        tenant_id=request.tenant.pk,
-        actor=_actor(request),
-        action="case.list",
-        object_type="queue",
-        object_id="fristen",
-        detail={"cases": [c.reference for c in cases]},
-    )
     return render(request, "records/due.html", {"cases": cases, "today": timezone.localdate()})
 
 
@@ -282,7 +272,7 @@ def case_detail(request: TenantRequest, case: Case) -> HttpResponse:
         "pdf_pending": application is not None and not services.has_application_pdf(case),
         "doc_templates": document_templates.templates_for(case.tenant_id, case.service_key),
         "manages_templates": document_templates.can_manage(request.user, request.tenant),
-        "may_hand_over": units_with_role(request.user, request.tenant, *CASE_ROLES).exists(),
+        "may_hand_over": has_role(request.user, request.tenant, *CASE_ROLES),
     }
     return render(request, "records/case.html", context, status=422 if errors else 200)
 

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "rathaus.identity.permissions.PermissionCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "rathaus.tenants.middleware.TenantUserMiddleware",
     "rathaus.identity.account_sessions.SessionIndexMiddleware",
