@@ -11,10 +11,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.utils import timezone
+
 from rathaus.tenants.models import Municipality
 
-from . import projects, selectors, services
-from .models import ActionField, MaturityAssessment, Process, Project
+from . import projects, reports, selectors, services
+from .models import ActionField, MaturityAssessment, Process, Project, Report
 
 DATA = Path(__file__).parent / "demo_data" / "musterstadt.json"
 DEMO_OWNER = "digital@"  # the demo's digitalisation staff member leads the projects
@@ -47,6 +49,18 @@ def load_demo(tenant: Municipality) -> None:
             tenant=tenant, actor=None, service_id=service_id, raw=record["criteria"], note=record["note"],
             assessed_on=dt.date.fromisoformat(record["assessed_on"]),
         )  # fmt: skip
+    issue_sample_report(tenant, owner, data.get("report_commentary", {}))
+
+
+def issue_sample_report(tenant: Municipality, actor: Any, commentary: dict[str, str]) -> Report | None:
+    """The issued report of the last complete half-year with the demo's commentary (once; None if there is one)."""
+    start, end = reports.half_year_of(timezone.localdate())
+    if Report.objects.for_tenant(tenant).filter(period_start=start, period_end=end).exists():
+        return None
+    report = reports.create_report(tenant=tenant, actor=actor, raw={"start": start.isoformat(), "end": end.isoformat()})
+    for key, text in commentary.items():
+        reports.save_commentary(tenant=tenant, report_uuid=report.uuid, key=key, text=text)
+    return reports.issue_report(tenant=tenant, report_uuid=report.uuid, actor=actor)
 
 
 def _project(tenant: Municipality, record: dict[str, Any], owner_id: int, uuids: dict[str, Any]) -> None:
