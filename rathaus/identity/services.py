@@ -14,9 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from rathaus.core import events
 from rathaus.core.errors import NotFound, PermissionDenied, ValidationFailed
 from rathaus.tenants.models import Municipality
 
+from .events import LOGIN_SUCCEEDED, LoginSucceeded
 from .models import ExternalIdentity, IdentityProvider, Organisation, OrganisationRepresentative, Profile, User
 from .selectors import staff_second_factor_count, totp_device, webauthn_credentials_of
 from .tasks import send_account_mail
@@ -101,9 +103,20 @@ def verify_email(*, tenant: Municipality, token: str) -> User:
     return user
 
 
-def start_citizen_session(request: HttpRequest, user: User, *, trust_level: str, backend: str) -> None:
-    """Log the citizen in and record the trust level of *this* authentication in the session."""
+def start_citizen_session(
+    request: HttpRequest, user: User, *, trust_level: str, backend: str, source: str = "password"
+) -> None:
+    """Log the citizen in and record the trust level of *this* authentication in the session; announce the
+    login (``identity.login``: kind, trust level, ``source`` — no person) for the figures."""
     login(request, user, backend=backend)
+    if user.tenant_id is not None:
+        with transaction.atomic():
+            events.publish(
+                user.tenant_id,
+                LOGIN_SUCCEEDED,
+                "",
+                LoginSucceeded(kind=str(user.kind), trust_level=str(trust_level), source=source[:40]),
+            )
     request.session[SESSION_KEY] = trust_level
     # A new login acts for nobody but the person; a business login names its organisation afterwards.
     request.session.pop(ACTING_FOR_SESSION_KEY, None)
@@ -344,7 +357,7 @@ def sign_in_external_identity(
         link.last_login_at = timezone.now()
         link.save()
         apply_verified_attributes(user=user, user_fields=identity.user_fields, profile_fields=identity.profile_fields)
-        start_citizen_session(request, user, trust_level=trust_level, backend=backend)
+        start_citizen_session(request, user, trust_level=trust_level, backend=backend, source=provider.slug)
     return user
 
 

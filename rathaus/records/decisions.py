@@ -35,7 +35,7 @@ from rathaus.identity.permissions import Role, has_role
 from rathaus.mailbox import services as mailbox
 from rathaus.payments import services as payments
 
-from . import journal, sealing
+from . import journal, sealing, search
 from .events import DECISION_ISSUED, DecisionIssued
 from .journal import Actor
 from .models import Case, Document
@@ -475,7 +475,7 @@ def seal(*, decision: Decision, user: User, tenant: Municipality, actor: Actor) 
                 actor=user,
                 note=_("Bescheid %(ref)s") % {"ref": locked.reference},
             )
-        Case.objects.for_tenant(tenant).filter(pk=case.pk).update(status=Case.Status.DECIDED)
+        search.update_indexed(Case.objects.for_tenant(tenant).filter(pk=case.pk), status=Case.Status.DECIDED)
         events.publish(
             tenant,
             DECISION_ISSUED,
@@ -485,6 +485,7 @@ def seal(*, decision: Decision, user: User, tenant: Municipality, actor: Actor) 
                 case=case.reference,
                 application_number=case.application_number,
                 sha256=sha256,
+                fee=locked.fee_amount,
             ),
         )
     return locked

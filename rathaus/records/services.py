@@ -16,10 +16,12 @@ from django.utils.translation import gettext as _
 from rathaus.applications import receipt as application_receipt
 from rathaus.applications import selectors as applications
 from rathaus.attachments import storage
+from rathaus.core import events
 from rathaus.core.errors import ValidationFailed
 from rathaus.tenants.models import Municipality, OrgUnit
 
 from . import journal
+from .events import CASE_OPENED, DOCUMENT_FILED, CaseOpened, DocumentFiled
 from .journal import Actor
 from .models import (
     Case,
@@ -184,6 +186,14 @@ def open_case(
             object_id=case.reference,
             detail={"application": application_number} if application_number else {},
         )
+        events.publish(
+            case.tenant_id,
+            CASE_OPENED,
+            case.reference,
+            CaseOpened(
+                case=case.reference, unit=owner_unit.key, service=service_key, application_number=application_number
+            ),
+        )
     return case
 
 
@@ -213,6 +223,14 @@ def add_document(
         )
         add_version(
             document=document, name=name, content_type=content_type, data=data, sha256=sha256, text=text, actor=actor
+        )
+        events.publish(
+            case.tenant_id,
+            DOCUMENT_FILED,
+            str(document.uuid),
+            DocumentFiled(
+                document=document.uuid, case=case.reference, unit=case.owner_unit.key, kind=kind, staff=actor.id
+            ),
         )
     return document
 

@@ -8,6 +8,7 @@ from rathaus.core.events import registry
 from rathaus.core.models import Event
 
 from .consumers import HANDLERS
+from .models_channels import CaseFact, DocumentFact, LoginFact
 from .models_facts import ApplicationFact, PaymentFact
 
 
@@ -16,7 +17,7 @@ def backfill(tenant_id: int | None = None) -> dict[str, int]:
     count, oldest first, in one transaction. Running it twice gives the same tables; returns events per kind."""
     counts = dict.fromkeys(HANDLERS, 0)
     with transaction.atomic():
-        for model in (ApplicationFact, PaymentFact):
+        for model in (ApplicationFact, PaymentFact, LoginFact, CaseFact, DocumentFact):
             rows = model.all_tenants.all()
             (rows if tenant_id is None else rows.filter(tenant_id=tenant_id)).delete()
         events = Event.all_tenants.filter(kind__in=HANDLERS).order_by("pk")

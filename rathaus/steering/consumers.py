@@ -16,12 +16,14 @@ from rathaus.core.events import consumer
 from rathaus.core.models import Event
 from rathaus.payments.events import PaymentPaid
 
+from .models_channels import CaseFact, DocumentFact, LoginFact
 from .models_facts import ApplicationFact, PaymentFact
 
 if TYPE_CHECKING:
-    from rathaus.records.events import DecisionIssued
+    from rathaus.identity.events import LoginSucceeded
+    from rathaus.records.events import CaseOpened, DecisionIssued, DocumentFiled
 
-KINDS = ("application.submitted", "decision.issued", "payment.paid")
+KINDS = ("application.submitted", "decision.issued", "payment.paid", "identity.login", "case.opened", "document.filed")
 
 
 def _fact(event: Event, number: str) -> ApplicationFact:
@@ -33,9 +35,10 @@ def _fact(event: Event, number: str) -> ApplicationFact:
 def count_submission(event: Event, data: ApplicationSubmitted) -> None:
     fact = _fact(event, data.number)
     fact.service = data.service
+    fact.fee_first = not data.forwardable  # it waited for its fee: paid online before it went to the office
     if fact.submitted_at is None or event.created_at < fact.submitted_at:
         fact.submitted_at = event.created_at
-    fact.save(update_fields=["service", "submitted_at"])
+    fact.save(update_fields=["service", "fee_first", "submitted_at"])
 
 
 @consumer("decision.issued", name="steering.count_decision")
@@ -45,7 +48,9 @@ def count_decision(event: Event, data: DecisionIssued) -> None:
     fact = _fact(event, data.application_number)
     if fact.decided_at is None or event.created_at < fact.decided_at:  # the first decision counts
         fact.decided_at = event.created_at
-        fact.save(update_fields=["decided_at"])
+        fact.decision = data.decision[:80]
+        fact.decision_fee = data.fee > 0
+        fact.save(update_fields=["decided_at", "decision", "decision_fee"])
 
 
 @consumer("payment.paid", name="steering.count_payment")
@@ -57,9 +62,54 @@ def count_payment(event: Event, data: PaymentPaid) -> None:
     )
 
 
+@consumer("identity.login", name="steering.count_login")
+def count_login(event: Event, data: LoginSucceeded) -> None:
+    LoginFact.all_tenants.get_or_create(
+        tenant_id=event.tenant_id,
+        event=event.pk,
+        defaults={
+            "at": event.created_at,
+            "kind": data.kind[:20],
+            "trust_level": data.trust_level[:20],
+            "source": data.source[:40],
+        },
+    )
+
+
+@consumer("case.opened", name="steering.count_case")
+def count_case(event: Event, data: CaseOpened) -> None:
+    CaseFact.all_tenants.get_or_create(
+        tenant_id=event.tenant_id,
+        case=data.case[:80],
+        defaults={
+            "unit": data.unit[:30],
+            "service": data.service[:40],
+            "application_number": data.application_number[:40],
+            "opened_at": event.created_at,
+        },
+    )
+    if data.application_number:  # the online application is now in the E-Akte
+        fact = _fact(event, data.application_number)
+        if fact.filed_at is None or event.created_at < fact.filed_at:
+            fact.filed_at = event.created_at
+            fact.save(update_fields=["filed_at"])
+
+
+@consumer("document.filed", name="steering.count_document")
+def count_document(event: Event, data: DocumentFiled) -> None:
+    DocumentFact.all_tenants.get_or_create(
+        tenant_id=event.tenant_id,
+        document=data.document,
+        defaults={"unit": data.unit[:30], "kind": data.kind[:20], "staff": data.staff, "filed_at": event.created_at},
+    )
+
+
 # What the backfill replays: kind -> handler (the same functions the registry delivers to).
 HANDLERS: dict[str, Callable[[Event, Any], None]] = {
     "application.submitted": count_submission,
     "decision.issued": count_decision,
     "payment.paid": count_payment,
+    "identity.login": count_login,
+    "case.opened": count_case,
+    "document.filed": count_document,
 }
