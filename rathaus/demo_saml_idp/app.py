@@ -5,8 +5,8 @@ AuthnRequest → login page), ``/<profile>/login`` (POST: person and password �
 ``/<profile>/slo`` (GET, HTTP-Redirect: LogoutRequest → LogoutResponse).
 
 With ``allow_faults`` (tests only) the login page offers broken responses: unsigned, expired, wrong audience,
-tampered after signing, not encrypted, signed with a key that is not in the metadata, and (not broken, but what
-xmlsec1 1.2 cannot verify) signed with RSASSA-PSS as BundID may sign.
+tampered after signing, not encrypted, signed with a key that is not in the metadata; and (not broken) signed
+with RSASSA-PSS as BundID may sign, also tampered or with the foreign key.
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ FAULTS = {
     "not_encrypted": "nicht verschlüsselt",
     "foreign_key": "mit einem fremden Schlüssel signiert",
     "pss": "signiert mit RSASSA-PSS (SHA-256) statt RSA-SHA256",
+    "pss_tampered": "mit RSASSA-PSS signiert, danach verändert",
+    "pss_foreign_key": "mit RSASSA-PSS und einem fremden Schlüssel signiert",
 }
 SIG_RSA_PSS_SHA256 = "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1"  # RFC 6931 2.3.10
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -89,18 +91,18 @@ class DemoServer(Server):  # type: ignore[misc]
         return assertion
 
     def _encrypt_assertion(self, encrypt_cert: Any, sp_entity_id: Any, response: Any, node_xpath: Any = None) -> Any:
-        if self.fault == "tampered":
+        if self.fault in ("tampered", "pss_tampered"):
             # After the signature, before the encryption: another person's pseudonym in a signed assertion.
             response = re.sub(r"bpk2-demo-[a-z]+", "bpk2-demo-mallory", str(response))
-        if self.fault == "pss":
+        if self.fault.startswith("pss"):
             response = resign_with_pss(str(response), self.config.key_file)
         return super()._encrypt_assertion(encrypt_cert, sp_entity_id, response, node_xpath)
 
 
 def resign_with_pss(document: str, key_file: str) -> str:
     """The assertion's signature made again with RSASSA-PSS (SHA-256, MGF1-SHA-256, salt 32 bytes) over the same
-    SignedInfo (its digest of the assertion stays valid), as BundID may sign. xmlsec1 1.2 cannot sign PSS, so
-    this is done here with ``cryptography``."""
+    SignedInfo (its digest of the assertion stays as it was), as BundID may sign. Made with ``cryptography``, not
+    with the python-xmlsec that verifies it in the portal, so the test does not check one library against itself."""
     ds = "http://www.w3.org/2000/09/xmldsig#"
     root = etree.fromstring(document.encode(), parser=etree.XMLParser(resolve_entities=False, no_network=True))
     signature = root.find(f".//{{urn:oasis:names:tc:SAML:2.0:assertion}}Assertion/{{{ds}}}Signature")
@@ -284,7 +286,7 @@ class DemoIdP:
             fault = ""
         sp_entity_id = message.issuer.text
         acs = message.assertion_consumer_service_url
-        server = self.server(profile, foreign=fault == "foreign_key")
+        server = self.server(profile, foreign=fault in ("foreign_key", "pss_foreign_key"))
         if "abbrechen" in form:
             response = server.create_error_response(message.id, acs, Exception("abgebrochen"), sign=True)
         elif person is None or form.get("password") != PASSWORD:

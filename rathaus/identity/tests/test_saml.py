@@ -231,7 +231,11 @@ def test_second_login_with_the_same_bpk2_reuses_the_account(portal: Portal) -> N
 
 
 @e2e
-@pytest.mark.parametrize("fault", ["unsigned", "expired", "wrong_audience", "tampered", "not_encrypted", "foreign_key"])
+@pytest.mark.parametrize(
+    "fault",
+    ["unsigned", "expired", "wrong_audience", "tampered", "not_encrypted", "foreign_key", "pss_tampered",
+     "pss_foreign_key"],
+)  # fmt: skip
 def test_broken_responses_are_refused_and_leave_nothing(portal: Portal, fault: str) -> None:
     browser, response = _login(portal, "bundid", "erika", fault=fault)
 
@@ -243,10 +247,22 @@ def test_broken_responses_are_refused_and_leave_nothing(portal: Portal, fault: s
 
 
 @e2e
-def test_an_assertion_signed_with_rsassa_pss_is_refused_explicitly(portal: Portal) -> None:
-    """BundID may sign with RSASSA-PSS; xmlsec1 1.2 (Debian 12) cannot verify it (docs/operators/saml.md).
-    Until it can, such a login is refused with the citizen's retry message and a log line naming the algorithm,
-    never a 500 and never accepted unverified."""
+def test_an_assertion_signed_with_rsassa_pss_is_accepted(portal: Portal) -> None:
+    """BundID may sign with RSASSA-PSS; python-xmlsec (libxmlsec1 1.3) verifies it, xmlsec1 1.2 is not asked."""
+    browser, response = _login(portal, "bundid", "erika", fault="pss", query=FOR_SERVICE)
+
+    assert response.status_code == 200, response.text[:2000]
+    assert _is_logged_in(browser, portal)
+    link = ExternalIdentity.objects.for_tenant(portal.tenant).get(provider=portal.bundid)
+    assert (link.subject, link.last_trust_level) == ("bpk2-demo-erika", TrustLevel.HIGH)
+
+
+@e2e
+def test_rsassa_pss_without_a_verifier_is_refused_explicitly(portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where python-xmlsec does not load (missing, or a libxml2 other than lxml's), a PSS-signed login is refused
+    with the citizen's retry message and a log line naming the algorithm, never a 500 and never accepted
+    unverified (docs/operators/saml.md)."""
+    monkeypatch.setattr("rathaus.identity.saml_signatures.pss_verifier", lambda: None)
     with capture_logs() as logs:
         browser, response = _login(portal, "bundid", "erika", fault="pss")
 
