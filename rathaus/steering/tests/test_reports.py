@@ -23,7 +23,7 @@ from rathaus.steering.models import Report
 from rathaus.steering.models_reports import ReportImmutable
 
 from .factories import staff_with
-from .test_figures import A, at, build, submitted
+from .test_figures import A, at, build, decided, submitted
 
 pytestmark = pytest.mark.django_db
 H1 = {"start": "01.01.2025", "end": "30.06.2025"}
@@ -73,7 +73,9 @@ def test_figures_are_frozen_when_the_report_is_created(world: dict[str, Any]) ->
     submitted(world["tenant"], "A-9", A, at(3, 1))  # arrives after the report was made
     report.refresh_from_db()
     assert report.figures["key_figures"]["online_applications"] == 6
-    assert create(world, H2).figures["key_figures"]["backlog"] == 2  # a new report sees it: W-2 and A-9 open
+    decided(world["tenant"], "W-2", at(8, 19, 12))  # submitted in the first half-year, decided in the second
+    k2 = create(world, H2).figures["key_figures"]
+    assert (k2["online_applications"], k2["decided"], k2["median_days"], k2["backlog"]) == (0, 1, 91.0, 1)
 
 
 def test_comparison_with_the_previous_issued_report(world: dict[str, Any], fake_pdf: list[str]) -> None:
