@@ -22,9 +22,9 @@ from rathaus.core.text import TextRefused, clean_text
 from rathaus.identity import permissions
 from rathaus.identity.permissions import Role
 
-from . import journal, xdomea
+from . import journal, search, xdomea
 from .journal import Actor
-from .models import ArchiveExchange, CaseFile, DisposalItem, DisposalRun, DocumentVersion, Party
+from .models import ArchiveExchange, CaseFile, DisposalItem, DisposalRun, Document, DocumentVersion, Party
 
 ERASED = "[gelöscht]"
 T = TypeVar("T")
@@ -185,9 +185,8 @@ def destroy_file(*, case_file: CaseFile, actor: Actor) -> CaseFile:
             version.name = ERASED
             version.save(_disposal=True)
             count += 1
-        for case in locked.cases.all():
-            case.documents.update(title=ERASED)
-        locked.cases.update(subject=ERASED, assignee=None)
+        search.update_indexed(Document.objects.for_tenant(locked.tenant_id).filter(case__file=locked), title=ERASED)
+        search.update_indexed(locked.cases.all(), subject=ERASED, assignee=None)
         locked.subject = ERASED
         locked.grouping_key = ""
         locked.status = CaseFile.Status.DESTROYED
@@ -220,7 +219,8 @@ def erase_party_if_done(*, party_id: int, tenant_id: int, actor: Actor) -> bool:
     )
     if live.exists():
         return False
-    Party.objects.for_tenant(tenant_id).filter(pk=party_id).update(name=ERASED, address="", email="", account=None)
+    parties = Party.objects.for_tenant(tenant_id).filter(pk=party_id)
+    search.update_indexed(parties, name=ERASED, address="", email="", account=None)
     journal.record(
         tenant_id=tenant_id, actor=actor, action="party.erased", object_type="party", object_id=str(party_id)
     )
@@ -325,8 +325,8 @@ def execute_run(*, run: DisposalRun, user: Any) -> ArchiveExchange | None:
                 item.status = DisposalItem.Status.DESTROYED
             else:
                 offered.append(item.file)
-                CaseFile.objects.for_tenant(run.tenant_id).filter(pk=item.file_id).update(
-                    status=CaseFile.Status.OFFERED
+                search.update_indexed(
+                    CaseFile.objects.for_tenant(run.tenant_id).filter(pk=item.file_id), status=CaseFile.Status.OFFERED
                 )
                 item.status = DisposalItem.Status.OFFERED
             item.done_at = timezone.now()
@@ -622,7 +622,8 @@ def import_confirmation(*, run: DisposalRun, user: Any, data: bytes) -> dict[str
                 continue
             item = items[file_id]
             destroy_file(case_file=item.file, actor=actor)
-            CaseFile.objects.for_tenant(run.tenant_id).filter(pk=item.file_id).update(status=CaseFile.Status.ARCHIVED)
+            archived = CaseFile.objects.for_tenant(run.tenant_id).filter(pk=item.file_id)
+            search.update_indexed(archived, status=CaseFile.Status.ARCHIVED)
             item.status = DisposalItem.Status.ARCHIVED
             item.done_at = timezone.now()
             item.save(update_fields=["status", "done_at"])

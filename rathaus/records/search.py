@@ -192,6 +192,36 @@ def _on_version(sender: Any, instance: DocumentVersion, raw: bool = False, **kwa
         reindex(case_id.values_list("case_id", flat=True))
 
 
+def update_indexed(rows: QuerySet[Any], **values: Any) -> int:
+    """``rows.update(**values)`` and the index rows of the cases they touch, in the caller's transaction.
+
+    ``rows``: cases, files, parties, documents or document versions. ``update()`` sends no ``post_save``, so a
+    bulk write that changes what the index holds (a subject, a title, a party's name, a file's status) goes
+    through here: the one way besides ``save()``. Returns the number of rows updated.
+    """
+    case_ids = list(_cases_of(rows).values_list("pk", flat=True))
+    updated = rows.update(**values)
+    if case_ids:
+        reindex(case_ids)
+    return updated
+
+
+def _cases_of(rows: QuerySet[Any]) -> QuerySet[Case]:
+    cases = Case.objects.unscoped()
+    match rows.model:
+        case model if model is Case:
+            return cases.filter(pk__in=rows.values("pk"))
+        case model if model is CaseFile:
+            return cases.filter(file__in=rows.values("pk"))
+        case model if model is Party:
+            return cases.filter(file__party__in=rows.values("pk"))
+        case model if model is Document:
+            return cases.filter(pk__in=rows.values("case_id"))
+        case model if model is DocumentVersion:
+            return cases.filter(documents__versions__in=rows.values("pk")).distinct()
+    raise TypeError(f"{rows.model.__name__} is not indexed")
+
+
 post_save.connect(_on_case, sender=Case, dispatch_uid="records.search.case")
 post_save.connect(_on_file, sender=CaseFile, dispatch_uid="records.search.file")
 post_save.connect(_on_party, sender=Party, dispatch_uid="records.search.party")
