@@ -28,6 +28,7 @@ urlpatterns = [
     path("intern/aussonderung/", include("rathaus.records.retention_urls")),
     path("intern/steuerung/", include("rathaus.steering.urls")),
     path("bescheid-pruefen/", include("rathaus.records.verify_urls")),
+    path("offene-daten/", include("rathaus.steering.opendata_urls")),
     path("zahlung/", include("rathaus.payments.urls")),
     path("antraege/", include("rathaus.applications.urls")),
     path("", include("rathaus.portal.urls")),

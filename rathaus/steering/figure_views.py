@@ -20,8 +20,9 @@ from rathaus.core.csv_cells import write_csv
 from rathaus.identity.decorators import staff_required
 from rathaus.identity.permissions import STEERING
 from rathaus.tenants.http import TenantRequest
+from rathaus.tenants.selectors import org_units
 
-from . import figure_chart, figures
+from . import figure_chart, figures, indicator_sections
 from .views import _page
 
 steering_staff = staff_required(*STEERING)
@@ -47,6 +48,13 @@ def _filters(request: TenantRequest) -> tuple[int, str, str, dict[str, str]]:
     if service not in names:
         service = ""
     return year, grain, service, names
+
+
+def _unit(request: TenantRequest) -> tuple[str, dict[str, str]]:
+    """The organisation unit filter of the E-Akte figures (its key, or "" for all) and the units by key."""
+    units = dict(org_units(request.tenant).values_list("key", "name"))
+    unit = request.GET.get("einheit", "")
+    return (unit if unit in units else ""), units
 
 
 def _short(label: str) -> str:
@@ -106,8 +114,23 @@ def dashboard(request: TenantRequest) -> HttpResponse:
             ),
         },
     ]
-    query = f"?jahr={year}&art={grain}" + (f"&leistung={service}" if service else "")
+    unit, units = _unit(request)
+    query = (
+        f"?jahr={year}&art={grain}" + (f"&leistung={service}" if service else "") + (f"&einheit={unit}" if unit else "")
+    )
+    sections = indicator_sections.sections(
+        request.tenant,
+        year=year,
+        grain=grain,
+        service=service,
+        scope=scope,
+        unit=unit,
+        unit_label=units[unit] if unit else _("alle Organisationseinheiten"),
+    )
     context: dict[str, Any] = {
+        "sections": sections,
+        "unit": unit,
+        "units": sorted(units.items(), key=lambda kv: kv[1]),
         "rows": rows,
         "charts": charts,
         "year": year,
@@ -124,6 +147,9 @@ def dashboard(request: TenantRequest) -> HttpResponse:
 HEADER = (
     "Zeitraum", "Beginn", "Ende", "Leistung", "Online-Anträge", "Beschieden", "Median Tage", "90. Perzentil Tage",
     "Rückstand", "Rückstand Alter Tage", "Zahlungen", "Betrag EUR",
+    "Andere Kanäle", "Online-Anteil Prozent", "Ohne Medienbruch", "Ohne Medienbruch Prozent",
+    "Anmeldungen", "Anmeldungen substanziell oder hoch", "Dokumente E-Akte", "Einheiten mit Ablage",
+    "Beschäftigte mit Ablage",
 )  # fmt: skip
 
 
@@ -131,16 +157,21 @@ HEADER = (
 @require_GET
 def export(request: TenantRequest, fmt: str) -> HttpResponse:
     year, grain, service, _names = _filters(request)
+    unit, _units = _unit(request)
     rows: list[dict[str, Any]] = [
         r.as_dict() for r in figures.figures(request.tenant, year=year, grain=grain, service=service)
     ]
+    more = indicator_sections.export_rows(request.tenant, year=year, grain=grain, service=service, unit=unit)
     name = f"kennzahlen-{year}-{grain}{'-' + service if service else ''}"
     if fmt == "json":
-        body = {"year": year, "grain": grain, "service": service or None, "periods": rows}
+        body = {"year": year, "grain": grain, "service": service or None, "unit": unit or None, "periods": rows, **more}
         response: HttpResponse = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
         response["Content-Disposition"] = f'attachment; filename="{name}.json"'
         return response
-    lines = [_csv_row(r, service) for r in rows]
+    lines = [
+        _csv_row(r, service) + _csv_more(*parts)
+        for r, *parts in zip(rows, more["channels"], more["media_break"], more["logins"], more["e_akte"], strict=True)
+    ]
     response = HttpResponse(write_csv(HEADER, lines, bom=True), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
@@ -151,6 +182,17 @@ def _csv_row(r: dict[str, Any], service: str) -> list[object]:
     return [
         r["period"], r["start"], r["end"], service, r["submitted"], r["decided"], *days,
         r["backlog"], _de(r["backlog_age_days"]), r["payments"], _de(r["paid_amount"]),
+    ]  # fmt: skip
+
+
+def _csv_more(
+    channel: dict[str, Any], media: dict[str, Any], login: dict[str, Any], files: dict[str, Any]
+) -> list[object]:
+    return [
+        channel["other_total"], _de(channel["online_share_percent"]), media["without_media_break"],
+        _de(media["without_media_break_percent"]), login["logins"],
+        login.get("logins_substantial", 0) + login.get("logins_high", 0), files["documents_filed"],
+        files["units_filing"], files["staff_filing"],
     ]  # fmt: skip
 
 
