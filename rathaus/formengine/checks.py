@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from .conditions import (
     All,
@@ -18,7 +18,7 @@ from .conditions import (
     parse_date_spec,
     references,
 )
-from .definition import Field, FormDefinition, rule_step
+from .definition import Field, FormDefinition, Group, rule_step
 
 Problems = list[tuple[str, str]]
 
@@ -59,39 +59,38 @@ def check_definition(definition: FormDefinition) -> Problems:
         return problems  # lookups below assume unique ids
     for step_index, step in enumerate(definition.steps):
         for group_index, group in enumerate(step.groups):
-            where = f"steps.{step_index}.groups.{group_index}"
-            if group.repeat and group.repeat.min > group.repeat.max:
-                problems.append((f"{where}.repeat", "min darf nicht größer als max sein."))
-            if group.visible_if is not None:
-                problems += _check_condition(
-                    definition, group.visible_if, f"{where}.visible_if", step.id, own=f"{step.id}.{group.id}"
-                )
-            for field_index, field in enumerate(group.fields):
-                fwhere = f"{where}.fields.{field_index}"
-                problems += _check_field(field, fwhere)
-                if field.visible_if is not None:
-                    problems += _check_condition(
-                        definition,
-                        field.visible_if,
-                        f"{fwhere}.visible_if",
-                        step.id,
-                        own=f"{step.id}.{group.id}.{field.id}",
-                    )
-                if field.required_if is not None:
-                    problems += _check_condition(
-                        definition,
-                        field.required_if,
-                        f"{fwhere}.required_if",
-                        step.id,
-                        own=f"{step.id}.{group.id}.{field.id}",
-                    )
-                if field.prefill and group.repeat:
-                    problems.append(
-                        (f"{fwhere}.prefill", "Felder in wiederholbaren Gruppen können nicht vorbefüllt werden.")
-                    )
+            problems += _check_group(definition, step.id, group, f"steps.{step_index}.groups.{group_index}", None)
     problems += _check_rules(definition)
     problems += _check_fees(definition)
     problems += _check_cycles(definition)
+    return problems
+
+
+def _check_group(definition: FormDefinition, step_id: str, group: Group, where: str, parent: str | None) -> Problems:
+    """One group, its fields and (recursively) its sub-groups; ``parent`` is the enclosing group's path."""
+    problems: Problems = []
+    group_path = f"{parent or step_id}.{group.id}"
+    if group.repeat and group.repeat.min > group.repeat.max:
+        problems.append((f"{where}.repeat", "min darf nicht größer als max sein."))
+    if group.groups and group.repeat is None:
+        problems.append((f"{where}.groups", "Nur eine wiederholbare Gruppe kann Untergruppen enthalten."))
+    if parent is not None and group.repeat is None:
+        problems.append((f"{where}.repeat", "Eine Untergruppe muss wiederholbar sein („repeat“)."))
+    if group.visible_if is not None:
+        problems += _check_condition(definition, group.visible_if, f"{where}.visible_if", step_id, own=group_path)
+    in_repeat = group.repeat is not None or parent is not None
+    for field_index, field in enumerate(group.fields):
+        fwhere = f"{where}.fields.{field_index}"
+        own = f"{group_path}.{field.id}"
+        problems += _check_field(field, fwhere)
+        if field.visible_if is not None:
+            problems += _check_condition(definition, field.visible_if, f"{fwhere}.visible_if", step_id, own=own)
+        if field.required_if is not None:
+            problems += _check_condition(definition, field.required_if, f"{fwhere}.required_if", step_id, own=own)
+        if field.prefill and in_repeat:
+            problems.append((f"{fwhere}.prefill", "Felder in wiederholbaren Gruppen können nicht vorbefüllt werden."))
+    for sub_index, sub in enumerate(group.groups):
+        problems += _check_group(definition, step_id, sub, f"{where}.groups.{sub_index}", group_path)
     return problems
 
 
@@ -110,8 +109,19 @@ def _check_ids(definition: FormDefinition) -> Problems:
     for si, step in enumerate(definition.steps):
         dupes([g.id for g in step.groups], f"steps.{si}.groups", "Die Gruppen-ID")
         for gi, group in enumerate(step.groups):
-            dupes([f.id for f in group.fields], f"steps.{si}.groups.{gi}.fields", "Die Feld-ID")
+            _group_ids(group, f"steps.{si}.groups.{gi}", dupes, problems)
     return problems
+
+
+def _group_ids(group: Group, where: str, dupes: Callable[[list[str], str, str], None], problems: Problems) -> None:
+    dupes([f.id for f in group.fields], f"{where}.fields", "Die Feld-ID")
+    # a sub-group's id names a key of the item, as a field's does: it must differ from both
+    taken = {f.id for f in group.fields}
+    for index, sub in enumerate(group.groups):
+        if sub.id in taken:
+            problems.append((f"{where}.groups.{index}.id", f"Die Untergruppen-ID „{sub.id}“ ist doppelt vergeben."))
+        taken.add(sub.id)
+        _group_ids(sub, f"{where}.groups.{index}", dupes, problems)
 
 
 def _check_field(field: Field, where: str) -> Problems:
@@ -158,13 +168,13 @@ def _leaves(cond: Condition) -> Iterator[Compare | CompareField | Count | ValidD
 
 
 def _field_path(definition: FormDefinition, path: str) -> str | None:
-    """The field path a condition path refers to (``step.group.field`` or an address part), else None."""
-    parts = path.split(".")
-    base = ".".join(parts[:3])
-    if len(parts) == 3 and definition.has_field(base):
-        return base
-    if len(parts) == 4 and definition.has_field(base) and definition.field(base).type == "address":
-        return base if parts[3] in ("street", "house_number", "postal_code", "city") else None
+    """The field path a condition path refers to (``step.group.field``, in a sub-group
+    ``step.group.sub.field``, or an address part), else None."""
+    if definition.has_field(path):
+        return path
+    base, _dot, part = path.rpartition(".")
+    if definition.has_field(base) and definition.field(base).type == "address":
+        return base if part in ("street", "house_number", "postal_code", "city") else None
     return None
 
 
@@ -263,7 +273,7 @@ def _check_cycles(definition: FormDefinition) -> Problems:
     deps: dict[str, set[str]] = {}
     for entry in definition.all_fields():
         needs: set[str] = set()
-        for cond in (entry.field.visible_if, entry.group.visible_if):
+        for cond in (entry.field.visible_if, entry.group.visible_if, *(g.visible_if for g in entry.outer)):
             if cond is not None:
                 needs |= {p for p in (_field_path(definition, r) for r in references(cond)) if p}
         deps[entry.path] = needs

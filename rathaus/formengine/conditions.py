@@ -10,6 +10,8 @@ Syntax (one operator per leaf)::
     {"valid_date": ["s.g.tag", "s.g.monat", "s.g.jahr"]}     day, month and year fields form a real date
     {"count": "step.group", "gte": 2}                      number of items of a repeat group;
                                                            a plain group counts 1 once any field has a value
+                                                           (sub-groups: "step.group.sub", items of all
+                                                           parent items, or of the item a rule looks at)
     {"all": [...]}, {"any": [...]}, {"not": {...}}
 
 Evaluation is three-valued (Kleene logic): a comparison whose field has no value is *unknown* (None).
@@ -154,7 +156,7 @@ def parse_condition(data: Any) -> Condition:
 
 
 def _path(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,3}", value):
+    if not isinstance(value, str) or not re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,9}", value):
         raise ConditionSyntaxError(f"Ungültiger Feldpfad „{value}“ (erwartet: schritt.gruppe.feld).")
     return value
 

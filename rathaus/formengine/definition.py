@@ -14,7 +14,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, PrivateAttr
+from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, PrivateAttr, model_validator
 from pydantic import Field as PydanticField
 
 from .conditions import Condition, dump_condition, parse_condition, references
@@ -139,6 +139,12 @@ class Repeat(_Model):
 
 
 class Group(_Model):
+    """Fields under a title; with ``repeat`` a list of items. A repeat group may hold repeat groups of its own
+    (``groups``: e.g. persons, each with several addresses), at any depth; each item of such a sub-group belongs
+    to one item of its parent. Answers nest the same way: ``{"personen": [{"name": …, "anschriften": [{…}]}]}``,
+    and paths name every group: ``step.personen.anschriften.plz`` (with indices when posted:
+    ``step.personen.1.anschriften.0.plz``)."""
+
     id: Id
     fim_id: Annotated[str, PydanticField(pattern=r"^G\d{5,14}$")] | None = None
     title: Text
@@ -146,7 +152,21 @@ class Group(_Model):
     repeat: Repeat | None = None
     item_label: Text | None = None
     visible_if: ConditionField | None = None
-    fields: Annotated[tuple[Field, ...], PydanticField(min_length=1)]
+    fields: tuple[Field, ...] = ()
+    groups: tuple[Group, ...] = ()
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Group:
+        if not self.fields and not self.groups:
+            raise ValueError("Eine Gruppe braucht mindestens ein Feld.")
+        return self
+
+    def walk(self, path: str) -> list[tuple[str, Group]]:
+        """This group and every group inside it, each with its path (``path`` is this group's)."""
+        out = [(path, self)]
+        for sub in self.groups:
+            out += sub.walk(f"{path}.{sub.id}")
+        return out
 
 
 class Step(_Model):
@@ -176,12 +196,24 @@ class Fee(_Model):
 
 
 class FieldEntry(NamedTuple):
-    """A field with its place: ``path`` is ``step.group.field`` (repeat items add the index when posted)."""
+    """A field with its place: ``path`` is ``step.group.field`` (repeat items add the index when posted);
+    inside a sub-group ``step.group.sub.field``, ``group`` then is the sub-group and ``outer`` the groups
+    around it, outermost first."""
 
     path: str
     field: Field
     group: Group
     step: Step
+    outer: tuple[Group, ...] = ()
+
+    @property
+    def group_path(self) -> str:
+        return self.path.rsplit(".", 1)[0]
+
+    @property
+    def in_repeat(self) -> bool:
+        """Whether the field is answered per item (its group or a group around it repeats)."""
+        return self.group.repeat is not None or any(g.repeat is not None for g in self.outer)
 
 
 class FormDefinition(_Model):
@@ -206,11 +238,13 @@ class FormDefinition(_Model):
         for index, step in enumerate(self.steps):
             self._steps.setdefault(step.id, step)
             self._step_index.setdefault(step.id, index)
-            for group in step.groups:
-                self._groups.setdefault(f"{step.id}.{group.id}", (step, group))
-                for field in group.fields:
-                    path = f"{step.id}.{group.id}.{field.id}"
-                    self._fields.setdefault(path, FieldEntry(path, field, group, step))
+            for top in step.groups:
+                for group_path, group in top.walk(f"{step.id}.{top.id}"):
+                    self._groups.setdefault(group_path, (step, group))
+                    outer = tuple(self._groups[p][1] for p in _prefixes(group_path)[:-1])
+                    for field in group.fields:
+                        path = f"{group_path}.{field.id}"
+                        self._fields.setdefault(path, FieldEntry(path, field, group, step, outer))
 
     # --- lookups ---------------------------------------------------------------------------------
 
@@ -226,8 +260,24 @@ class FormDefinition(_Model):
         return self.entry(path).field
 
     def entry(self, path: str) -> FieldEntry:
+        base = self.field_path(path)
+        if base is None:
+            raise KeyError(path)
+        return self._fields[base]
+
+    def field_path(self, path: str) -> str | None:
+        """The path of the field ``path`` points at, without repeat indices and address part, else None:
+        ``step.personen.1.anschriften.0.adresse.city`` → ``step.personen.anschriften.adresse``."""
         parts = [p for p in path.split(".") if not p.isdigit()]
-        return self._fields[".".join(parts[:3])]
+        for length in range(len(parts), 2, -1):
+            candidate = ".".join(parts[:length])
+            if candidate in self._fields:
+                return candidate
+        return None
+
+    def group_chain(self, group_path: str) -> list[tuple[str, Group]]:
+        """The group at ``group_path`` (no indices) and the groups around it, outermost first."""
+        return [(p, self._groups[p][1]) for p in _prefixes(group_path)]
 
     def has_field(self, path: str) -> bool:
         return path in self._fields
@@ -261,6 +311,12 @@ class FormDefinition(_Model):
     def to_dict(self) -> dict[str, Any]:
         """The JSON form; ``parse_definition(d.to_dict())`` gives an equal definition."""
         return self.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
+
+
+def _prefixes(group_path: str) -> list[str]:
+    """``s.a.b`` → ``["s.a", "s.a.b"]``: the paths of a group and the groups around it."""
+    parts = group_path.split(".")
+    return [".".join(parts[:n]) for n in range(2, len(parts) + 1)]
 
 
 def rule_step(definition: FormDefinition, check: Condition, fields: tuple[str, ...]) -> str:

@@ -45,7 +45,7 @@ def _quantity(definition: FormDefinition, fee: Fee, scope: Scope) -> int:
     if fee.per is None:
         units = 1 if scope.holds(fee.when) else 0
     elif definition.has_group(fee.per):
-        units = sum(1 for i in range(scope.count(fee.per)) if scope.at(fee.per, i).holds(fee.when))
+        units = sum(1 for _path, item_scope, _item in scope.places(fee.per) if item_scope.holds(fee.when))
     else:
         if not scope.holds(fee.when):
             return 0

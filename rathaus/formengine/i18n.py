@@ -122,7 +122,9 @@ def problems(definition: FormDefinition) -> list[tuple[str, str]]:
             continue
         assert texts is not None
         steps = {step.id for step in definition.steps}
-        groups = {f"{step.id}.{group.id}" for step in definition.steps for group in step.groups}
+        groups = {
+            path for step in definition.steps for top in step.groups for path, _g in top.walk(f"{step.id}.{top.id}")
+        }
         rules = {rule.id for rule in definition.rules}
         fees = {fee.label for fee in definition.fees}
         for kind, keys, known in (
@@ -190,8 +192,9 @@ def _step(step: Step, texts: Overlay) -> Step:
     )
 
 
-def _group(step_id: str, group: Group, texts: Overlay) -> Group:
-    path = f"{step_id}.{group.id}"
+def _group(parent: str, group: Group, texts: Overlay) -> Group:
+    """``parent``: the step id, or the path of the group around a sub-group."""
+    path = f"{parent}.{group.id}"
     own = texts.groups.get(path) or GroupTexts()
     fields = tuple(_field(f"{path}.{field.id}", field, texts) for field in group.fields)
     return group.model_copy(
@@ -200,6 +203,7 @@ def _group(step_id: str, group: Group, texts: Overlay) -> Group:
             "help": _pick(group.help, own.help),
             "item_label": _pick(group.item_label, own.item_label),
             "fields": fields,
+            "groups": tuple(_group(path, sub, texts) for sub in group.groups),
         }
     )
 

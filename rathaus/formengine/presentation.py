@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from . import i18n
 from .conditions import is_empty
-from .definition import Field, FormDefinition
+from .definition import Field, FormDefinition, Group
 from .scope import Scope
 from .validation import file_size_label
 from .validators import format_number, german_date, parse_date_input
@@ -30,7 +30,7 @@ def prefill(definition: FormDefinition, profile: Mapping[str, Any]) -> dict[str,
     answers: dict[str, Any] = {}
     for entry in definition.all_fields():
         key = entry.field.prefill
-        if key is None or entry.group.repeat is not None:
+        if key is None or entry.in_repeat:
             continue
         value = _profile_value(key, profile)
         if is_empty(value):
@@ -110,24 +110,45 @@ def summary(
     for step in definition.steps:
         step_node = answers.get(step.id)
         step_node = step_node if isinstance(step_node, Mapping) else {}
-        groups = []
+        groups: list[SummaryGroup] = []
         for group in step.groups:
             group_path = f"{step.id}.{group.id}"
-            if not scope.holds(group.visible_if):
-                continue
-            node = step_node.get(group.id)
-            if group.repeat is not None:
-                for index, item in enumerate(node if isinstance(node, list) else []):
-                    title = f"{group.item_label or group.title} {index + 1}"
-                    rows = _rows(scope.at(group_path, index), group.fields, item, f"{group_path}.{index}", errors)
-                    groups.append(SummaryGroup(f"{group_path}.{index}", title, rows))
-            else:
-                rows = _rows(scope, group.fields, node, group_path, errors)
-                if rows:
-                    groups.append(SummaryGroup(group_path, group.title, rows))
+            groups += _summary_groups(group, group_path, group_path, step_node, scope, errors, "")
         if groups:
             steps.append(SummaryStep(step.id, step.title, groups))
     return steps
+
+
+def _summary_groups(
+    group: Group,
+    path: str,
+    at: str,
+    holder: Mapping[str, Any],
+    scope: Scope,
+    errors: Mapping[str, list[str]],
+    context: str,
+) -> list[SummaryGroup]:
+    """The group's rows; a repeat group one block per item ("Hund 2"), each followed by the blocks of its
+    sub-groups' items, titled with the item they belong to ("Person 2, Anschrift 1")."""
+    if not scope.holds(group.visible_if):
+        return []
+    node = holder.get(group.id)
+    if group.repeat is None:
+        rows = _rows(scope, group.fields, node, at, errors)
+        return [SummaryGroup(at, group.title, rows)] if rows else []
+    out = []
+    for index, item in enumerate(node if isinstance(node, list) else []):
+        title = f"{group.item_label or group.title} {index + 1}"
+        title = f"{context}, {title}" if context else title
+        item_scope = scope.at(path, index)
+        prefix = f"{at}.{index}"
+        rows = _rows(item_scope, group.fields, item, prefix, errors)
+        if rows or not group.groups:
+            out.append(SummaryGroup(prefix, title, rows))
+        if isinstance(item, Mapping):
+            for sub in group.groups:
+                out += _summary_groups(sub, f"{path}.{sub.id}", f"{prefix}.{sub.id}", item, item_scope, errors, title)
+    return out
 
 
 def _rows(

@@ -117,6 +117,8 @@ class ItemView:
     marker: str  # name of the hidden marker input of a repeat item
     remove: str  # name of the remove button
     fields: list[FieldView]
+    groups: list[GroupView] = dc_field(default_factory=list)  # its sub-groups (a person's addresses)
+    context: str = ""  # the items around it ("Person 2"), read out before its title
 
 
 @dataclass
@@ -132,6 +134,7 @@ class GroupView:
     add: str = ""
     add_label: str = ""
     follow_up: bool = False
+    context: str = ""  # a sub-group: the item it belongs to ("Person 2")
 
 
 def follow_ups(groups: list[GroupView]) -> set[str]:
@@ -140,6 +143,7 @@ def follow_ups(groups: list[GroupView]) -> set[str]:
     for group in groups:
         for item in group.items:
             paths.update(f.path for f in item.fields if f.follow_up)
+            paths.update(follow_ups(item.groups))
     return paths
 
 
@@ -147,7 +151,8 @@ def controllers(definition: FormDefinition, step_id: str) -> list[str]:
     """Names (repeat indexes left out) of this step's fields that decide whether a follow-up is shown."""
     step = definition.step(step_id)
     found: set[str] = set()
-    conditions = [g.visible_if for g in step.groups] + [f.visible_if for g in step.groups for f in g.fields]
+    groups = [g for top in step.groups for _path, g in top.walk(top.id)]
+    conditions = [g.visible_if for g in groups] + [f.visible_if for g in groups for f in g.fields]
     for cond in conditions:
         if cond is not None:
             found.update(p for p in references(cond) if p.split(".")[0] == step_id)
@@ -172,37 +177,66 @@ def step_view(
     groups = []
     for group in step.groups:
         group_path = f"{step_id}.{group.id}"
-        if not scope.holds(group.visible_if):
-            continue
-        node = step_node.get(group.id)
-        if group.repeat is None:
-            items = [ItemView("", "", "", _fields(definition, group, node, group_path, errors, scope, step_id))]
-        else:
-            stored = node if isinstance(node, list) else []
-            count = max(len(stored), group.repeat.min)
-            items = []
-            for index in range(count):
-                prefix = f"{group_path}.{index}"
-                item = stored[index] if index < len(stored) else {}
-                fields = _fields(definition, group, item, prefix, errors, scope.at(group_path, index), step_id)
-                label = f"{group.item_label or group.title} {index + 1}"
-                items.append(ItemView(label, f"{prefix}._item", f"_remove:{prefix}", fields))
-        view = GroupView(
-            group_path,
-            html_id(group_path),
-            group.title,
-            group.help or "",
-            "",
-            group.repeat is not None,
-            items,
-            list(errors.get(group_path, [])),
-            follow_up=_same_step(group.visible_if, step_id),
-        )
-        if group.repeat is not None and len(items) < group.repeat.max:
-            view.add = f"_add:{group_path}"
-            view.add_label = _("„%(label)s“ hinzufügen") % {"label": group.item_label or group.title}
-        groups.append(view)
+        view = _group_view(definition, group, group_path, group_path, step_node, errors, scope, step_id, "")
+        if view is not None:
+            groups.append(view)
     return groups
+
+
+def _group_view(
+    definition: FormDefinition,
+    group: Group,
+    path: str,
+    at: str,
+    holder: Mapping[str, Any],
+    errors: Mapping[str, list[str]],
+    scope: Scope,
+    step_id: str,
+    context: str,
+) -> GroupView | None:
+    """The group at ``path`` (posted at ``at``) in ``holder`` (the step's answers, or the item around it whose
+    title is ``context``); None when it does not apply."""
+    if not scope.holds(group.visible_if):
+        return None
+    node = holder.get(group.id)
+    if group.repeat is None:
+        items = [ItemView("", "", "", _fields(definition, group, node, at, errors, scope, step_id))]
+    else:
+        stored = node if isinstance(node, list) else []
+        count = max(len(stored), group.repeat.min)
+        items = []
+        for index in range(count):
+            prefix = f"{at}.{index}"
+            item = stored[index] if index < len(stored) else {}
+            item = item if isinstance(item, Mapping) else {}
+            item_scope = scope.at(path, index)
+            fields = _fields(definition, group, item, prefix, errors, item_scope, step_id)
+            label = f"{group.item_label or group.title} {index + 1}"
+            own = f"{context}, {label}" if context else label
+            subs = [
+                _group_view(
+                    definition, sub, f"{path}.{sub.id}", f"{prefix}.{sub.id}", item, errors, item_scope, step_id, own
+                )
+                for sub in group.groups
+            ]
+            view_item = ItemView(label, f"{prefix}._item", f"_remove:{prefix}", fields, [v for v in subs if v], context)
+            items.append(view_item)
+    view = GroupView(
+        at,
+        html_id(at),
+        group.title,
+        group.help or "",
+        "",
+        group.repeat is not None,
+        items,
+        list(errors.get(at, [])),
+        follow_up=_same_step(group.visible_if, step_id),
+        context=context,
+    )
+    if group.repeat is not None and len(items) < group.repeat.max:
+        view.add = f"_add:{at}"
+        view.add_label = _("„%(label)s“ hinzufügen") % {"label": group.item_label or group.title}
+    return view
 
 
 def _fields(
@@ -398,10 +432,10 @@ def _value_words(value: Any, today: date) -> str:
 
 
 def _label(definition: FormDefinition, path: str) -> str:
-    base = ".".join(path.split(".")[:3])
-    if definition.has_field(base):
+    base = definition.field_path(path)
+    if base is not None:
         label = definition.field(base).label
-        part = path.split(".")[3] if path.count(".") == 3 else None
+        part = path[len(base) + 1 :] if len(path) > len(base) else None
         return f"{label} – {_PART_LABELS.get(part, part)}" if part else label
     return path
 
@@ -416,7 +450,8 @@ class ErrorLink:
 
 
 def error_links(definition: FormDefinition, errors: Mapping[str, list[str]]) -> list[ErrorLink]:
-    """One link per message, in the order of the form, pointing at the field's first input."""
+    """One link per message, in the order of the form, pointing at the field's first input. A message inside
+    a repeat item names the item first ("Person 2, Anschrift 1: …"), so it can be told from its twins."""
     definition = i18n.localize(definition)
 
     def order(path: str) -> tuple[int, ...]:
@@ -426,26 +461,57 @@ def error_links(definition: FormDefinition, errors: Mapping[str, list[str]]) -> 
             position = [definition.step_index(parts[0])]
             group_ids = [g.id for g in step.groups]
             position.append(group_ids.index(parts[1]) if len(parts) > 1 and parts[1] in group_ids else 0)
-            position += [int(p) if p.isdigit() else _field_position(step.groups, parts[1], p) for p in parts[2:]]
+            group = step.groups[position[-1]]
+            for part in parts[2:]:
+                if part.isdigit():
+                    position.append(int(part))
+                    continue
+                subs = [g.id for g in group.groups]
+                if part in subs:
+                    position += [1, subs.index(part)]
+                    group = group.groups[subs.index(part)]
+                else:
+                    position += [0, _field_position((group,), group.id, part)]
             return tuple(position)
-        except (KeyError, ValueError):
+        except (KeyError, ValueError, IndexError):
             return (10_000,)
 
     links = []
     for path in sorted(errors, key=order):
         label = ""
-        base = [p for p in path.split(".") if not p.isdigit()]
-        if len(base) >= 3 and definition.has_field(".".join(base[:3])):
-            label = definition.field(".".join(base[:3])).label
-        elif len(base) == 2 and definition.has_group(path):
-            label = definition.group(path).title
+        base = ".".join(p for p in path.split(".") if not p.isdigit())
+        field_path = definition.field_path(path)
+        if field_path is not None:
+            label = definition.field(field_path).label
+        elif base.count(".") >= 1 and definition.has_group(base):
+            label = definition.group(base).title
+        context = item_context(definition, path)
         for message in errors[path]:
             if not label or label.rstrip(":?").lower() in message.lower():
                 text = message  # the message names the field already
             else:
                 text = f"{label} {message}" if label[-1] in "?:" else f"{label}: {message}"
-            links.append(ErrorLink(f"#{html_id(path)}", text))
+            links.append(ErrorLink(f"#{html_id(path)}", f"{context}: {text}" if context else text))
     return links
+
+
+def item_context(definition: FormDefinition, path: str) -> str:
+    """The repeat items a posted path lies in, by their titles: ``s.personen.1.anschriften.0.plz`` →
+    "Person 2, Anschrift 1" (empty outside repeat items)."""
+    parts = path.split(".")
+    names: list[str] = []
+    group_path = parts[0]
+    for index, part in enumerate(parts[1:], start=1):
+        if part.isdigit():
+            continue
+        candidate = f"{group_path}.{part}"
+        if not definition.has_group(candidate):
+            break
+        group_path = candidate
+        if index + 1 < len(parts) and parts[index + 1].isdigit():
+            group = definition.group(group_path)
+            names.append(f"{group.item_label or group.title} {int(parts[index + 1]) + 1}")
+    return ", ".join(names)
 
 
 def _field_position(groups: tuple[Group, ...], group_id: str, field_id: str) -> int:

@@ -57,6 +57,10 @@ def _group_schema(group: Group) -> tuple[dict[str, Any], bool]:
     """(schema, whether the group must be present)."""
     properties = {f.id: field_schema(f) for f in group.fields}
     required = [f.id for f in group.fields if f.required and f.visible_if is None and f.required_if is None]
+    for sub in group.groups:  # a person's addresses: an array of objects inside each item
+        properties[sub.id], needed = _group_schema(sub)
+        if needed:
+            required.append(sub.id)
     item = _object(group.title, group.help, properties, required)
     conditional = group.visible_if is not None
     if group.repeat is None:

@@ -3,10 +3,12 @@
 HTML naming convention (no JavaScript needed):
 
 * every input is named by its path: ``person.name.vorname``; repeat items carry the index:
-  ``hunde.hund.0.rasse``; address parts add the part: ``person.anschrift.adresse.postal_code``;
+  ``hunde.hund.0.rasse``; address parts add the part: ``person.anschrift.adresse.postal_code``; items of a
+  sub-group carry both indices: ``personen.person.1.anschriften.0.plz``;
 * each rendered repeat item posts a hidden marker ``hunde.hund.0._item`` so an item survives even when
   all its inputs are empty or files;
-* a submit button named ``_add:hunde.hund`` adds an item, ``_remove:hunde.hund.1`` removes item 1.
+* a submit button named ``_add:hunde.hund`` adds an item, ``_remove:hunde.hund.1`` removes item 1; in a
+  sub-group ``_add:personen.person.1.anschriften`` and ``_remove:personen.person.1.anschriften.0``.
   Such a post is not a "next" — ``StepResult.action`` is set, ``errors`` stay empty and ``ok`` is False.
 
 Anything else that is posted is ignored: keys that are not in the step, values of invisible fields, and file
@@ -62,7 +64,7 @@ class FileRef(TypedDict):
 @dataclass(frozen=True)
 class RepeatAction:
     kind: str  # "add" or "remove"
-    group: str  # step.group
+    group: str  # step.group, or for a sub-group the posted path of its parent item's: step.group.1.sub
     index: int | None = None
 
 
@@ -136,7 +138,8 @@ def clean_all(
         flat = _flatten_nested(step, node)
         result = _validate(definition, step, flat, cleaned, files or {}, today, use_stored=False)
         cleaned[step.id] = result.answers
-        errors.update(result.errors)
+        for path, messages in result.errors.items():  # "not a list" and "too few items" may meet at one path
+            errors[path] = [*errors.get(path, []), *messages]
     return cleaned, errors
 
 
@@ -158,8 +161,9 @@ def kept_as_typed(result: StepResult) -> dict[str, Any]:
     kept = copy.deepcopy(result.answers)
     for path in result.errors:
         parts = path.split(".")[1:]
-        if len(parts) not in (2, 3):
-            continue  # a group's error (too few items) has no typed value of its own
+        if len(parts) < 2:
+            continue  # a group's error (too few items) has no typed value of its own (nor one of a sub-group:
+            # its list of items is kept anyway, see below)
         typed = _lookup(result.display, parts)
         if typed is None or _lookup(kept, parts) is not None:
             continue  # nothing typed, or the value is valid and only a cross-field rule failed
@@ -196,7 +200,7 @@ def typed_errors(
         parts = path.split(".")
         if step_id is not None and parts[0] != step_id:
             continue
-        if len(parts) in (3, 4) and not is_empty(_lookup(answers, parts)):
+        if definition.has_field(_base(path)) and not is_empty(_lookup(answers, parts)):
             out[path] = messages
     return out
 
@@ -207,15 +211,21 @@ def move_files(files: Mapping[str, Any], result: StepResult) -> dict[str, Any]:
         return dict(files)
     removed = f"{result.action.group}.{result.action.index}."
     out: dict[str, Any] = {}
+    moves = sorted(result.moved.items(), key=lambda move: -len(move[0]))  # an item inside a moved item first
     for path, ref in files.items():
         if path.startswith(removed):
             continue
-        for old, new in result.moved.items():
+        for old, new in moves:
             if path.startswith(old + "."):
                 path = new + path[len(old) :]
                 break
         out[path] = ref
     return out
+
+
+def _base(path: str) -> str:
+    """A posted path without its repeat indices: ``s.personen.1.anschriften.0.plz`` → ``s.personen.anschriften.plz``."""
+    return ".".join(p for p in path.split(".") if not p.isdigit())
 
 
 # --- reading posted data ---------------------------------------------------------------------------
@@ -235,9 +245,8 @@ def _flatten(step: Step, data: Mapping[str, Any]) -> dict[str, list[Any]]:
 
 def _flatten_nested(step: Step, node: Mapping[str, Any]) -> dict[str, list[Any]]:
     flat: dict[str, list[Any]] = {}
-    for group in step.groups:
-        value = node.get(group.id)
-        prefix = f"{step.id}.{group.id}"
+
+    def put(group: Group, value: Any, prefix: str) -> None:
         if group.repeat is not None:
             for index, item in enumerate(value if isinstance(value, list) else []):
                 flat[f"{prefix}.{index}._item"] = ["1"]
@@ -245,34 +254,46 @@ def _flatten_nested(step: Step, node: Mapping[str, Any]) -> dict[str, list[Any]]
                     for f in group.fields:
                         if f.id in item:
                             flat[f"{prefix}.{index}.{f.id}"] = [item[f.id]]
+                    for sub in group.groups:
+                        put(sub, item.get(sub.id), f"{prefix}.{index}.{sub.id}")
         elif isinstance(value, Mapping):
             for f in group.fields:
                 if f.id in value:
                     flat[f"{prefix}.{f.id}"] = [value[f.id]]
+
+    for group in step.groups:
+        put(group, node.get(group.id), f"{step.id}.{group.id}")
     return flat
 
 
 def _unknown_keys(step: Step, node: Mapping[str, Any]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
+
+    def check(group: Group, value: Any, at: str) -> None:
+        field_ids = {f.id for f in group.fields}
+        subs = {g.id: g for g in group.groups}
+        if group.repeat is not None and not isinstance(value, list):
+            errors[at] = [_("Eine wiederholbare Gruppe muss eine Liste sein.")]
+            return
+        items = list(enumerate(value)) if group.repeat is not None else [(None, value)]
+        for index, item in items:
+            prefix = at + ("" if index is None else f".{index}")
+            if not isinstance(item, Mapping):
+                errors[prefix] = [_("Die Antworten einer Gruppe müssen ein Objekt sein.")]
+                continue
+            for key in item:
+                if key in subs:
+                    check(subs[key], item[key], f"{prefix}.{key}")
+                elif key not in field_ids:
+                    errors[f"{prefix}.{key}"] = [_("Unbekanntes Feld.")]
+
     groups = {g.id: g for g in step.groups}
     for group_id, value in node.items():
         group = groups.get(group_id)
         if group is None:
             errors[f"{step.id}.{group_id}"] = [_("Unbekannte Gruppe.")]
             continue
-        field_ids = {f.id for f in group.fields}
-        if group.repeat is not None and not isinstance(value, list):
-            errors[f"{step.id}.{group_id}"] = [_("Eine wiederholbare Gruppe muss eine Liste sein.")]
-            continue
-        items = list(enumerate(value)) if group.repeat is not None else [(None, value)]
-        for index, item in items:
-            prefix = f"{step.id}.{group_id}" + ("" if index is None else f".{index}")
-            if not isinstance(item, Mapping):
-                errors[prefix] = [_("Die Antworten einer Gruppe müssen ein Objekt sein.")]
-                continue
-            for key in item:
-                if key not in field_ids:
-                    errors[f"{prefix}.{key}"] = [_("Unbekanntes Feld.")]
+        check(group, value, f"{step.id}.{group_id}")
     return errors
 
 
@@ -292,14 +313,23 @@ def _raw(flat: Mapping[str, list[Any]], path: str, field: Field) -> Any:
     return values[-1] if values else None
 
 
-def _action(step: Step, flat: Mapping[str, Any]) -> RepeatAction | None:
-    repeat_groups = {f"{step.id}.{g.id}" for g in step.groups if g.repeat is not None}
+def _action(definition: FormDefinition, step: Step, flat: Mapping[str, Any]) -> RepeatAction | None:
+    def repeat_group(posted: str) -> bool:
+        """``posted`` names a repeat group of this step, with an index after every enclosing group."""
+        parts = posted.split(".")
+        if parts[0] != step.id or len(parts) % 2 or any(not p.isdigit() for p in parts[2:-1:2]):
+            return False
+        if any(int(p) > MAX_ITEM_INDEX for p in parts[2:-1:2]):
+            return False
+        base = _base(posted)
+        return definition.has_group(base) and definition.group(base).repeat is not None
+
     for key in flat:
-        if key.startswith("_add:") and key[5:] in repeat_groups:
+        if key.startswith("_add:") and repeat_group(key[5:]):
             return RepeatAction("add", key[5:])
         if key.startswith("_remove:"):
             group_path, _sep, index = key[8:].rpartition(".")
-            if group_path in repeat_groups and index.isdigit():
+            if repeat_group(group_path) and index.isdigit():
                 return RepeatAction("remove", group_path, int(index))
     return None
 
@@ -342,32 +372,13 @@ def _validate(
 ) -> StepResult:
     stored = answers.get(step.id) if isinstance(answers.get(step.id), Mapping) and use_stored else {}
     work = _Work(definition, step, files, stored or {}, posted=use_stored)
-    action = _action(step, flat)
+    action = _action(definition, step, flat)
     moved: dict[str, str] = {}
     for group in step.groups:
         group_path = f"{step.id}.{group.id}"
-        if group.repeat is None:
-            item, shown = _clean_item(work, group, flat, group_path, group_path, today)
-            work.cleaned[group.id], work.display[group.id] = item, shown
-            continue
-        indices = _item_indices(flat, group_path)
-        if action and action.group == group_path:
-            if action.kind == "remove" and action.index in indices:
-                indices.remove(action.index)
-            elif action.kind == "add" and len(indices) < group.repeat.max:
-                indices.append(max(indices, default=-1) + 1)
-        if len(indices) > group.repeat.max:
-            work.errors[group_path] = [_max_items_message(group)]
-            indices = indices[: group.repeat.max]
-        items, shown_items = [], []
-        moved.update({f"{group_path}.{old}": f"{group_path}.{new}" for new, old in enumerate(indices) if old != new})
-        for new_index, old_index in enumerate(indices):
-            item, shown = _clean_item(
-                work, group, flat, f"{group_path}.{old_index}", f"{group_path}.{new_index}", today
-            )
-            items.append(item)
-            shown_items.append(shown)
-        work.cleaned[group.id], work.display[group.id] = items, shown_items
+        work.cleaned[group.id], work.display[group.id] = _clean_group(
+            work, group, flat, group_path, group_path, action, moved, today
+        )
     merged = copy.deepcopy(dict(answers))
     merged[step.id] = work.cleaned
     hidden_groups, hidden_fields = prune_invisible(definition, merged, [step.id], today)
@@ -376,6 +387,45 @@ def _validate(
         _check_rules(definition, step, merged, today, work.errors)
     errors = {} if action else _drop_hidden(work.errors, hidden_groups, hidden_fields)
     return StepResult(step.id, merged[step.id], errors, work.display, action, moved)
+
+
+def _clean_group(
+    work: _Work,
+    group: Group,
+    flat: Mapping[str, list[Any]],
+    read_at: str,
+    at: str,
+    action: RepeatAction | None,
+    moved: dict[str, str],
+    today: date,
+) -> tuple[Any, Any]:
+    """(cleaned answers, answers as typed) of ``group``, posted under ``read_at`` and kept under ``at`` (they
+    differ inside an item that moved up because one before it was removed). A repeat group gives lists; each
+    item holds the lists of its sub-groups."""
+    if group.repeat is None:
+        return _clean_item(work, group, flat, read_at, at, today)
+    indices = _item_indices(flat, read_at)
+    if action and action.group == read_at:
+        if action.kind == "remove" and action.index in indices:
+            indices.remove(action.index)
+        elif action.kind == "add" and len(indices) < group.repeat.max:
+            indices.append(max(indices, default=-1) + 1)
+    if len(indices) > group.repeat.max:
+        work.errors[at] = [_max_items_message(group)]
+        indices = indices[: group.repeat.max]
+    moved.update({f"{read_at}.{old}": f"{at}.{new}" for new, old in enumerate(indices) if read_at != at or old != new})
+    items, shown_items = [], []
+    for new, old in enumerate(indices):
+        item, shown = _clean_item(work, group, flat, f"{read_at}.{old}", f"{at}.{new}", today)
+        for sub in group.groups:
+            sub_items, sub_shown = _clean_group(
+                work, sub, flat, f"{read_at}.{old}.{sub.id}", f"{at}.{new}.{sub.id}", action, moved, today
+            )
+            if sub_items:
+                item[sub.id], shown[sub.id] = sub_items, sub_shown
+        items.append(item)
+        shown_items.append(shown)
+    return items, shown_items
 
 
 def _clean_item(
@@ -534,35 +584,56 @@ def _required_and_counts(work: _Work, hidden_groups: set[str], hidden_fields: se
     step = work.step
     for group in step.groups:
         group_path = f"{step.id}.{group.id}"
-        if group_path in hidden_groups:
+        _required_in(work, group, group_path, group_path, work.cleaned, hidden_groups, hidden_fields, scope)
+
+
+def _required_in(
+    work: _Work,
+    group: Group,
+    path: str,
+    at: str,
+    holder: Mapping[str, Any],
+    hidden_groups: set[str],
+    hidden_fields: set[str],
+    scope: Scope,
+) -> None:
+    """Required fields and item counts of ``group`` (definition path ``path``, posted at ``at``) and of its
+    sub-groups in each of its items."""
+    if at in hidden_groups:
+        return
+    node = holder.get(group.id)
+    if group.repeat is not None:
+        items = node if isinstance(node, list) else []
+        if len(items) < group.repeat.min and at not in work.errors:
+            n = group.repeat.min
+            work.errors[at] = [
+                ngettext(
+                    "Bitte geben Sie mindestens %(n)d Eintrag an.",
+                    "Bitte geben Sie mindestens %(n)d Einträge an.",
+                    n,
+                )
+                % {"n": n}
+            ]
+        places = [(f"{at}.{i}", item, scope.at(path, i)) for i, item in enumerate(items)]
+    else:
+        places = [(at, node if isinstance(node, dict) else {}, scope)]
+    for prefix, item, item_scope in places:
+        if not isinstance(item, Mapping):
             continue
-        node = work.cleaned.get(group.id)
-        if group.repeat is not None:
-            items = node if isinstance(node, list) else []
-            if len(items) < group.repeat.min and group_path not in work.errors:
-                n = group.repeat.min
-                work.errors[group_path] = [
-                    ngettext(
-                        "Bitte geben Sie mindestens %(n)d Eintrag an.",
-                        "Bitte geben Sie mindestens %(n)d Einträge an.",
-                        n,
-                    )
-                    % {"n": n}
-                ]
-            places = [(f"{group_path}.{i}", item, scope.at(group_path, i)) for i, item in enumerate(items)]
-        else:
-            places = [(group_path, node if isinstance(node, dict) else {}, scope)]
-        for prefix, item, item_scope in places:
-            for field in group.fields:
-                path = f"{prefix}.{field.id}"
-                if (
-                    field.required
-                    and path not in hidden_fields
-                    and path not in work.errors
-                    and is_empty(item.get(field.id))
-                    and item_scope.holds(field.required_if)
-                ):
-                    work.errors[path] = [_required_message(field)]
+        for field in group.fields:
+            field_path = f"{prefix}.{field.id}"
+            if (
+                field.required
+                and field_path not in hidden_fields
+                and field_path not in work.errors
+                and is_empty(item.get(field.id))
+                and item_scope.holds(field.required_if)
+            ):
+                work.errors[field_path] = [_required_message(field)]
+        for sub in group.groups:
+            _required_in(
+                work, sub, f"{path}.{sub.id}", f"{prefix}.{sub.id}", item, hidden_groups, hidden_fields, item_scope
+            )
 
 
 def _check_rules(
@@ -572,21 +643,78 @@ def _check_rules(
     for rule in definition.rules:
         if rule_step(definition, rule.check, rule.fields) != step.id:
             continue
-        repeat_groups = {
-            ".".join(p.split(".")[:2])
-            for p in [*references(rule.check), *rule.fields]
-            if p.startswith(step.id + ".") and definition.group(".".join(p.split(".")[:2])).repeat is not None
-        }
-        if len(repeat_groups) == 1:
-            (group_path,) = repeat_groups
-            for index in range(scope.count(group_path)):
-                if scope.at(group_path, index).violated(rule.check):
+        item_group = _item_group(definition, step, [*references(rule.check), *rule.fields])
+        if item_group is not None:
+            # a rule about fields of one item is checked in every item, its message shown in that item
+            for prefix, item_scope, _item in scope.places(item_group):
+                if item_scope.violated(rule.check):
                     for path in rule.fields:
-                        target = path.replace(group_path + ".", f"{group_path}.{index}.", 1)
+                        target = _target(definition, path, item_group, prefix, item_scope)
                         errors.setdefault(target, []).append(rule.message)
         elif scope.violated(rule.check):
             for path in rule.fields:
                 errors.setdefault(path, []).append(rule.message)
+
+
+def _item_group(definition: FormDefinition, step: Step, paths: list[str]) -> str | None:
+    """The repeat group whose items a rule is about: the innermost repeat group that encloses every repeat
+    group the rule's paths of this step lie in (a rule about one item, an item and the items around it, or
+    several sub-groups of one item); None when there is none (checked once, as a whole)."""
+    chains: list[list[str]] = []
+    for path in paths:
+        if not path.startswith(step.id + "."):
+            continue
+        base = definition.field_path(path)
+        group_path = base.rpartition(".")[0] if base is not None else path
+        chain = [p for p, g in definition.group_chain(group_path) if g.repeat is not None]
+        if chain:
+            chains.append(chain)
+    if not chains:
+        return None
+    deepest = max(chains, key=len)
+    if all(chain == deepest[: len(chain)] for chain in chains):
+        return deepest[-1]
+    common = [p for p in deepest if all(p in chain for chain in chains)]
+    return common[-1] if common else None
+
+
+def _target(definition: FormDefinition, path: str, item_group: str, prefix: str, item_scope: Scope) -> str:
+    """Where a rule checked in the item ``prefix`` of ``item_group`` shows its message for ``path``: at the
+    field in that item; for a field of a sub-group with items of its own, at the field in its first item, or,
+    while there is none, at the innermost sub-group that can take one (its "add" button)."""
+    if not definition.has_field(path):
+        return _indexed(path, prefix)
+    entry = definition.entry(path)
+    deeper = [
+        p for p, g in definition.group_chain(entry.group_path) if g.repeat is not None and len(p) > len(item_group)
+    ]
+    if not deeper:
+        return _indexed(path, prefix)
+    places = item_scope.places(entry.group_path)
+    if places:
+        return f"{places[0][0]}.{entry.field.id}"
+    for k in range(len(deeper) - 1, 0, -1):
+        parents = item_scope.places(deeper[k - 1])
+        if parents:
+            return _indexed(deeper[k], parents[0][0])
+    return _indexed(deeper[0], prefix)
+
+
+def _indexed(path: str, prefix: str) -> str:
+    """``path`` (a field path) with the indices of the item ``prefix`` where it lies in that item or one around
+    it: (``s.p.a.plz``, ``s.p.1.a.0``) → ``s.p.1.a.0.plz``; (``s.p.name``, ``s.p.1.a.0``) → ``s.p.1.name``."""
+    parts, out, names = prefix.split("."), [], path.split(".")
+    position = 0
+    for index, part in enumerate(parts):
+        if part.isdigit():
+            continue
+        if position >= len(names) or names[position] != part:
+            break
+        out.append(part)
+        position += 1
+        if index + 1 < len(parts) and parts[index + 1].isdigit():
+            out.append(parts[index + 1])
+    return ".".join([*out, *names[position:]])
 
 
 def _drop_hidden(
@@ -594,6 +722,6 @@ def _drop_hidden(
 ) -> dict[str, list[str]]:
     def hidden(path: str) -> bool:
         parts = path.split(".")
-        return ".".join(parts[:2]) in hidden_groups or path in hidden_fields
+        return path in hidden_fields or any(".".join(parts[:n]) in hidden_groups for n in range(2, len(parts) + 1))
 
     return {path: messages for path, messages in errors.items() if not hidden(path)}

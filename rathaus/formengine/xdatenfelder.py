@@ -17,9 +17,10 @@ Mapping (the engine's definitions are steps → groups → fields, one level of 
 * each top-level group is a step, fields directly in the schema a step "Angaben"; inside a step every group
   with own fields is a group of the step, titled with its parent ("Gesetzlicher Vertreter: Erreichbarkeit");
 * a repeating group (max > 1, also a top-level one) becomes ONE repeat group holding its whole subtree (labels
-  of sub-group fields carry the sub-group title); a repetition inside it cannot repeat again and is reported;
+  of sub-group fields carry the sub-group title); a repetition inside it becomes a sub-group of it, repeated
+  per item (persons, each with several nationalities), to any depth;
 * a field that may occur more than once: a select becomes a multiple choice, any other field a repeat group
-  of its own (inside a repeat group: reported);
+  of its own (inside a repeat group: a sub-group of it);
 * required: a field is required only when it and every enclosing group are required; a field inside an
   optional group is required once the applicant starts filling that group (``required_if``) — or, when a
   rule shows the group, as soon as it is shown;
@@ -177,11 +178,16 @@ class FlatGroup:
     help: list[str] = dc_field(default_factory=list)
     repeat: tuple[int, int] | None = None
     merged_root: Node | None = None  # a repeat group holding a whole subtree
-    field_ids: set[str] = dc_field(default_factory=set)
+    field_ids: set[str] = dc_field(default_factory=set)  # ids of its fields and sub-groups (one namespace)
+    parent: FlatGroup | None = None  # a sub-group: the repeat group whose items hold its items
+    groups: list[FlatGroup] = dc_field(default_factory=list)
 
     @property
     def path(self) -> str:
-        return f"{self.step.id}.{self.id}"
+        return f"{self.parent.path if self.parent else self.step.id}.{self.id}"
+
+    def every_group(self) -> list[FlatGroup]:
+        return [self] + [g for sub in self.groups for g in sub.every_group()]
 
 
 @dataclass(eq=False)
@@ -191,6 +197,10 @@ class FlatStep:
     source: Node | None
     groups: list[FlatGroup] = dc_field(default_factory=list)
     group_ids: set[str] = dc_field(default_factory=set)
+
+    def every_group(self) -> list[FlatGroup]:
+        """Its groups and their sub-groups, each before its own."""
+        return [g for top in self.groups for g in top.every_group()]
 
 
 class _Reader(FieldReader):
@@ -369,20 +379,45 @@ class _Reader(FieldReader):
         low = node.card[0] if self._chain_required(node) else 0
         group.repeat = (min(low, MAX_REPEAT), min(node.card[1] or MAX_REPEAT, MAX_REPEAT))
         group.merged_root = node
-        for sub in node.walk()[1:]:
-            if sub.repeats and sub.kind == "group":
-                self.notes.append(
-                    f"Die Gruppe „{sub.label}“ darf in „{node.label}“ mehrfach vorkommen; "
-                    "eine Wiederholung in der Wiederholung ist nicht möglich, sie ist einmal enthalten."
-                )
-            if sub.kind != "field":
-                continue
-            prefix = sub.parent.label if sub.parent is not None and sub.parent is not node else ""
-            self._add_field(group, sub, prefix)
-        if group.fields:
+        self._fill(group, node)
+        if group.fields or group.groups:
             self.stats["repetitions_kept"] += 1
         else:
             step.groups.remove(group)
+
+    def _fill(self, group: FlatGroup, root: Node) -> None:
+        """The fields of ``root``'s subtree into the repeat group ``group``; a repetition inside it (a group, or a
+        field that may occur several times) becomes a sub-group whose items belong to each item of ``group``."""
+        pending = list(root.children)
+        while pending:
+            sub = pending.pop(0)
+            if sub.kind == "group" and not sub.repeats:
+                pending[:0] = sub.children  # document order: its content before its next sibling
+                continue
+            prefix = sub.parent.label if sub.parent is not None and sub.parent is not root else ""
+            if not sub.repeats or (sub.kind == "field" and self._becomes_multichoice(sub)):
+                self._add_field(group, sub, prefix)
+                continue
+            inner = self._sub_group(group, sub, root)
+            if sub.kind == "group":
+                self._fill(inner, sub)
+            else:
+                self._add_field(inner, sub, "")
+            if inner.fields or inner.groups:
+                group.groups.append(inner)
+                self.stats["repetitions_kept"] += 1
+
+    def _sub_group(self, parent: FlatGroup, node: Node, root: Node) -> FlatGroup:
+        """A repeat group inside an item of ``parent`` (whose subtree starts at ``root``). Its minimum holds per
+        item of the parent, unless an optional group lies between them."""
+        base = slug(self.text(node.el, "name") or node.label, "gruppe")
+        inner = FlatGroup(parent.step, _unique(base, parent.field_ids), node.label[:500] or "Angaben", node)
+        inner.parent = parent
+        between = [a for a in node.ancestors() if root.contains(a) and a is not root]
+        low = node.card[0] if all(not a.optional for a in between) else 0
+        inner.repeat = (min(low, MAX_REPEAT), min(node.card[1] or MAX_REPEAT, MAX_REPEAT))
+        inner.merged_root = node
+        return inner
 
     def _add_field(self, group: FlatGroup, node: Node, prefix: str) -> None:
         el = node.el
@@ -482,7 +517,7 @@ class _Reader(FieldReader):
         return out
 
     def _build(self, root: Node, schema: Element, translations: list[Translation]) -> dict[str, Any]:
-        copies = {id(f): copy.deepcopy(f) for s in self.steps for g in s.groups for f in g.fields}
+        copies = {id(f): copy.deepcopy(f) for s in self.steps for g in s.every_group() for f in g.fields}
         activated: dict[int, list[dict[str, Any]]] = {}
         require_when: dict[int, list[dict[str, Any]]] = {}
         visible: dict[int, list[dict[str, Any]]] = {}
@@ -519,27 +554,27 @@ class _Reader(FieldReader):
     def _output(
         self, schema: Element, copies: dict[int, dict[str, Any]], visible: dict[int, list[dict[str, Any]]]
     ) -> dict[str, Any]:
-        steps = []
-        for step in self.steps:
-            groups = []
-            for group in step.groups:
-                out: dict[str, Any] = {"id": group.id, "title": group.title}
-                if re.fullmatch(r"G\d{5,14}", group.source.fim_id) and group.source.kind == "group":
-                    out["fim_id"] = group.source.fim_id
-                help_text = " ".join(
-                    dict.fromkeys(p for p in [self.text(group.source.el, "hilfetextEingabe"), *group.help] if p)
-                )
-                if help_text:
-                    out["help"] = help_text[:4000]
-                if group.repeat is not None:
-                    out["repeat"] = {"min": group.repeat[0], "max": max(group.repeat[1], 1)}
-                    out["item_label"] = group.title.rsplit(": ", 1)[-1]
-                conditions = visible.get(id(group), [])
-                if conditions:
-                    out["visible_if"] = conditions[0] if len(conditions) == 1 else {"all": conditions}
-                out["fields"] = [copies[id(f)] for f in group.fields]
-                groups.append(out)
-            steps.append({"id": step.id, "title": step.title, "groups": groups})
+        def emit(group: FlatGroup) -> dict[str, Any]:
+            out: dict[str, Any] = {"id": group.id, "title": group.title}
+            if re.fullmatch(r"G\d{5,14}", group.source.fim_id) and group.source.kind == "group":
+                out["fim_id"] = group.source.fim_id
+            help_text = " ".join(
+                dict.fromkeys(p for p in [self.text(group.source.el, "hilfetextEingabe"), *group.help] if p)
+            )
+            if help_text:
+                out["help"] = help_text[:4000]
+            if group.repeat is not None:
+                out["repeat"] = {"min": group.repeat[0], "max": max(group.repeat[1], 1)}
+                out["item_label"] = group.title.rsplit(": ", 1)[-1]
+            conditions = visible.get(id(group), [])
+            if conditions:
+                out["visible_if"] = conditions[0] if len(conditions) == 1 else {"all": conditions}
+            out["fields"] = [copies[id(f)] for f in group.fields]
+            if group.groups:
+                out["groups"] = [emit(sub) for sub in group.groups]
+            return out
+
+        steps = [{"id": step.id, "title": step.title, "groups": [emit(g) for g in step.groups]} for step in self.steps]
         ident = self.ident(schema)
         out = {
             "id": slug(self.text(schema, "name") or ident or "fim-formular").replace("_", "-")[:100] or "fim-formular",

@@ -236,7 +236,7 @@ def _flat_groups_of(reader: _Reader, target: Node) -> list[Any]:
     return [
         g
         for s in reader.steps
-        for g in s.groups
+        for g in s.every_group()
         if target.contains(g.source) or (g.merged_root is not None and g.merged_root.contains(target))
     ]
 

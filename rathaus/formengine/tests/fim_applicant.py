@@ -119,22 +119,28 @@ def _fill(
 ) -> bool:
     parts = path.split(".")
     base = [p for p in parts if not p.isdigit()]
-    if len(base) == 2 and definition.has_group(path.rsplit(".", 1)[0] if parts[-1].isdigit() else path):
+    if not parts[-1].isdigit() and definition.has_group(".".join(base)):  # too few items (also of a sub-group)
         group = definition.group(".".join(base))
         if group.repeat is None:
             return False
-        index = sum(1 for key in data if key.startswith(path + ".") and key.endswith("._item"))
-        data[f"{path}.{index}._item"] = "1"
+        taken = {key[len(path) + 1 :].split(".")[0] for key in data if key.startswith(path + ".")}
+        data[f"{path}.{len(taken)}._item"] = "1"
         return True
-    if len(base) < 3 or not definition.has_field(".".join(base[:3])):
+    field_path = definition.field_path(path)
+    if field_path is None:
         return False
-    entry = definition.entry(".".join(base[:3]))
+    entry = definition.entry(field_path)
     field = entry.field
-    if entry.group.repeat is not None and not any(p.isdigit() for p in parts):
-        group_path = ".".join(base[:2])  # a rule's message at a field of a repeat group: give it an entry
-        if not any(key.startswith(group_path + ".") for key in data):
-            data[f"{group_path}.0._item"] = "1"
-        parts = [*base[:2], "0", *base[2:]]
+    if entry.in_repeat and not any(p.isdigit() for p in parts):
+        # a rule's message at a field of a repeat group: give it (and each repeat group around it) an entry
+        indexed: list[str] = [parts[0]]
+        for group_path, group in definition.group_chain(entry.group_path):
+            indexed.append(group_path.rsplit(".", 1)[1])
+            if group.repeat is not None:
+                if not any(key.startswith(".".join(indexed) + ".") for key in data):
+                    data[".".join([*indexed, "0", "_item"])] = "1"
+                indexed.append("0")
+        parts = [*indexed, *path[len(entry.group_path) + 1 :].split(".")]
     key = ".".join(parts[: len(parts) if parts[-1] not in ("street", "postal_code", "city") else -1])
     if key in data or key in files:
         return False  # filled already and still wrong: she cannot go on truthfully

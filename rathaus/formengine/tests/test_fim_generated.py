@@ -11,7 +11,7 @@ from dataclasses import field as dc_field
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rathaus.formengine import parse_definition
+from rathaus.formengine import FieldEntry, parse_definition
 from rathaus.formengine.xdatenfelder import read_xdatenfelder
 
 from .fim_applicant import complete
@@ -89,12 +89,10 @@ def test_generated_schemas_import_without_making_optional_fields_required(top, d
         if not unconditional or entry.field.visible_if or entry.group.visible_if:
             continue
         assert not spec.card.startswith("0"), entry.path
-        chain = parents
-        if entry.group.repeat is not None and entry.group.repeat.min == 0:
-            # inside a repeat item: only the groups below the repeating one must be required
-            repeating = [i for i, p in enumerate(parents) if not p.card.endswith(":1")]
-            chain = parents[repeating[-1] + 1 :] if repeating else parents
-        assert all(not p.card.startswith("0") for p in chain), (entry.path, [p.card for p in parents])
+        assert all(not p.card.startswith("0") for p in _must_be_required(entry, spec, parents)), (
+            entry.path,
+            [p.card for p in parents],
+        )
     repeating = sum(1 for spec, _parents in index.values() if not spec.card.endswith(":1")) + sum(
         1 for spec in _groups(top) if not spec.card.endswith(":1")
     )
@@ -103,6 +101,26 @@ def test_generated_schemas_import_without_making_optional_fields_required(top, d
     lost = sum(1 for note in result.notes if "mehrfach vorkommen" in note)
     assert result.stats["xml_repetitions"] == repeating
     assert result.stats["repetitions_kept"] + lost >= repeating
+
+
+def _must_be_required(entry: FieldEntry, spec: Spec, parents: list[Spec]) -> list[Spec]:
+    """The FIM groups around a field that must all be required for the field to be required: inside a repeat
+    item only those below the repeating one (an item exists because the applicant added it) — unless the form
+    asks for a minimum of items, then also those up to the next repeating group outside, and so on."""
+    levels = [g for g in (*entry.outer, entry.group) if g.repeat is not None]
+    bounds = [i for i, p in enumerate(parents) if not p.card.endswith(":1")]
+    if not spec.card.endswith(":1") and entry.field.type != "multichoice":
+        bounds.append(len(parents))  # the field repeats: a repeat group of its own
+    assert len(levels) == len(bounds), (entry.path, [p.card for p in parents], spec.card)
+    if not bounds:
+        return parents
+    chain = parents[bounds[-1] + 1 :]
+    for k in range(len(bounds) - 1, -1, -1):
+        repeat = levels[k].repeat
+        if repeat is None or repeat.min == 0:
+            break
+        chain = parents[(bounds[k - 1] + 1 if k else 0) : bounds[k] + 1] + chain
+    return chain
 
 
 def _groups(specs: list[Spec]) -> list[Spec]:
