@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import queue
 import secrets
 import threading
@@ -105,6 +106,47 @@ def _short_addr(addr: str) -> str:
     return addr[:64]
 
 
+def stored_form(detail: Any) -> Any:
+    """``detail`` as both databases give it back, value for value: the form ``record`` hashes and stores.
+
+    PostgreSQL's ``jsonb`` keeps numbers as ``numeric``: a float written in exponent form (``1e16``: every
+    float from 10^16 up is an integer) comes back as the integer, ``-0.0`` as ``0.0``; and it refuses
+    ``\u0000`` in text, as UTF-8 refuses a lone surrogate. So such floats are stored as the int they equal,
+    ``-0.0`` as ``0.0``, NUL and lone surrogates as U+FFFD (in keys too); NaN and infinities, which neither
+    JSON nor ``jsonb`` has, are refused (ValueError). Every other value is kept as it is: a float's shortest
+    repr read back from ``numeric``'s digits is the same float.
+    """
+    return json.loads(json.dumps(_canonical_value(detail), ensure_ascii=False, sort_keys=True, allow_nan=False))
+
+
+def _canonical_value(value: Any) -> Any:
+    if isinstance(value, bool) or value is None or isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"journal detail: {value!r} is not a JSON number")
+        if value == 0:
+            return 0.0  # also -0.0
+        if value.is_integer() and "e" in repr(value):
+            return int(value)
+        return value
+    if isinstance(value, str):
+        return _clean_text(value)
+    if isinstance(value, dict):
+        return {
+            _clean_text(key) if isinstance(key, str) else key: _canonical_value(item) for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_canonical_value(item) for item in value]
+    return value  # json.dumps says what it cannot encode
+
+
+def _clean_text(text: str) -> str:
+    if text.isascii() and "\x00" not in text:
+        return text
+    return "".join("\ufffd" if ch == "\x00" or "\ud800" <= ch <= "\udfff" else ch for ch in text)
+
+
 def record(
     *,
     tenant_id: int,
@@ -117,7 +159,7 @@ def record(
     at: dt.datetime | None = None,
 ) -> JournalEntry:
     """Append one entry to the municipality's chain, in the caller's transaction (or its own)."""
-    detail = json.loads(json.dumps(detail or {}, ensure_ascii=False, sort_keys=True))  # what the DB returns
+    detail = stored_form(detail or {})  # what the database gives back, so verify hashes the same bytes
     at = at or timezone.now()
     with transaction.atomic():
         head = _locked_head(tenant_id)
