@@ -218,11 +218,11 @@ def _num(value: Any, places: int | None = None) -> str:
     return text.replace(",", "\u202f").replace(".", ",").replace("\u202f", ".")
 
 
-def _signed(value: Any) -> str:
+def _signed(value: Any, places: int | None = None) -> str:
     if value is None:
         return "–"
     number = Decimal(str(value))
-    return ("+" if number > 0 else "") + _num(number)
+    return ("+" if number > 0 else "") + _num(number, places)
 
 
 def context(report: Report, *, issued_at: dt.datetime | None = None, issued_by: Any = None) -> dict[str, Any]:
@@ -256,7 +256,12 @@ def context(report: Report, *, issued_at: dt.datetime | None = None, issued_by: 
         ),
     }
     comparison = [
-        {**row, "before_text": _num(row["before"]), "now_text": _num(row["now"]), "change_text": _signed(row["change"])}
+        {
+            **row,
+            "before_text": _num(row["before"], 2 if row["unit"] == "€" else None),
+            "now_text": _num(row["now"], 2 if row["unit"] == "€" else None),
+            "change_text": _signed(row["change"], 2 if row["unit"] == "€" else None),
+        }
         for row in report.comparison
     ]
     sections = [{**s, "chart": charts.get(s["key"])} for s in report.sections]

@@ -217,6 +217,7 @@ def test_the_pages_of_a_draft_for_the_digitalisation_unit(world: dict[str, Any])
     assert preview.count('class="steering-bars"') == 3 and "Entwurf (Vorschau)" in preview
     assert "Im Berichtszeitraum gingen 6 Online-Anträge ein, die meisten im Jan 2025 (2)." in preview
     assert "Dies ist der erste Bericht" in preview
+    assert '<td class="kern-table__cell kern-table__cell--numeric">47,50</td>' in preview  # € with two places
     bad = client.post(BASE + "neu/", {"start": "01.07.2025", "end": "30.06.2025"})
     assert bad.status_code == 422 and "liegt vor seinem Beginn" in bad.content.decode()
     assert client.get(BASE).status_code == 200
