@@ -27,9 +27,10 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.exceptions import ValidationError
 from django.test import Client
+from structlog.testing import capture_logs
 
 from rathaus.catalog.tests.factories import ServiceFactory
-from rathaus.identity import oidc
+from rathaus.identity import oidc, oidc_claims
 from rathaus.identity.models import ExternalIdentity, IdentityProvider, Profile, User
 from rathaus.identity.tests.factories import CitizenFactory, IdentityProviderFactory
 from rathaus.identity.trust import TrustLevel
@@ -128,7 +129,14 @@ def portal(demo_idp: DemoIdP, live_server: Any, monkeypatch: pytest.MonkeyPatch)
         client_id=CLIENT_ID, client_secret_env=SECRET_ENV, acr_mapping=ACR_MAPPING,
         attribute_mapping=ATTRIBUTE_MAPPING,
     )  # fmt: skip
+    # Services that name what their login needs (data minimisation per service).
+    ServiceFactory(tenant=tenant, slug="hundesteuer", login_attributes=["name", "birth_date", "address"])
+    ServiceFactory(tenant=tenant, slug="fundsache", login_attributes=["name"])
     return Portal(url=live_server.url, tenant=tenant, provider=provider)
+
+
+START = "/antraege/neu/hundesteuer/"  # "Antrag starten" of a service that needs name, birth date and address
+START_NAME_ONLY = "/antraege/neu/fundsache/"  # ... of a service that needs only the name
 
 
 def _form_value(page: str, name: str) -> str:
@@ -208,10 +216,11 @@ def test_login_with_the_demo_servicekonto_sets_trust_level_and_verified_profile(
     postal_code: str,
     city: str,
 ) -> None:
-    _browser, response = _login(portal, username)
+    browser, response = _login(portal, username, next_url=START)
 
     assert response.status_code == 200
-    assert response.url == f"{portal.url}/konto/"
+    assert response.url == f"{portal.url}{START}"
+    response = browser.get(f"{portal.url}/konto/")
     assert name in response.text
     assert re.search(rf'id="vertrauensniveau">{label}<', response.text)
     user = User.objects.get(tenant=portal.tenant, email=EMAILS[username])
@@ -230,15 +239,15 @@ def test_login_with_the_demo_servicekonto_sets_trust_level_and_verified_profile(
 
 @e2e
 def test_second_login_reuses_the_linked_account_and_keeps_verified_fields(portal: Portal) -> None:
-    _login(portal, "erika")
+    _login(portal, "erika", next_url=START)
     user = User.objects.get(tenant=portal.tenant, email=EMAILS["erika"])
     profile = Profile.objects.for_tenant(portal.tenant).get(user=user)
     profile.street = "Falsche Straße 1"  # changed behind the portal's back: the provider's value wins
     profile.save()
 
-    browser, response = _login(portal, "erika")
+    browser, response = _login(portal, "erika", next_url=START)
 
-    assert response.status_code == 200 and "Erika Mustermann" in response.text
+    assert response.status_code == 200 and "Erika Mustermann" in browser.get(f"{portal.url}/konto/").text
     assert User.objects.filter(tenant=portal.tenant).count() == 1
     assert ExternalIdentity.objects.for_tenant(portal.tenant).count() == 1
     profile.refresh_from_db()
@@ -264,12 +273,82 @@ def test_explicit_endpoints_work_without_discovery_and_next_is_respected(portal:
         issuer=base, attribute_mapping={},  # empty: the standard claims are used
     )  # fmt: skip
 
-    _browser, response = _login(portal, "max", next_url="/suche/?q=ausweis")
+    _browser, response = _login(portal, "max", next_url=f"{START}?schritt=1")
 
     assert response.status_code == 200
-    assert response.url == f"{portal.url}/suche/?q=ausweis"
+    assert response.url == f"{portal.url}{START}?schritt=1"
     profile = Profile.objects.for_tenant(portal.tenant).get(user__email=EMAILS["max"])
     assert profile.city == "Erkrath" and "city" in profile.verified_fields
+
+
+def _authorization_request(portal: Portal, next_url: str = "") -> dict[str, str]:
+    """The parameters the portal sends the citizen to the provider with."""
+    query = f"?{urlencode({'next': next_url})}" if next_url else ""
+    start = requests.get(f"{portal.url}/konto/anmelden/{portal.provider.slug}/{query}", allow_redirects=False)
+    assert start.status_code == 302, start.text[:2000]
+    return {key: values[0] for key, values in parse_qs(urlsplit(start.headers["Location"]).query).items()}
+
+
+def _released(logs: list[dict[str, Any]]) -> set[str]:
+    succeeded = [entry for entry in logs if entry.get("event") == "oidc_login_succeeded"]
+    assert len(succeeded) == 1, logs
+    return set(succeeded[0]["released"])
+
+
+@e2e
+def test_a_service_that_needs_only_the_name_does_not_receive_the_address(portal: Portal) -> None:
+    params = _authorization_request(portal, START_NAME_ONLY)
+    assert params["scope"].split() == ["openid", "profile", "email"]
+    assert set(json.loads(params["claims"])["userinfo"]) == {"given_name", "family_name", "email", "email_verified"}
+
+    with capture_logs() as logs:
+        _browser, response = _login(portal, "erika", next_url=START_NAME_ONLY)
+
+    assert response.status_code == 200 and response.url == f"{portal.url}{START_NAME_ONLY}"
+    # The provider released no address (it was not asked for the scope) ...
+    assert "address" not in _released(logs) and {"given_name", "family_name"} <= _released(logs)
+    user = User.objects.get(tenant=portal.tenant, email=EMAILS["erika"])
+    assert user.get_full_name() == "Erika Mustermann"
+    profile = Profile.objects.for_tenant(portal.tenant).get(user=user)
+    assert (profile.street, profile.postal_code, profile.city) == ("", "", "")
+    # ... and the birth date the "profile" scope carries along is not kept: the service did not ask for it.
+    assert profile.birth_date is None
+    assert set(profile.verified_fields) == {"first_name", "last_name"}
+
+
+@e2e
+def test_a_plain_login_asks_only_for_the_email_address(portal: Portal) -> None:
+    params = _authorization_request(portal)
+    assert params["scope"].split() == ["openid", "email"]
+    assert set(json.loads(params["claims"])["userinfo"]) == {"email", "email_verified"}
+
+    with capture_logs() as logs:
+        browser, response = _login(portal, "max")
+
+    assert response.status_code == 200 and _is_logged_in(browser, portal)
+    assert _released(logs) <= {"email", "email_verified"}
+    user = User.objects.get(tenant=portal.tenant, email=EMAILS["max"])
+    assert (user.first_name, user.last_name) == ("", "")
+    profile = Profile.objects.for_tenant(portal.tenant).get(user=user)
+    assert (profile.birth_date, profile.city, profile.verified_fields) == (None, "", [])
+
+
+@e2e
+def test_the_scopes_of_the_provider_row_stay_the_ceiling(portal: Portal) -> None:
+    """A service may ask for the address; a row without the scope "address" never requests it."""
+    IdentityProvider.objects.for_tenant(portal.tenant).filter(pk=portal.provider.pk).update(
+        scopes="openid profile email"
+    )
+    params = _authorization_request(portal, START)
+    assert params["scope"].split() == ["openid", "profile", "email"]
+    assert "address" not in json.loads(params["claims"])["userinfo"]
+
+    with capture_logs() as logs:
+        _login(portal, "lena", next_url=START)
+
+    assert "address" not in _released(logs)
+    profile = Profile.objects.for_tenant(portal.tenant).get(user__email=EMAILS["lena"])
+    assert (profile.birth_date, profile.city) == (date(1999, 11, 30), "")
 
 
 @e2e
@@ -536,3 +615,39 @@ def test_a_provider_row_with_only_the_issuer_passes_validation(tenant: Any) -> N
     provider.issuer = "kein-url"
     with pytest.raises(ValidationError):
         provider.full_clean()
+
+
+@pytest.mark.django_db
+def test_claims_the_login_did_not_ask_for_are_dropped_even_if_the_provider_sends_them(tenant: Any) -> None:
+    """A provider that ignores scopes and ``claims`` and sends everything: only the requested groups are kept."""
+    provider = IdentityProviderFactory(tenant=tenant, attribute_mapping=ATTRIBUTE_MAPPING)
+    everything = {
+        "sub": "s", "email": "e@example.org", "email_verified": True, "given_name": "Erika",
+        "family_name": "Mustermann", "birthdate": "1964-08-12",
+        "address": {"street_address": "Heidestraße 17", "postal_code": "51147", "locality": "Köln"},
+    }  # fmt: skip
+
+    name_only = oidc._identity(provider, {"sub": "s"}, everything, ["email", "name"])
+    assert name_only.user_fields == {"first_name": "Erika", "last_name": "Mustermann"}
+    assert name_only.profile_fields == {}
+    assert (name_only.email, name_only.email_verified) == ("e@example.org", True)
+
+    no_email = oidc._identity(provider, {"sub": "s"}, everything, ["address"])
+    assert (no_email.email, no_email.email_verified, no_email.user_fields) == ("", False, {})
+    assert no_email.profile_fields == {"street": "Heidestraße 17", "postal_code": "51147", "city": "Köln"}
+
+    everything_asked = oidc._identity(provider, {"sub": "s"}, everything, None)  # connecting an account
+    assert everything_asked.profile_fields["birth_date"] == date(1964, 8, 12)
+    assert everything_asked.user_fields["first_name"] == "Erika"
+
+
+def test_scopes_of_the_provider_itself_are_sent_as_configured() -> None:
+    """Only the standard scopes that release personal data are left out; a provider's own scope is not ours to
+    judge (it may be needed for the login itself)."""
+    assert oidc_claims.request_parameters("openid profile email address phone eidas", ["email"])["scope"] == (
+        "openid email eidas"
+    )
+    assert oidc_claims.request_parameters("profile email address eidas", None) == {
+        "scope": "openid profile email address eidas"
+    }
+    assert oidc_claims.configured_groups("openid email address eidas") == ["email", "address"]
