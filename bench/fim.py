@@ -1,6 +1,6 @@
 """FIM fidelity: every real XDatenfelder schema we have, imported now and by the importer before issue 11.
 
-    .venv/bin/python bench/fim.py [--fim-dir ../shared/fim] [--corpus rathaus/formengine/tests/fim_corpus]
+    .venv/bin/python bench/fim.py [--fim-dir ../shared/fim] [--corpus tests/data/fim_public]
                                   [--baseline-commit c8271bb]
 
 Per schema: fields / groups / repetitions / code-list fields / rules in the XML, and what the import keeps:
@@ -56,7 +56,7 @@ def old_importer(commit: str) -> types.ModuleType:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--fim-dir", default=str(ROOT.parent / "shared" / "fim"))
-    parser.add_argument("--corpus", default=str(ROOT / "rathaus" / "formengine" / "tests" / "fim_corpus"))
+    parser.add_argument("--corpus", default=str(ROOT / "tests" / "data" / "fim_public"))
     parser.add_argument("--baseline-commit", default="c8271bb")
     args = parser.parse_args()
     dirs = [Path(d) for d in (args.fim_dir, args.corpus) if Path(d).is_dir()]
@@ -98,6 +98,9 @@ def main() -> None:
                 "_filled": (outcome_old.filled, outcome_full.filled),
             }
         )
+        for note in now.notes:
+            if "mehrfach vorkommen" in note:  # a repetition kept only once
+                print(f"  Wiederholung verloren {path.name}: {note}", file=sys.stderr)
         for rule in now.rules:
             if rule.status != "translated":
                 print(f"  zur Prüfung {path.name} {rule.fim_id} „{rule.name}“: {rule.reason}", file=sys.stderr)

@@ -21,7 +21,7 @@ from .fim_applicant import TODAY, complete
 FIM = Path(os.environ.get("RATHAUS_FIM_DIR", Path(__file__).resolve().parents[4] / "shared" / "fim"))
 if not FIM.is_dir():
     FIM = Path("/work/shared/fim")
-CORPUS = Path(__file__).resolve().parent / "fim_corpus"  # more real schemas, with a README naming their source
+CORPUS = Path(__file__).resolve().parents[3] / "tests" / "data" / "fim_public"  # more real schemas, README: sources
 SCHEMA_PATHS = {p.name: p for d in (FIM, CORPUS) if d.is_dir() for p in sorted(d.glob("S*.xml"))}
 SCHEMAS = sorted(SCHEMA_PATHS)
 PLACEHOLDER = [("999", "Platzhalter"), ("000", "deutsch / Deutschland (Platzhalter)")]
@@ -62,6 +62,14 @@ def test_a_minimal_truthful_applicant_completes_every_real_schema(imported, name
     outcome = complete(definition)
     assert outcome.completed, outcome.stuck
     assert outcome.forced == []
+
+
+@pytest.mark.parametrize("name", SCHEMAS)
+def test_every_repetition_is_kept(imported, name):
+    """Every repeating group or field of the XML repeats in the form, also inside another repetition."""
+    plain, _definition, _full = imported[name]
+    assert plain.stats["repetitions_kept"] == plain.stats["xml_repetitions"]
+    assert not [note for note in plain.notes if "mehrfach vorkommen" in note]
 
 
 @pytest.mark.parametrize("name", SCHEMAS)
