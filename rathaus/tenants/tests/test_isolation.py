@@ -120,6 +120,7 @@ def _identifiers(route: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str, 
     # Steering: B's process, project (A's citizen is invited to A's project only) and board decision.
     only_b += [("process_uuid", str(b["process"].uuid)), ("project_uuid", str(b["project"].uuid))]
     only_b.append(("resolution_uuid", str(b["resolution"].uuid)))
+    only_b.append(("report_uuid", str(b["report"].uuid)))
     only_b += [("file_uuid", str(u)) for u in CaseFile.objects.for_tenant(b["tenant"]).values_list("uuid", flat=True)]
     templates = DocumentTemplate.objects.for_tenant(b["tenant"]).values_list("pk", flat=True)
     only_b += [("template_id", str(pk)) for pk in templates]
@@ -132,6 +133,7 @@ def _identifiers(route: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str, 
     values["step_id"] = [(str(step["id"]), False) for step in b["form"].definition["steps"]]
     values["path"] = [("hunde.nachweis.datei", False)]
     values["version"] = [("1", False)]
+    values["key"] = [("ausblick", False)]  # a section of the steering report: every report has it
     values["content_type_id"] = [(str(ContentType.objects.get_for_model(Service).pk), False)]
     values.update({name: [(value, False)] for name, value in HARMLESS.items()})
     return values

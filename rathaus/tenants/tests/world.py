@@ -37,6 +37,7 @@ from rathaus.payments.models import Payment
 from rathaus.payments.providers.base import payer_token
 from rathaus.payments.providers.demo import OUTCOME_PAID
 from rathaus.steering import projects as steering_projects
+from rathaus.steering import reports as steering_reports
 from rathaus.steering import services as steering_services
 from rathaus.steering.maturity import CRITERION_KEYS
 from rathaus.tenants.models import Municipality
@@ -145,7 +146,7 @@ def build_town(tenant: Municipality, tag: str, *, extra_application: bool = Fals
 
 def _steering(town: dict[str, Any]) -> dict[str, Any]:
     """The steering module's objects: a process, a project (the citizen invited, with a comment), a board
-    decision and a maturity assessment, all named after the town."""
+    decision, a maturity assessment and a draft report, all named after the town."""
     tenant, tag, staff = town["tenant"], town["tag"], town["staff"]
     steering_projects.save_action_field(tenant=tenant, raw={"key": f"{tag}-feld", "name": f"Feld {tag}"})
     process = steering_services.save_process(
@@ -171,7 +172,10 @@ def _steering(town: dict[str, Any]) -> dict[str, Any]:
         tenant=tenant, actor=staff, service_id=town["service"].pk, raw=dict.fromkeys(CRITERION_KEYS, "2"),
         note=f"Bewertung {tag}", assessed_on=dt.date(2026, 6, 30),
     )  # fmt: skip
-    return {"process": process, "project": project, "resolution": resolution}
+    report = steering_reports.create_report(  # a draft of the half-yearly report (the figures frozen in it)
+        tenant=tenant, actor=staff, raw={"start": "2026-01-01", "end": "2026-06-30", "title": f"Bericht {tag}"}
+    )
+    return {"process": process, "project": project, "resolution": resolution, "report": report}
 
 
 def _draft(town: dict[str, Any], *, step: str) -> Any:
