@@ -45,3 +45,11 @@ class PaymentFact(TenantOwned):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "payment"], name="steering_payfact_payment")]
         indexes = [models.Index(fields=["tenant", "paid_at"], name="steering_payfact_paid")]
+
+
+class FactsGeneration(models.Model):
+    """A number that moves on with every change of the municipality's facts (``facts_cache.changed``, in the
+    writer's transaction): computed figures are cached under it, in every worker process alike."""
+
+    tenant = models.OneToOneField("tenants.Municipality", on_delete=models.CASCADE, related_name="+")
+    number = models.BigIntegerField(default=0)
