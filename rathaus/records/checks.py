@@ -10,6 +10,10 @@ put its real seal certificate there: the files exist, the certificate is not one
 
 A municipality whose enabled sealing row names a demo plugin is refused by ``payments.E003`` already (every
 demo plugin row is); this check covers the installation default (no row, ``RATHAUS_SEALING_PLUGIN``).
+
+``records.W003``: a timestamp authority is configured (``RATHAUS_TSA_URL``) but the public seal check trusts
+none (``RATHAUS_TSA_TRUST_ROOTS`` empty or unreadable) — every timestamped decision would be shown as not
+verifiable there.
 """
 
 from __future__ import annotations
@@ -24,12 +28,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from rathaus.core.plugins import UnknownPlugin
 from rathaus.tenants import selectors as tenant_selectors
 
-from .sealing import DEFAULT_PLUGIN, KIND, seal_dir, sealing_plugins
+from .sealing import DEFAULT_PLUGIN, KIND, configured_tsa_roots, seal_dir, sealing_plugins
 
 TEST_CA_PREFIX = "Testsiegel-CA"  # the common name sealing._generate gives its self-made CA
 
@@ -97,3 +101,25 @@ def production_seal_configured(
                 )
             )
     return errors
+
+
+@register(Tags.security)
+def timestamp_authority_trusted(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    if not getattr(settings, "RATHAUS_TSA_URL", ""):
+        return []
+    try:
+        roots = configured_tsa_roots()
+    except (OSError, ValueError) as exc:
+        problem = f"RATHAUS_TSA_TRUST_ROOTS cannot be read ({type(exc).__name__}: {exc})"
+    else:
+        problem = "" if roots else "RATHAUS_TSA_TRUST_ROOTS names no certificate"
+    if not problem:
+        return []
+    return [
+        Warning(
+            f"A timestamp authority is configured (RATHAUS_TSA_URL) but {problem}: the public seal check would "
+            "refuse every timestamped decision as 'untrusted timestamp'.",
+            hint="Set RATHAUS_TSA_TRUST_ROOTS to the PEM file(s) of the authority's certificate or its CA.",
+            id="records.W003",
+        )
+    ]

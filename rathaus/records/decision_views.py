@@ -39,6 +39,14 @@ REASONS = {
     "foreign_seal": gettext_lazy("Das Siegel stammt nicht von dieser Verwaltung."),
     "partial": gettext_lazy("Das Dokument wurde nach dem Siegeln ergänzt; das Siegel deckt nicht das ganze Dokument."),
     "unknown": gettext_lazy("Das Siegel ist echt, aber zu diesem Dokument ist kein Bescheid verzeichnet."),
+    "tampered_timestamp": gettext_lazy(
+        "Der Zeitstempel des Siegels ist beschädigt oder gehört nicht zu diesem Siegel; der Zeitpunkt des Siegelns "
+        "ist nicht belegt."
+    ),
+    "untrusted_timestamp": gettext_lazy(
+        "Der Zeitstempel des Siegels stammt von keinem Zeitstempeldienst, dem diese Verwaltung vertraut; der "
+        "Zeitpunkt des Siegelns ist nicht belegt."
+    ),
 }
 
 

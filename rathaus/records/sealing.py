@@ -67,6 +67,11 @@ class SealingPlugin(Plugin):
     def trust_roots(self, *, tenant: Municipality) -> list[asn1_x509.Certificate]:
         raise NotImplementedError
 
+    def timestamp_trust_roots(self, *, tenant: Municipality) -> list[asn1_x509.Certificate]:
+        """The roots a seal's RFC 3161 timestamp must chain to: ``RATHAUS_TSA_TRUST_ROOTS`` unless a plugin
+        names the timestamp authorities of its trust service itself (per municipality, if it likes)."""
+        return configured_tsa_roots()
+
 
 sealing_plugins: Registry[SealingPlugin] = Registry(
     KIND, label=gettext_lazy("Siegel für Bescheide"), base=SealingPlugin, exclusive=True
@@ -237,6 +242,19 @@ def timestamper() -> Any:
     return HTTPTimeStamper(url, timeout=10)
 
 
+def configured_tsa_roots() -> list[asn1_x509.Certificate]:
+    """The certificates in the PEM files of ``RATHAUS_TSA_TRUST_ROOTS`` (a list of paths, or one comma-separated
+    string): the timestamp authorities (or their CAs) whose timestamps this installation trusts."""
+    paths = getattr(settings, "RATHAUS_TSA_TRUST_ROOTS", ()) or ()
+    if isinstance(paths, str):
+        paths = [path.strip() for path in paths.split(",") if path.strip()]
+    roots = []
+    for path in paths:
+        for certificate in x509.load_pem_x509_certificates(Path(path).read_bytes()):
+            roots.append(asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER)))
+    return roots
+
+
 def plugin_for(tenant: Municipality) -> SealingPlugin:
     config = tenant_selectors.enabled_plugin_config(tenant, KIND)
     identifier = (
@@ -253,7 +271,10 @@ def plugin_for(tenant: Municipality) -> SealingPlugin:
 @dataclass(frozen=True)
 class Verdict:
     valid: bool
-    reason: str  # "valid", "no_signature", "not_pdf", "tampered", "untrusted", "foreign_seal", "partial"
+    # "valid", "no_signature", "not_pdf", "tampered", "foreign_seal", "partial", and for a seal that carries a
+    # timestamp: "tampered_timestamp" (the token is broken or covers another signature) or "untrusted_timestamp"
+    # (intact, but from an authority outside ``timestamp_trust_roots``).
+    reason: str
     signed_at: dt.datetime | None = None
     signed_sha256: str = ""
     # The time of an intact RFC 3161 signature timestamp over the seal (None: the seal carries none).
@@ -276,8 +297,13 @@ def verify(*, tenant: Municipality, pdf: bytes) -> Verdict:
         return Verdict(False, "not_pdf")
     if not signatures:
         return Verdict(False, "no_signature")
+    plugin = plugin_for(tenant)
     try:
-        plugin = plugin_for(tenant)
+        tsa_roots = plugin.timestamp_trust_roots(tenant=tenant)
+    except Exception:  # a missing or unreadable file: no timestamp is trusted (checks.py warns at start)
+        log.error("tsa_trust_roots_unreadable", exc_info=True)
+        tsa_roots = []
+    try:
         roots = plugin.trust_roots(tenant=tenant)
         own = plugin.seal_certificate(tenant=tenant)
         signature = signatures[-1]
@@ -285,6 +311,9 @@ def verify(*, tenant: Municipality, pdf: bytes) -> Verdict:
             validate_pdf_signature,
             signature,
             ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail"),
+            # The timestamp is checked against the timestamp authorities' roots, not the seal's: a token any
+            # key can make must not date a decision.
+            ValidationContext(trust_roots=tsa_roots, allow_fetching=False, revocation_mode="soft-fail"),
         )
     except Exception:  # a malformed signature dictionary is an invalid seal, not an error
         log.info("seal_verification_failed", exc_info=True)
@@ -298,5 +327,18 @@ def verify(*, tenant: Municipality, pdf: bytes) -> Verdict:
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         return Verdict(False, "partial")
     stamp = status.timestamp_validity
-    stamped_at = stamp.timestamp if stamp is not None and stamp.intact and stamp.valid else None
+    if stamp is None and _carries_timestamp(signature):
+        return Verdict(False, "tampered_timestamp")  # a token pyHanko could not even read as one
+    if stamp is not None and not (stamp.intact and stamp.valid):
+        return Verdict(False, "tampered_timestamp")
+    if stamp is not None and not stamp.trusted:
+        return Verdict(False, "untrusted_timestamp")
+    stamped_at = stamp.timestamp if stamp is not None else None
     return Verdict(True, "valid", status.signer_reported_dt, hashlib.sha256(pdf).hexdigest(), stamped_at)
+
+
+def _carries_timestamp(signature: Any) -> bool:
+    unsigned = signature.signer_info["unsigned_attrs"]
+    return unsigned.native is not None and any(
+        attribute["type"].native == "signature_time_stamp_token" for attribute in unsigned
+    )

@@ -273,6 +273,10 @@ RATHAUS_PAYMENT_PROVIDER = os.environ.get("RATHAUS_PAYMENT_PROVIDER", "demo")
 RATHAUS_PAYMENT_HOSTS = env_list("RATHAUS_PAYMENT_HOSTS", "")
 # Demo plugins (test payment without money, demo logins): embedded mode and tests; production.py forbids them.
 RATHAUS_DEMO_PLUGINS = env_bool("RATHAUS_DEMO_PLUGINS", True)
+# E-Akte: the RFC 3161 timestamp authority for seals and journal anchors (empty: none), and the PEM files of the
+# authorities (or their CAs) whose timestamps the public seal check trusts (comma-separated paths).
+RATHAUS_TSA_URL = os.environ.get("RATHAUS_TSA_URL", "")
+RATHAUS_TSA_TRUST_ROOTS = env_list("RATHAUS_TSA_TRUST_ROOTS", "")
 
 # Citizen OIDC login: outgoing calls to the identity provider.
 OIDC_VERIFY_SSL = env_bool("OIDC_VERIFY_SSL", True)

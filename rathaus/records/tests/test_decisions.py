@@ -277,6 +277,7 @@ def test_with_a_timestamp_authority_the_seal_carries_an_rfc3161_timestamp_shown_
     settings: Any,
     tsa: Any,  # noqa: F811
     client: Any,
+    seals: Any,
 ) -> None:
     import datetime as dt
     import socket
@@ -301,6 +302,9 @@ def test_with_a_timestamp_authority_the_seal_carries_an_rfc3161_timestamp_shown_
 
     url, certificate = tsa
     settings.RATHAUS_TSA_URL = url
+    trusted = seals.parent / "tsa-roots.pem"  # the verification page trusts this authority's timestamps
+    trusted.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    settings.RATHAUS_TSA_TRUST_ROOTS = [str(trusted)]
     before = timezone.now()
     with TestCase.captureOnCommitCallbacks(execute=True):
         d = decisions.seal(decision=d, user=world["author"], tenant=tenant, actor=actor(world["author"]))
