@@ -16,7 +16,9 @@ Every run from scratch: drops and creates the database ``rathaus_bench_records``
    (``search.search_cases`` with facets) and the baseline (one plain indexed ``SELECT`` of a case by primary
    key). p50/p95 per phase. Closed loop, no think time: this is the capacity figure; the HTTP figure with
    think time is ``bench/locustfile_records.py``.
-   This measures the selectors in-process, not over HTTP: the database work and its concurrency.
+   This measures the selectors in-process, not over HTTP: the database work and its concurrency. Two more
+   phases ask for the whole pages in-process (Django's test client, one per thread, logged in with a second
+   factor): the work-queue page and the page searched — everything a request does but the network.
 3. Filing (``--parts filing``): ``--filings`` applications submitted through the applications services (the
    records consumer held back), then filed one after the other by ``services.file_application`` as the
    consumer does; cases per second against single-row INSERTs per second. ``BENCH_PROFILE=1`` prints a profile.
@@ -351,8 +353,40 @@ def bench_load(tenant, users: list, threads: int, duration: int) -> list[dict]:
     def fulltext(user, rnd) -> None:
         search.search_cases(user, tenant, rnd.choice(QUERIES))
 
+    clients = pages(tenant, users)
+
+    def queue_page(user, rnd) -> None:
+        response = clients(user).get("/intern/akten/")
+        assert response.status_code == 200, response.status_code
+
+    def search_page(user, rnd) -> None:
+        response = clients(user).get("/intern/akten/", {"suche": rnd.choice(QUERIES), "status": "alle"})
+        assert response.status_code == 200, response.status_code
+
     return [run_phase(name, work, users, threads, duration) for name, work in
-            (("baseline SELECT by pk", baseline), ("work queue", queue), ("full-text search", fulltext))]  # fmt: skip
+            (("baseline SELECT by pk", baseline), ("work queue", queue), ("full-text search", fulltext),
+             ("work-queue page", queue_page), ("search page", search_page))]  # fmt: skip
+
+
+def pages(tenant, users: list):
+    """A Django test client per thread, logged in as the thread's caseworker: the whole page in-process (the
+    middleware, the access check, the navigation, the view and its template), without a server or network."""
+    from django.test import Client
+
+    from rathaus.tenants.models import Domain
+
+    Domain.objects.get_or_create(host="127.0.0.1", defaults={"municipality": tenant, "is_primary": True})
+    keys = dict(zip([user.pk for user in users], sessions_for(users), strict=True))
+    local = threading.local()
+
+    def client(user) -> Client:
+        if getattr(local, "user", None) != user.pk:
+            local.client = Client(HTTP_HOST="127.0.0.1")
+            local.client.cookies["sessionid"] = keys[user.pk]
+            local.user = user.pk
+        return local.client
+
+    return client
 
 
 def sessions_for(users: list) -> list[str]:
