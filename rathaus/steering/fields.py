@@ -55,6 +55,13 @@ FIELDS: tuple[Spec, ...] = (
     Spec("data_processed", "Verarbeitete Daten", "multiline", max_length=2000),
     Spec("personal_data", "Personenbezogene Daten", "bool", help="ja oder nein"),
     Spec("personal_data_categories", "Kategorien personenbezogener Daten", "multiline", max_length=1000),
+    # For the record of processing activities (Art. 30 DSGVO; gdpr_record.py), where personal data is processed.
+    Spec("gdpr_purpose", "Zweck der Verarbeitung (DSGVO)", "multiline", max_length=2000),
+    Spec("gdpr_data_subjects", "Kategorien betroffener Personen", "multiline", max_length=1000),
+    Spec("gdpr_recipients", "Empfänger personenbezogener Daten", "multiline", max_length=2000),
+    Spec("gdpr_third_country", "Übermittlung in Drittländer", "multiline", max_length=1000, help="leer oder »keine«"),
+    Spec("gdpr_retention", "Löschfristen", "multiline", max_length=1000, help="z. B. 10 Jahre nach Abschluss"),
+    Spec("gdpr_measures", "Technische und organisatorische Maßnahmen", "multiline", max_length=3000),
     Spec("cases_per_year", "Fälle pro Jahr", "int", maximum=10_000_000),
     Spec("minutes_per_case", "Minuten je Fall", "int", maximum=100_000),
     Spec("staff_cost_rate", "Personalkostensatz (€ je Stunde)", "decimal", maximum=1000),

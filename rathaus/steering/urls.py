@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import channel_views, figure_views, project_views, report_views, views
+from . import channel_views, figure_views, gdpr_views, project_views, report_views, views
 
 app_name = "steering"
 urlpatterns = [
@@ -24,6 +24,9 @@ urlpatterns = [
     path("kanaele/", channel_views.channel_list, name="channels"),
     path("kanaele/import/", channel_views.channel_import, name="channels_import"),
     path("kanaele/vorlage.csv", channel_views.channel_template, name="channels_template"),
+    path("verzeichnis/", gdpr_views.page, name="gdpr"),
+    path("verzeichnis/verarbeitungsverzeichnis.csv", gdpr_views.download, {"fmt": "csv"}, name="gdpr_csv"),
+    path("verzeichnis/verarbeitungsverzeichnis.pdf", gdpr_views.download, {"fmt": "pdf"}, name="gdpr_pdf"),
     path("kennzahlen/", figure_views.dashboard, name="figures"),
     path("kennzahlen/export.csv", figure_views.export, {"fmt": "csv"}, name="figures_csv"),
     path("kennzahlen/export.json", figure_views.export, {"fmt": "json"}, name="figures_json"),
