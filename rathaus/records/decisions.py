@@ -457,7 +457,7 @@ def seal(*, decision: Decision, user: User, tenant: Municipality, actor: Actor) 
         _record(locked, actor, "decision.sealed", sha256=sha256, plugin=plugin.identifier)
         _deliver(locked, pdf, application, user, actor)
         if locked.fee_amount > 0:
-            payer = case.file.party.account if case.file.party else None
+            payer, organisation_id = _payer_of(case, application)
             payment = payments.start_payment(
                 tenant=tenant,
                 reference=locked.payment_reference,
@@ -465,9 +465,17 @@ def seal(*, decision: Decision, user: User, tenant: Municipality, actor: Actor) 
                 amount=locked.fee_amount,
                 lines=[{"label": locked.fee_label or locked.title, "amount": locked.fee_amount}],
                 payer=payer,
+                organisation_id=organisation_id,
                 return_url=reverse("applications:detail", args=[application.number]) if application else "/",
             )
-            _record(locked, actor, "decision.fee_raised", amount=str(locked.fee_amount), payment=payment.reference)
+            _record(
+                locked,
+                actor,
+                "decision.fee_raised",
+                amount=str(locked.fee_amount),
+                payment=payment.reference,
+                organisation=organisation_id,
+            )
         if application is not None:
             application_services.change_status(
                 application=application,
@@ -491,9 +499,22 @@ def seal(*, decision: Decision, user: User, tenant: Municipality, actor: Actor) 
     return locked
 
 
+def _payer_of(case: Case, application: Any) -> tuple[User | None, int | None]:
+    """Who the decision's fee is raised against: the party's account; for a business (a party that is an
+    organisation) the organisation — every representative may see and pay it — with the person who acted for it
+    on the application as payer (recorded, as for the application's own fee)."""
+    party = case.file.party
+    if party is None:
+        return None, None
+    if party.organisation_id is not None:
+        acting_person = application.applicant if application is not None else party.account
+        return acting_person, party.organisation_id
+    return party.account, None
+
+
 def _deliver(decision: Decision, pdf: bytes, application: Any, user: User, actor: Actor) -> None:
-    party = decision.case.file.party
-    recipient = party.account if party is not None else None
+    # The organisation's file names no account; its application's thread is reached through the acting person.
+    recipient, _organisation = _payer_of(decision.case, application)
     if recipient is None:
         _record(decision, actor, "decision.delivered", outcome="refused", reason="no mailbox (no account)")
         return
