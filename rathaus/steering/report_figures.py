@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from rathaus.catalog.selectors import published_services
@@ -89,9 +89,11 @@ def _processing(
 def compute(tenant: Municipality, start: dt.date, end: dt.date) -> dict[str, Any]:
     """The frozen figures of the period [start, end] (both days included)."""
     lo, hi = _aware(start), _aware(end + dt.timedelta(days=1))
+    # An application decided before the period counts in none of its figures: only the others are loaded.
     rows = list(
         ApplicationFact.objects.for_tenant(tenant)
         .filter(submitted_at__isnull=False, submitted_at__lt=hi)
+        .filter(Q(decided_at__isnull=True) | Q(decided_at__gte=lo))
         .values_list("service", "submitted_at", "decided_at")
     )
     facts = [(s, d) for _svc, s, d in rows]
@@ -107,9 +109,13 @@ def compute(tenant: Municipality, start: dt.date, end: dt.date) -> dict[str, Any
              "paid_amount": str(sum(in_month, Decimal("0.00")))}
         )  # fmt: skip
     services = {s.leika_key: s for s in published_services(tenant)}
+    per_service: dict[str, list[tuple[dt.datetime, dt.datetime | None]]] = {}
+    for svc, s, d in rows:
+        if svc:
+            per_service.setdefault(svc, []).append((s, d))
     by_service = []
-    for key in sorted({svc for svc, _s, _d in rows if svc}):
-        row = _processing([(s, d) for svc, s, d in rows if svc == key], lo, hi)
+    for key, service_facts in sorted(per_service.items()):
+        row = _processing(service_facts, lo, hi)
         if row["submitted"] or row["decided"] or row["backlog"]:
             name = services[key].name if key in services else key
             by_service.append({"key": key, "name": name, **row})

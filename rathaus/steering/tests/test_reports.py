@@ -23,7 +23,7 @@ from rathaus.steering.models import Report
 from rathaus.steering.models_reports import ReportImmutable
 
 from .factories import staff_with
-from .test_figures import A, at, build, decided, submitted
+from .test_figures import A, W, at, build, decided, submitted
 
 pytestmark = pytest.mark.django_db
 H1 = {"start": "01.01.2025", "end": "30.06.2025"}
@@ -69,6 +69,10 @@ def test_figures_are_frozen_when_the_report_is_created(world: dict[str, Any]) ->
     assert (k["online_applications"], k["decided"], k["median_days"], k["p90_days"]) == (6, 5, 4.0, 30.0)
     assert (k["backlog"], k["payments"], k["paid_amount"]) == (1, 3, "47.50")
     assert [m["submitted"] for m in report.figures["months"]] == [2, 1, 1, 1, 1, 0]
+    per_service = [
+        (r["key"], r["submitted"], r["decided"], r["median_days"], r["backlog"]) for r in report.figures["services"]
+    ]
+    assert per_service == [(A, 4, 4, 3.0, 0), (W, 2, 1, 30.0, 1)]
     assert [s["title"] for s in report.sections] == [title for _k, title in reports.SECTIONS]
     submitted(world["tenant"], "A-9", A, at(3, 1))  # arrives after the report was made
     report.refresh_from_db()
