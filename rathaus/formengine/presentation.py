@@ -142,7 +142,7 @@ def _summary_groups(
         title = f"{context}, {title}" if context else title
         item_scope = scope.at(path, index)
         prefix = f"{at}.{index}"
-        rows = _rows(item_scope, group.fields, item, prefix, errors)
+        rows = _rows(item_scope, group.fields, item, prefix, errors, context=title)
         if rows or not group.groups:
             out.append(SummaryGroup(prefix, title, rows))
         if isinstance(item, Mapping):
@@ -152,8 +152,16 @@ def _summary_groups(
 
 
 def _rows(
-    scope: Scope, fields: tuple[Field, ...], item: Any, prefix: str, errors: Mapping[str, list[str]]
+    scope: Scope,
+    fields: tuple[Field, ...],
+    item: Any,
+    prefix: str,
+    errors: Mapping[str, list[str]],
+    *,
+    context: str = "",
 ) -> list[SummaryRow]:
+    """The rows of one group or repeat item; in an item each label names the item first ("Person 2, Anschrift 1:
+    Ort"), so the summary, the receipt and the case file tell the items apart in a plain list of rows."""
     if not isinstance(item, Mapping):
         return []
     rows = []
@@ -162,7 +170,11 @@ def _rows(
         if is_empty(value) or not scope.holds(field.visible_if):
             continue
         path = f"{prefix}.{field.id}"
-        rows.append(SummaryRow(path, field.label, display_value(field, value), tuple(errors.get(path, ()))))
+        label: str = field.label
+        if context:
+            german = isinstance(label, i18n.GermanText) or isinstance(context, i18n.GermanText)
+            label = (i18n.GermanText if german else str)(f"{context}: {label}")
+        rows.append(SummaryRow(path, label, display_value(field, value), tuple(errors.get(path, ()))))
     return rows
 
 

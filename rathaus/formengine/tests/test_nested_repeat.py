@@ -313,7 +313,11 @@ def test_summary_names_each_address_by_its_person():
     titles = [g.title for g in steps[0].groups]
     assert titles == ["Person 1", "Person 1, Anschrift 1", "Person 2", "Person 2, Anschrift 1", "Person 2, Anschrift 2"]
     rows = {r.label: r.value for r in steps[0].groups[4].rows}
-    assert rows == {"Ort": "Erkrath", "Postleitzahl": "40699", "Staat": "Belgien"}
+    assert rows == {
+        "Person 2, Anschrift 2: Ort": "Erkrath",
+        "Person 2, Anschrift 2: Postleitzahl": "40699",
+        "Person 2, Anschrift 2: Staat": "Belgien",
+    }  # a row names its item: the summary, receipt and case file list rows without group headings
 
 
 def test_fee_per_address_counts_the_addresses_of_every_person():
