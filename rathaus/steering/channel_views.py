@@ -50,7 +50,15 @@ def _render(
     allowed = channels.allowed_for(request.user, request.tenant)
     context = {
         "year": year,
-        "rows": channels.counts_for(request.tenant, year=year, allowed=allowed)[:500],
+        "rows": [
+            (
+                row,
+                f"{row.process.key} {row.process.name}"
+                if row.process
+                else allowed.services.get(row.service, row.service),
+            )
+            for row in channels.counts_for(request.tenant, year=year, allowed=allowed)[:500]
+        ],
         "services": sorted(allowed.services.items(), key=lambda kv: kv[1]),
         "processes": sorted(allowed.processes),
         "raw": raw or {},

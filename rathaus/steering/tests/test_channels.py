@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from rathaus.catalog.tests.factories import ServiceFactory
@@ -56,7 +58,7 @@ def test_form_entry_and_replacement_of_a_month(town: dict[str, Any]) -> None:
     client.post(URL, {**form, "paper": "7"})  # the same month again: replaced, not added
     assert counts(town["tenant"]) == [(A, "", dt.date(2026, 3, 1), 7, 45, 0, 1200)]
     page = client.get(URL, {"jahr": "2026"}).content.decode()
-    assert "03.2026" in page and "1252" in page
+    assert "03.2026" in page and "1252" in page and '<td class="kern-table__cell">Wohnsitz anmelden</td>' in page
 
 
 @pytest.mark.parametrize(
@@ -203,3 +205,18 @@ def test_tenant_isolation(town: dict[str, Any], other_tenant: Any) -> None:
     }
     # Alpha's staff are not staff of Beta at all.
     assert client_of(town["digi"], "beta").get(URL).status_code in (302, 403)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    raw=st.dictionaries(
+        st.sampled_from(["service", "process", "month", "paper", "in_person", "email", "phone"]),
+        st.one_of(st.text(max_size=30), st.integers(-(10**9), 10**9), st.floats(allow_nan=True), st.none()),
+    )
+)
+def test_any_cell_gives_values_or_errors_never_a_crash(town: dict[str, Any], raw: dict[str, Any]) -> None:
+    allowed = channels.Allowed(services={A: "Wohnsitz anmelden"}, processes={})
+    values, errors = channels.parse_row(raw, allowed)
+    assert all({"field", "column", "message"} <= set(e) for e in errors)
+    if not errors:
+        assert values["service"] == A and all(0 <= values[c] <= channels.MAX_COUNT for c in channels.CHANNELS)
