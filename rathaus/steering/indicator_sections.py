@@ -49,12 +49,17 @@ def sections(
                 "(Papier, persönlich, E-Mail, Telefon; von Hand erfasst); online-Anteil %(share)s."
             )
             % {"year": year, "scope": scope, "online": online, "other": other, "share": _pct(total_share)},
-            "svg": _chart(
-                "chart-kanaele",
-                _("Online-Anteil in Prozent %(year)s, %(scope)s") % {"year": year, "scope": scope},
-                _("Balkendiagramm: Anteil der Online-Anträge an allen Fällen je Zeitraum; Tabelle mit Zahlen."),
-                labels,
-                [r.online_share for r in ch],
+            "svg": mark_safe(  # figure_chart escapes every text
+                figure_chart.grouped(
+                    "chart-kanaele",
+                    _("Online und auf anderen Kanälen %(year)s, %(scope)s") % {"year": year, "scope": scope},
+                    _("Säulendiagramm: je Zeitraum Online-Anträge und Fälle auf anderen Kanälen nebeneinander."),
+                    labels,
+                    [
+                        (_("online"), [r.online for r in ch], "#0b5ed7"),
+                        (_("andere Kanäle"), [r.other_total for r in ch], "#8a5a00"),
+                    ],
+                )
             ),
             "columns": [
                 _("Zeitraum"),

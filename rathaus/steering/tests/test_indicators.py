@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from rathaus.steering import indicators
+from rathaus.steering import figure_chart, indicators
 from rathaus.steering.models import ChannelCount
 
 from .test_fact_events import decided_with_fee, filed, login, opened
@@ -167,3 +167,17 @@ def test_other_town_sees_none_of_it(world: dict[str, Any], other_tenant: Any) ->
     assert indicators.media_break_rows(other_tenant, year=2025, grain="quartal")[0].decided == 0
     assert indicators.login_rows(other_tenant, year=2025, grain="quartal")[0].total == 0
     assert indicators.coverage_by_unit(other_tenant, year=2025) == []
+
+
+def test_grouped_chart_escapes_and_names_every_bar() -> None:
+    svg = figure_chart.grouped(
+        "c", "T <b>", "D & d", ["Q1", "<script>"], [("online", [5, 0], "#000"), ("andere", [16, 3], "#111")]
+    )
+    assert "<script>" not in svg and "&lt;script&gt;" in svg and "T &lt;b&gt;" in svg and "D &amp; d" in svg
+    assert svg.count("<rect") == 4 + 2  # two bars per label, two legend keys
+    assert "<title>Q1, online: 5</title>" in svg and "<title>Q1, andere: 16</title>" in svg
+
+
+def test_dashboard_channel_chart_shows_both_series(world: dict[str, Any]) -> None:
+    page = staff_client(world["digi"]).get(URL, {"jahr": "2025", "art": "quartal"}).content.decode()
+    assert "<title>Q1, online: 5</title>" in page and "<title>Q1, andere Kanäle: 16</title>" in page
