@@ -15,6 +15,7 @@ from typing import Any
 
 import jsonschema_rs
 import pytest
+from django.utils import translation
 
 from rathaus.formengine import (
     DefinitionError,
@@ -383,3 +384,22 @@ def test_errors_render_next_to_the_address_field():
     html = str(render_step(form(), "personen", {"personen": result.display}, result.errors, TODAY))
     error = re.search(r'id="f-personen-person-1-anschrift-1-plz-error"[^>]*>(.*?)</', html, re.S)
     assert error is not None
+
+
+def test_translations_reach_sub_groups_and_their_fields():
+    data = definition_dict()
+    data["i18n"] = {
+        "en": {
+            "groups": {"personen.person.anschrift": {"title": "Addresses", "item_label": "Address"}},
+            "fields": {"personen.person.anschrift.ort": {"label": "Town"}},
+        }
+    }
+    definition = parse_definition(data)
+    with translation.override("en"):
+        html = str(render_step(definition, "personen", answers(), {}, TODAY))
+        [step_summary] = summary(definition, answers(), today=TODAY)
+    assert "</span>Address 2</legend>" in html and ">Town" in html
+    assert "Person 2, Address 2: Town" in [row.label for g in step_summary.groups for row in g.rows]
+    data["i18n"]["en"]["groups"]["personen.person.nirgends"] = {"title": "Nowhere"}
+    with pytest.raises(DefinitionError, match=re.escape("personen.person.nirgends")):
+        parse_definition(data)
