@@ -8,10 +8,14 @@ import json
 from typing import Any
 
 import pytest
+from django.test import Client
 
+from rathaus.identity.tests.factories import login_staff
 from rathaus.steering import figure_chart, indicators
 from rathaus.steering.models import ChannelCount
+from rathaus.tenants.tests.factories import OrgUnitFactory
 
+from .factories import staff_with
 from .test_fact_events import decided_with_fee, filed, login, opened
 from .test_figures import A, W, at, emit, paid, staff_client, submitted
 
@@ -181,3 +185,15 @@ def test_grouped_chart_escapes_and_names_every_bar() -> None:
 def test_dashboard_channel_chart_shows_both_series(world: dict[str, Any]) -> None:
     page = staff_client(world["digi"]).get(URL, {"jahr": "2025", "art": "quartal"}).content.decode()
     assert "<title>Q1, online: 5</title>" in page and "<title>Q1, andere Kanäle: 16</title>" in page
+
+
+def test_other_towns_dashboard_and_export_show_none_of_it(world: dict[str, Any], other_tenant: Any) -> None:
+    unit = OrgUnitFactory(tenant=other_tenant, key="FB10", name="Zentrale")
+    client = Client(HTTP_HOST="beta.testserver")
+    login_staff(client, staff_with(other_tenant, "digitalisation", unit, email="digi@beta.example"))
+    page = client.get(URL, {"jahr": "2025"}).content.decode()
+    assert "2025 kamen für alle Leistungen 0 Fälle online und 0 auf anderen Kanälen" in page
+    assert "2025 wurden 0 Dokumente elektronisch abgelegt" in page and "FB33" not in page
+    data = json.loads(client.get(URL + "export.json", {"jahr": "2025"}).content)
+    assert data["e_akte"][0]["documents_filed"] == 0 and data["logins"][0]["logins"] == 0
+    assert client.get(URL, {"jahr": "2025", "einheit": "FB33"}).status_code == 200  # alpha's unit: unknown here
