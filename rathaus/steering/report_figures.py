@@ -20,9 +20,11 @@ from django.utils import timezone
 from rathaus.catalog.selectors import published_services
 from rathaus.tenants.models import Municipality
 
+from . import indicators
 from .figures import MONTHS, nearest_rank
 from .maturity import STAGES
 from .models import MaturityAssessment, Milestone, Process, Project, ProjectBudget
+from .models_channels import CHANNELS
 from .models_facts import ApplicationFact, PaymentFact
 
 VERSION = 1
@@ -47,7 +49,15 @@ KEY_FIGURES: dict[str, tuple[str, str, bool | None]] = {
     "projects_red": ("Projekte mit Ampel rot", "", False),
     "budget_planned_teur": ("Projektbudget geplant", "T€", None),
     "budget_spent_teur": ("Projektbudget ausgegeben", "T€", None),
+    # Only for reports over one calendar half-year (see ``_indicators``).
+    "online_share_percent": ("Anteil online an allen erfassten Fällen", "%", True),
+    "logins": ("Anmeldungen im Portal", "", True),
+    "documents_filed": ("in der E-Akte abgelegte Dokumente", "", True),
+    "staff_filing": ("Beschäftigte, die in der E-Akte ablegen", "", True),
+    "without_media_break_percent": ("Anteil ohne Medienbruch entschieden", "%", True),
 }
+CHANNEL_LABELS = {"paper": "Papier", "in_person": "persönlich", "email": "E-Mail", "phone": "Telefon"}
+LEVEL_LABELS = {"none": "ohne Vertrauensniveau", "low": "niedrig", "substantial": "substanziell", "high": "hoch"}
 
 
 def _aware(day: dt.date) -> dt.datetime:
@@ -125,6 +135,7 @@ def compute(tenant: Municipality, start: dt.date, end: dt.date) -> dict[str, Any
     internal = _internal(tenant, end)
     projects, budget = _projects(tenant, start, end)
     amount = sum((a for _at, a in paid), Decimal("0.00"))
+    further = _indicators(tenant, start, end)
     key_figures = {
         "services_published": len(services),
         "services_stage3": sum(1 for s in maturity["services"] if s["level"] >= 3),
@@ -144,6 +155,16 @@ def compute(tenant: Municipality, start: dt.date, end: dt.date) -> dict[str, Any
         "budget_planned_teur": budget["planned"],
         "budget_spent_teur": budget["spent"],
     }
+    if further is not None:
+        key_figures.update(
+            {
+                "online_share_percent": further["channels"]["online_share_percent"],
+                "logins": further["logins"]["logins"],
+                "documents_filed": further["coverage"]["documents_filed"],
+                "staff_filing": further["coverage"]["staff_filing"],
+                "without_media_break_percent": further["media_break"]["without_media_break_percent"],
+            }
+        )
     return {
         "version": VERSION,
         "computed_at": timezone.now().isoformat(),
@@ -156,6 +177,26 @@ def compute(tenant: Municipality, start: dt.date, end: dt.date) -> dict[str, Any
         "projects": projects,
         "budget": budget,
         "outlook": _outlook(tenant, end),
+        "indicators": further,
+    }
+
+
+def _indicators(tenant: Municipality, start: dt.date, end: dt.date) -> dict[str, Any] | None:
+    """Other channels, logins, E-Akte coverage and media breaks of a calendar half-year (``indicators.py``
+    counts them per calendar period; distinct staff and units cannot be summed over other spans): else None."""
+    if start.year != end.year or (start.month, start.day, end.month, end.day) not in ((1, 1, 6, 30), (7, 1, 12, 31)):
+        return None
+    half = 0 if start.month == 1 else 1
+    year = start.year
+    channels = indicators.channel_rows(tenant, year=year, grain="halbjahr")[half].as_dict()
+    logins = indicators.login_rows(tenant, year=year, grain="halbjahr")[half]
+    return {
+        "channels": channels,
+        "other_channels": [{"channel": CHANNEL_LABELS.get(c, c), "cases": channels[f"other_{c}"]} for c in CHANNELS],
+        "logins": logins.as_dict(),
+        "logins_by_level": [{"level": LEVEL_LABELS.get(k, k), "logins": v} for k, v in logins.by_level.items()],
+        "coverage": indicators.coverage_rows(tenant, year=year, grain="halbjahr")[half].as_dict(),
+        "media_break": indicators.media_break_rows(tenant, year=year, grain="halbjahr")[half].as_dict(),
     }
 
 
@@ -261,6 +302,8 @@ def compare(before: dict[str, Any] | None, now: dict[str, Any]) -> list[dict[str
     out = []
     for key, (label, unit, better_up) in KEY_FIGURES.items():
         old, new = previous.get(key), now["key_figures"].get(key)
+        if key not in previous and key not in now["key_figures"]:
+            continue  # a figure neither report has (half-year-only indicators)
         change: str | None = None
         trend = ""
         if old is not None and new is not None:

@@ -4,7 +4,9 @@ issued reports never change; bad input; who may do what; no municipality sees an
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import uuid
 from io import BytesIO
 from typing import Any
 
@@ -20,6 +22,7 @@ from rathaus.core.models import Event
 from rathaus.identity.tests.factories import login_staff
 from rathaus.steering import reports
 from rathaus.steering.models import Report
+from rathaus.steering.models_channels import ChannelCount, DocumentFact, LoginFact
 from rathaus.steering.models_reports import ReportImmutable
 
 from .factories import staff_with
@@ -305,3 +308,36 @@ def test_the_pdf_is_tagged_german_titled_and_holds_the_commentary(world: dict[st
                      "Projekte mit Ampel und Budget", "Herausgegeben am"):  # fmt: skip
         assert expected in text, expected
     assert "Entwurf" not in text
+
+
+def test_a_half_year_report_has_the_further_indicators(world: dict[str, Any]) -> None:
+    tenant = world["tenant"]
+    ChannelCount.objects.create(tenant=tenant, service=A, month=dt.date(2025, 2, 1), paper=3, in_person=1)
+    ChannelCount.objects.create(tenant=tenant, service=A, month=dt.date(2025, 7, 1), paper=50)  # second half
+    for n, level in enumerate(["low", "high", "high"]):
+        LoginFact.objects.create(tenant=tenant, event=n, at=at(3, 1), kind="citizen", trust_level=level, source="x")
+    for n in range(2):
+        DocumentFact.objects.create(
+            tenant=tenant, document=uuid.uuid4(), unit="FB33", kind="incoming", staff=7, filed_at=at(4, 1 + n)
+        )
+    report = create(world)
+    k, ind = report.figures["key_figures"], report.figures["indicators"]
+    # 6 online and 4 on other channels in the half-year: 60 % online.
+    assert (ind["channels"]["online"], ind["channels"]["other_total"], k["online_share_percent"]) == (6, 4, 60.0)
+    assert {c["channel"]: c["cases"] for c in ind["other_channels"]} == {
+        "Papier": 3, "persönlich": 1, "E-Mail": 0, "Telefon": 0,
+    }  # fmt: skip
+    assert (k["logins"], k["documents_filed"], k["staff_filing"]) == (3, 2, 1)
+    # Decided online applications: 5, none filed in the E-Akte (no case events in this world): 0 % without break.
+    assert ind["media_break"]["decided_online_applications"] == 5 and k["without_media_break_percent"] == 0.0
+    page = client_of(world["digi"]).get(f"{BASE}{report.uuid}/").content.decode()
+    assert "Online-Anteil an allen erfassten Fällen: 60 %." in page and "Anmeldungen im Portal: 3" in page
+    assert "Im Berichtszeitraum wurden 2 Dokumente elektronisch abgelegt" in page
+    # Another span than a calendar half-year: the counts are not split, so they are left out, not guessed.
+    other = create(world, {"start": "01.07.2025", "end": "30.09.2025"})
+    assert other.figures["indicators"] is None and "logins" not in other.figures["key_figures"]
+    assert "logins" not in {row["key"] for row in other.comparison}
+    assert (
+        "werden für Berichte über ein Kalenderhalbjahr ausgewiesen"
+        in client_of(world["digi"]).get(f"{BASE}{other.uuid}/").content.decode()
+    )
