@@ -23,7 +23,12 @@ if TYPE_CHECKING:
 def _notify(application: Application, subject: str, text: str) -> None:
     with translation.override("de"):
         where = _("Sie finden alles unter »Meine Anträge« in Ihrem Konto beim Bürgerportal.")
-    mailbox.notify(recipient=application.applicant, subject=subject, text=f"{text}\n\n{where}")
+    mailbox.notify(
+        recipient=application.applicant,
+        subject=subject,
+        text=f"{text}\n\n{where}",
+        organisation_id=application.organisation_id,  # a business's application: every representative
+    )
 
 
 def application_received(application: Application) -> None:

@@ -146,6 +146,24 @@ def notifies_by_email(user: User) -> bool:
     return channel == Profile.Channel.EMAIL
 
 
+def notice_recipients_of_organisation(tenant_id: int, organisation_id: int) -> QuerySet[User]:
+    """The accounts to tell by e-mail about the organisation's matters: its representatives in the municipality
+    that are active, have an address and chose e-mail (or have no profile) — as :func:`notifies_by_email` says
+    for one account, in one query."""
+    return (
+        User.objects.filter(
+            tenant_id=tenant_id,
+            is_active=True,
+            represented_organisations__organisation_id=organisation_id,
+            represented_organisations__tenant_id=tenant_id,
+        )
+        .exclude(email="")
+        .filter(Q(profile__isnull=True) | Q(profile__preferred_channel__in=[Profile.Channel.EMAIL, ""]))
+        .distinct()
+        .order_by("pk")
+    )
+
+
 def roles_of(user: User) -> QuerySet[StaffRole]:
     """The account's role assignments, for showing them; whether a role counts is ``permissions.has_role``."""
     return StaffRole.objects.for_tenant(user.tenant_id).filter(user=user).select_related("org_unit")

@@ -23,7 +23,7 @@ from rathaus.attachments.checks import CheckedFile, UploadRejected, check_total,
 from rathaus.core import events, ratelimit
 from rathaus.core.errors import ValidationFailed
 from rathaus.core.text import TextRefused, clean_text
-from rathaus.identity.selectors import notifies_by_email, represented_by
+from rathaus.identity.selectors import notice_recipients_of_organisation, notifies_by_email, represented_by
 from rathaus.identity.tasks import send_account_mail
 
 from .events import MESSAGE_RECEIVED, MessageReceived
@@ -210,22 +210,35 @@ def deliver(
     with translation.override("de"):
         notice_subject = _("Neues Dokument in Ihrem Postfach")
         notice = _("In Ihrem Postfach liegt ein neues Dokument zu »%(subject)s«.") % {"subject": thread.subject}
-    transaction.on_commit(lambda: notify(recipient=recipient, subject=notice_subject, text=notice))
+    organisation_id = thread.organisation_id
+    transaction.on_commit(
+        lambda: notify(recipient=recipient, subject=notice_subject, text=notice, organisation_id=organisation_id)
+    )
     return message
 
 
-def notify(*, recipient: User, subject: str, text: str) -> bool:
+def notify(*, recipient: User, subject: str, text: str, organisation_id: int | None = None) -> bool:
     """Tell the recipient by e-mail that something is waiting for them, if e-mail is their chosen channel.
+
+    For an organisation's matter (``organisation_id``: its application, its thread) the notice goes to every
+    active representative of the organisation who chose e-mail, each in a mail of their own — not only to the
+    person who acted (``recipient``), who is told only while still representing it.
 
     The mail says *that* something happened; the content stays in the portal, because e-mail is not a
     confidential channel: ``text`` must not contain more than a number or a title. Sends at once, so call it
     after the commit of what it announces (``transaction.on_commit``). Returns whether a mail was sent.
     """
-    if not notifies_by_email(recipient):
+    if organisation_id is None:
+        addresses = [recipient.email] if notifies_by_email(recipient) else []
+    else:
+        people = notice_recipients_of_organisation(recipient.tenant_id or 0, organisation_id)
+        addresses = list(dict.fromkeys(email.lower() for email in people.values_list("email", flat=True)))
+    if not addresses:
         return False
     with translation.override("de"):
         body = "\n\n".join([_("Guten Tag,"), text, _("Diese Nachricht wurde automatisch erstellt.")])
-    send_account_mail.delay(subject=subject, body=body, recipient=recipient.email)
+    for address in addresses:
+        send_account_mail.delay(subject=subject, body=body, recipient=address)
     return True
 
 
