@@ -290,3 +290,25 @@ def other_channels_by_month(tenant: Municipality, *, year: int, service: str = "
         for field, n in zip(CHANNELS, numbers, strict=True):
             slot[field] += n
     return out
+
+
+def load_demo(tenant: Municipality, *, months: int = 6, today: dt.date | None = None) -> int:
+    """The demo municipality's other channels: for each published service and each of the last ``months``
+    complete months, plausible counts (fixed per service and month, so a second run changes nothing), written
+    like an import. Returns the rows written."""
+    today = today or dt.date.today()
+    first = today.replace(day=1)
+    written = 0
+    with transaction.atomic():
+        for key in sorted(published_services(tenant).values_list("leika_key", flat=True)):
+            for back in range(1, months + 1):
+                index = first.year * 12 + first.month - 1 - back
+                month = dt.date(index // 12, index % 12 + 1, 1)
+                seed = sum(ord(c) for c in key) + month.month * 7
+                values = {
+                    "service": key, "month": month, "paper": 10 + seed % 40, "in_person": 5 + seed % 25,
+                    "email": 2 + seed % 12, "phone": seed % 9,
+                }  # fmt: skip
+                _write(tenant, None, values, "demo")
+                written += 1
+    return written

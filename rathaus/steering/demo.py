@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from rathaus.tenants.models import Municipality
 
-from . import projects, reports, selectors, services
+from . import channels, projects, reports, selectors, services
 from .models import ActionField, MaturityAssessment, Process, Project, Report
 
 DATA = Path(__file__).parent / "demo_data" / "musterstadt.json"
@@ -49,6 +49,7 @@ def load_demo(tenant: Municipality) -> None:
             tenant=tenant, actor=None, service_id=service_id, raw=record["criteria"], note=record["note"],
             assessed_on=dt.date.fromisoformat(record["assessed_on"]),
         )  # fmt: skip
+    channels.load_demo(tenant)  # cases on paper, in person, by e-mail and phone, as a unit would enter them
     issue_sample_report(tenant, owner, data.get("report_commentary", {}))
 
 

@@ -220,3 +220,12 @@ def test_any_cell_gives_values_or_errors_never_a_crash(town: dict[str, Any], raw
     assert all({"field", "column", "message"} <= set(e) for e in errors)
     if not errors:
         assert values["service"] == A and all(0 <= values[c] <= channels.MAX_COUNT for c in channels.CHANNELS)
+
+
+def test_demo_counts_are_the_last_complete_months_and_idempotent(town: dict[str, Any]) -> None:
+    tenant = town["tenant"]
+    assert channels.load_demo(tenant, months=3, today=dt.date(2026, 1, 15)) == 6  # two services, three months
+    first = counts(tenant)
+    assert sorted({row[2] for row in first}) == [dt.date(2025, 10, 1), dt.date(2025, 11, 1), dt.date(2025, 12, 1)]
+    channels.load_demo(tenant, months=3, today=dt.date(2026, 1, 15))
+    assert counts(tenant) == first
