@@ -169,15 +169,15 @@ def cached_dataset(tenant: Municipality, year: int) -> dict[str, Any]:
 
 
 def as_csv(data: dict[str, Any]) -> str:
-    """The records as CSV (house writer: formula cells neutralised), preceded by no metadata lines: licence and
-    suppression travel in the column ``hinweis`` of the first row and in the JSON."""
-    header = [*COLUMNS, "hinweis"]
+    """The records as CSV (house writer: formula cells neutralised); every row names the licence, the first
+    row carries the attribution and the suppression rule in ``hinweis`` (the JSON has them as fields)."""
+    header = [*COLUMNS, "lizenz", "hinweis"]
     note = f"{data['namensnennung']}; Lizenz: {LICENCE['id']} ({LICENCE['url']}); {SUPPRESSION}"
     lines = []
     for i, record in enumerate(data["daten"]):
         value = record["wert"]
         cell = "" if value is None else str(value).replace(".", ",")
-        lines.append([*(record[c] for c in COLUMNS[:-1]), cell, note if i == 0 else ""])
+        lines.append([*(record[c] for c in COLUMNS[:-1]), cell, LICENCE["id"], note if i == 0 else ""])
     if not lines:
-        lines.append(["", "", "", "", "", "", note])
+        lines.append(["", "", "", "", "", "", LICENCE["id"], note])
     return write_csv(header, lines, bom=True)

@@ -96,10 +96,11 @@ def test_csv(world: dict[str, Any]) -> None:
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert 'filename="kennzahlen-alpha-2025.csv"' in response["Content-Disposition"]
     lines = response.content.decode("utf-8-sig").split("\r\n")
-    assert lines[0] == "bereich;zeitraum;schluessel;bezeichnung;kennzahl;wert;hinweis"
+    assert lines[0] == "bereich;zeitraum;schluessel;bezeichnung;kennzahl;wert;lizenz;hinweis"
     assert "dl-de/by-2-0" in lines[1] and "unterdrückt" in lines[1]
-    assert f"leistung;Q1 2025;{A};Wohnsitz anmelden;betrag_eur;72,00;" in lines
-    assert f"leistung;Q1 2025;{W};Wohngeld;beschieden;;" in lines
+    assert f"leistung;Q1 2025;{A};Wohnsitz anmelden;betrag_eur;72,00;dl-de/by-2-0;" in lines
+    assert f"leistung;Q1 2025;{W};Wohngeld;beschieden;;dl-de/by-2-0;" in lines
+    assert all(line.split(";")[6] == "dl-de/by-2-0" for line in lines[1:] if line)
 
 
 def test_other_town_absent(world: dict[str, Any], other_tenant: Any) -> None:
