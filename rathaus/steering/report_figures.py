@@ -57,7 +57,12 @@ KEY_FIGURES: dict[str, tuple[str, str, bool | None]] = {
     "without_media_break_percent": ("Anteil ohne Medienbruch entschieden", "%", True),
 }
 CHANNEL_LABELS = {"paper": "Papier", "in_person": "persönlich", "email": "E-Mail", "phone": "Telefon"}
-LEVEL_LABELS = {"none": "ohne Vertrauensniveau", "low": "niedrig", "substantial": "substanziell", "high": "hoch"}
+LEVEL_LABELS = {
+    "none": "ohne Vertrauensniveau",
+    "low": "Vertrauensniveau niedrig",
+    "substantial": "Vertrauensniveau substanziell",
+    "high": "Vertrauensniveau hoch",
+}
 
 
 def _aware(day: dt.date) -> dt.datetime:
