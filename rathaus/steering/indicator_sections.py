@@ -137,6 +137,12 @@ def sections(
             ),
             "columns": [_("Zeitraum"), *[LEVEL_LABELS.get(lvl, lvl) for lvl in levels], _("zusammen")],
             "rows": [[r.period.label, *[r.by_level.get(lvl, 0) for lvl in levels], r.total] for r in logins],
+            "extra_heading": _("Anmeldungen %(year)s nach Weg und Vertrauensniveau") % {"year": year},
+            "extra_columns": [_("Weg (Passwort oder Nutzerkonto)"), _("Vertrauensniveau"), _("Anmeldungen")],
+            "extra_rows": [
+                [_("Passwort") if source == "password" else source, LEVEL_LABELS.get(level, level), n]
+                for source, level, n in indicators.logins_by_source(tenant, year=year)
+            ],
         }
     )
     coverage = indicators.coverage_rows(tenant, year=year, grain=grain, unit=unit)

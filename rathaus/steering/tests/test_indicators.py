@@ -132,6 +132,9 @@ def test_dashboard_shows_every_indicator(world: dict[str, Any]) -> None:
         "2025 wurden 4 Dokumente elektronisch abgelegt (alle Organisationseinheiten); 2 Organisationseinheiten" in page
     )
     assert '<th scope="row" class="kern-table__header">FB33</th>' in page
+    assert "Anmeldungen 2025 nach Weg und Vertrauensniveau" in page
+    by_source = '<th scope="row" class="kern-table__header">servicekonto</th><td class="kern-table__cell'
+    assert by_source + ' kern-table__cell--numeric">substanziell</td>' in page
     fb50 = staff_client(world["digi"]).get(URL, {"jahr": "2025", "einheit": "FB50"}).content.decode()
     assert "1 Dokumente elektronisch abgelegt (Soziales)" in fb50
     unknown = staff_client(world["digi"]).get(URL, {"jahr": "2025", "einheit": "<x>"})
