@@ -114,6 +114,22 @@ def section_save(request: TenantRequest, report_uuid: uuid.UUID, key: str) -> Ht
     return redirect(reverse("steering:report_edit", kwargs={"report_uuid": report.uuid}) + f"#abschnitt-{key}")
 
 
+@steering_staff
+@require_POST
+def report_delete(request: TenantRequest, report_uuid: uuid.UUID) -> HttpResponse:
+    report = _draft(request, report_uuid)
+    if request.POST.get("confirm") != "ja":
+        messages.error(request, "Bitte bestätigen Sie, dass der Entwurf gelöscht werden soll.")
+        return redirect(reverse("steering:report_edit", kwargs={"report_uuid": report.uuid}) + "#loeschen")
+    try:
+        reports.delete_draft(tenant=request.tenant, report_uuid=report.uuid)
+    except ReportImmutable as exc:
+        messages.error(request, str(exc))
+        return redirect("steering:report", report_uuid=report.uuid)
+    messages.success(request, f"Der Entwurf »{report.title}« ist gelöscht.")
+    return redirect("steering:reports")
+
+
 @area_staff
 @require_GET
 def report_preview(request: TenantRequest, report_uuid: uuid.UUID) -> HttpResponse:

@@ -146,6 +146,13 @@ def save_commentary(*, tenant: Municipality, report_uuid: uuid.UUID, key: str, t
     return report
 
 
+def delete_draft(*, tenant: Municipality, report_uuid: uuid.UUID) -> None:
+    """Remove a draft (a wrong period, a duplicate); ReportImmutable for an issued report."""
+    with transaction.atomic():
+        report = Report.objects.for_tenant(tenant).select_for_update().get(uuid=report_uuid)
+        report.delete()  # Report.delete refuses an issued report
+
+
 def issue_report(*, tenant: Municipality, report_uuid: uuid.UUID, actor: User | None) -> Report:
     """Freeze the draft: PDF rendered and stored, status issued, ``steering.report_issued`` published.
 

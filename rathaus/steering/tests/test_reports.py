@@ -341,3 +341,18 @@ def test_a_half_year_report_has_the_further_indicators(world: dict[str, Any]) ->
         "werden für Berichte über ein Kalenderhalbjahr ausgewiesen"
         in client_of(world["digi"]).get(f"{BASE}{other.uuid}/").content.decode()
     )
+
+
+def test_a_draft_can_be_deleted_an_issued_report_cannot(world: dict[str, Any], fake_pdf: list[str]) -> None:
+    draft, issued = create(world), create(world, H2)
+    reports.issue_report(tenant=world["tenant"], report_uuid=issued.uuid, actor=world["digi"])
+    lead = client_of(world["lead"])
+    assert lead.post(f"{BASE}{draft.uuid}/loeschen/", {"confirm": "ja"}).status_code == 403
+    client = client_of(world["digi"])
+    unconfirmed = client.post(f"{BASE}{draft.uuid}/loeschen/", {})
+    assert unconfirmed.status_code == 302 and unconfirmed["Location"].endswith("/bearbeiten/#loeschen")
+    assert client.post(f"{BASE}{issued.uuid}/loeschen/", {"confirm": "ja"})["Location"] == f"{BASE}{issued.uuid}/"
+    assert Report.objects.for_tenant(world["tenant"]).count() == 2
+    assert client.post(f"{BASE}{draft.uuid}/loeschen/", {"confirm": "ja"})["Location"] == BASE
+    assert list(Report.objects.for_tenant(world["tenant"])) == [issued]
+    create(world)  # the period is free for a new draft again
