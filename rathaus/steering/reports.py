@@ -288,7 +288,19 @@ def context(report: Report, *, issued_at: dt.datetime | None = None, issued_by: 
         ],
         "budget": {key: _num(v, 1) for key, v in f.get("budget", {}).items()},
         "internal": {**f.get("internal", {}), "cost_text": _num(f.get("internal", {}).get("cost_per_year"))},
+        "indicators": _formatted(f.get("indicators")),
     }
+
+
+def _formatted(value: Any) -> Any:
+    """Every number of a frozen JSON part written the German way; None stays None (the template asks for it)."""
+    if isinstance(value, dict):
+        return {key: _formatted(v) for key, v in value.items()}
+    if isinstance(value, list):
+        return [_formatted(v) for v in value]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _num(value)
+    return value
 
 
 def _chart(ident: str, title: str, labels: list[str], values: list[Any], summary: str) -> dict[str, str]:

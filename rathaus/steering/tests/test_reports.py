@@ -313,6 +313,7 @@ def test_the_pdf_is_tagged_german_titled_and_holds_the_commentary(world: dict[st
 def test_a_half_year_report_has_the_further_indicators(world: dict[str, Any]) -> None:
     tenant = world["tenant"]
     ChannelCount.objects.create(tenant=tenant, service=A, month=dt.date(2025, 2, 1), paper=3, in_person=1)
+    ChannelCount.objects.create(tenant=tenant, service=W, month=dt.date(2025, 3, 1), email=1200)
     ChannelCount.objects.create(tenant=tenant, service=A, month=dt.date(2025, 7, 1), paper=50)  # second half
     for n, level in enumerate(["low", "high", "high"]):
         LoginFact.objects.create(tenant=tenant, event=n, at=at(3, 1), kind="citizen", trust_level=level, source="x")
@@ -322,16 +323,17 @@ def test_a_half_year_report_has_the_further_indicators(world: dict[str, Any]) ->
         )
     report = create(world)
     k, ind = report.figures["key_figures"], report.figures["indicators"]
-    # 6 online and 4 on other channels in the half-year: 60 % online.
-    assert (ind["channels"]["online"], ind["channels"]["other_total"], k["online_share_percent"]) == (6, 4, 60.0)
+    # 6 online and 1204 on other channels in the half-year: 0.5 % online.
+    assert (ind["channels"]["online"], ind["channels"]["other_total"], k["online_share_percent"]) == (6, 1204, 0.5)
     assert {c["channel"]: c["cases"] for c in ind["other_channels"]} == {
-        "Papier": 3, "persönlich": 1, "E-Mail": 0, "Telefon": 0,
+        "Papier": 3, "persönlich": 1, "E-Mail": 1200, "Telefon": 0,
     }  # fmt: skip
     assert (k["logins"], k["documents_filed"], k["staff_filing"]) == (3, 2, 1)
     # Decided online applications: 5, none filed in the E-Akte (no case events in this world): 0 % without break.
     assert ind["media_break"]["decided_online_applications"] == 5 and k["without_media_break_percent"] == 0.0
     page = client_of(world["digi"]).get(f"{BASE}{report.uuid}/").content.decode()
-    assert "Online-Anteil an allen erfassten Fällen: 60 %." in page and "Anmeldungen im Portal: 3" in page
+    assert "Online-Anteil an allen erfassten Fällen: 0,5 %." in page and "Anmeldungen im Portal: 3" in page
+    assert '<td class="kern-table__cell kern-table__cell--numeric">1.200</td>' in page  # E-Mail, German digits
     assert "Im Berichtszeitraum wurden 2 Dokumente elektronisch abgelegt" in page
     # Another span than a calendar half-year: the counts are not split, so they are left out, not guessed.
     other = create(world, {"start": "01.07.2025", "end": "30.09.2025"})
