@@ -70,6 +70,12 @@ LOCAL_IMPORTS_ALLOWED = {
     ("rathaus/core/apps.py", "rathaus.core.tasks"): (
         "AppConfig.ready(): importing the tasks installs the durable events' Celery dispatcher"
     ),
+    ("rathaus/steering/apps.py", "rathaus.attachments"): (
+        "AppConfig.ready(): registers the issued reports' PDFs with the blob garbage collector"
+    ),
+    ("rathaus/steering/apps.py", "rathaus.steering"): (
+        "AppConfig.ready(): the reports module (and its models) can be imported only once the apps are loaded"
+    ),
 }
 
 
