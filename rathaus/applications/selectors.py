@@ -181,7 +181,7 @@ def answers_json(application: Application) -> bytes:
     document = {
         "number": application.number,
         "organisation": _organisation_json(application),
-        "submitted_by": _person_name(application.applicant),
+        "submitted_by": application.applicant.get_full_name() or application.applicant.email,
         "service": {"leika_key": application.service.leika_key, "name": application.service.name},
         "form_version": application.form_version_id,
         "submitted_at": application.submitted_at.isoformat(),
@@ -202,10 +202,6 @@ def submitted_by_for_organisations(tenant: Municipality, user: User) -> QuerySet
         .select_related("service", "organisation")
         .order_by("-submitted_at")
     )
-
-
-def _person_name(user: Any) -> str:
-    return (user.get_full_name() or user.email) if user is not None else ""
 
 
 def _organisation_json(application: Application) -> dict[str, str] | None:

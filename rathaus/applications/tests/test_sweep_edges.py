@@ -102,8 +102,9 @@ def test_referenced_keys_are_attachments_and_draft_files_of_every_municipality(
     _attachment(tenant, form_a, attached_a)
     _attachment(other_tenant, form_b, attached_b)
     _draft_with_files(other_tenant, form_b, {"hunde.nachweis.datei": {"key": drafted_b, "name": "n.pdf"}})
-    # Not references: a value that is no stored reference, a draft without files.
+    # Not references: a value that is no stored reference, a reference without a key, a draft without files.
     _draft_with_files(tenant, form_a, {"hunde.nachweis.datei": drafted_b + "-not-a-dict"})
+    _draft_with_files(tenant, form_a, {"hunde.nachweis.datei": {"name": "ohne-schluessel.pdf"}})
     _draft_with_files(tenant, form_a, {})
 
     keys = services.referenced_blob_keys()
@@ -111,7 +112,7 @@ def test_referenced_keys_are_attachments_and_draft_files_of_every_municipality(
     assert {attached_a, attached_b, drafted_b} <= keys
     assert all(isinstance(key, str) for key in keys), keys
     assert drafted_b + "-not-a-dict" not in keys
-    assert keys - {attached_a, attached_b, drafted_b} <= {""}, keys
+    assert keys - {attached_a, attached_b, drafted_b} == {""}, keys  # the keyless reference counts as ""
 
 
 def test_the_sweep_removes_expired_drafts_old_orphans_and_stale_temp_files_and_counts_each(
