@@ -98,7 +98,7 @@ def processing(facts: QuerySet[Any], spans: Sequence[Span], *, now: dt.datetime)
     earliest = min(min(lo, cut) for (lo, _hi), cut in zip(spans, cuts, strict=True))
     relevant = facts.filter(Q(decided_at__isnull=True) | Q(decided_at__gte=earliest))
     totals = relevant.aggregate(**aggregates)
-    durations = {} if postgres else _durations_by_span(relevant, spans)
+    durations: list[list[float]] = [] if postgres else _durations_by_span(relevant, spans)
     rows = []
     for i, cut in enumerate(cuts):
         backlog = totals[f"b{i}"]
