@@ -31,7 +31,10 @@ class ApplicationFact(TenantOwned):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "number"], name="steering_appfact_number")]
-        indexes = [models.Index(fields=["tenant", "submitted_at"], name="steering_appfact_submitted")]
+        indexes = [
+            models.Index(fields=["tenant", "submitted_at"], name="steering_appfact_submitted"),
+            models.Index(fields=["tenant", "decided_at"], name="steering_appfact_decided"),
+        ]
 
 
 class PaymentFact(TenantOwned):
@@ -44,7 +47,11 @@ class PaymentFact(TenantOwned):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "payment"], name="steering_payfact_payment")]
-        indexes = [models.Index(fields=["tenant", "paid_at"], name="steering_payfact_paid")]
+        indexes = [
+            models.Index(fields=["tenant", "paid_at"], name="steering_payfact_paid"),
+            # the media-break figure asks per application whether its fees were paid (by reference)
+            models.Index(fields=["tenant", "reference"], name="steering_payfact_reference"),
+        ]
 
 
 class FactsGeneration(models.Model):
