@@ -77,13 +77,19 @@ def processing(facts: QuerySet[Any], spans: Sequence[Span], *, now: dt.datetime)
     """
     if not spans:
         return []
-    duration = Seconds(F("decided_at")) - Seconds(F("submitted_at"))
+    return processing_by(facts, spans, now=now, field=None).get(None, _empty(spans, now))
+
+
+def processing_by(
+    facts: QuerySet[Any], spans: Sequence[Span], *, now: dt.datetime, field: str | None
+) -> dict[Any, list[dict[str, Any]]]:
+    """:func:`processing` for each value of ``field`` (e.g. the service) at once: one query, one row per value
+    (``field=None``: one group, keyed None). Values without any fact in reach are missing."""
+    cuts = [min(hi, now) for _lo, hi in spans]
     postgres = connection.vendor == "postgresql"
+    duration = Seconds(F("decided_at")) - Seconds(F("submitted_at"))
     aggregates: dict[str, Any] = {}
-    cuts = []
-    for i, (lo, hi) in enumerate(spans):
-        cut = min(hi, now)
-        cuts.append(cut)
+    for i, ((lo, hi), cut) in enumerate(zip(spans, cuts, strict=True)):
         decided = Q(decided_at__gte=lo, decided_at__lt=hi)
         waiting = Q(submitted_at__lt=cut) & (Q(decided_at__isnull=True) | Q(decided_at__gte=cut))
         aggregates[f"s{i}"] = Count("pk", filter=Q(submitted_at__gte=lo, submitted_at__lt=hi))
@@ -97,13 +103,29 @@ def processing(facts: QuerySet[Any], spans: Sequence[Span], *, now: dt.datetime)
     # figures: skip them (they are most of an old town's).
     earliest = min(min(lo, cut) for (lo, _hi), cut in zip(spans, cuts, strict=True))
     relevant = facts.filter(Q(decided_at__isnull=True) | Q(decided_at__gte=earliest))
-    totals = relevant.aggregate(**aggregates)
-    durations: list[list[float]] = [] if postgres else _durations_by_span(relevant, spans)
+    if field is None:
+        groups = {None: relevant.aggregate(**aggregates)}
+    else:
+        grouped = relevant.order_by().values(field).annotate(**aggregates)
+        groups = {row[field]: row for row in grouped}
+    durations = {} if postgres else _durations_by_span(relevant, spans, field)
+    return {
+        key: _rows(totals, durations.get(key, [[] for _span in spans]), cuts, postgres)
+        for key, totals in groups.items()
+    }
+
+
+def _empty(spans: Sequence[Span], now: dt.datetime) -> list[dict[str, Any]]:
+    nothing = {f"{k}{i}": (None if k in "mp" else 0) for i in range(len(spans)) for k in "sdbamp"}
+    return _rows(nothing, [[] for _span in spans], [min(hi, now) for _lo, hi in spans], postgres=True)
+
+
+def _rows(totals: dict[str, Any], durations: list[list[float]], cuts: list[dt.datetime], postgres: bool) -> Any:
     rows = []
     for i, cut in enumerate(cuts):
         backlog = totals[f"b{i}"]
         if postgres:
-            median, p90 = totals[f"m{i}"], totals[f"p{i}"]
+            median, p90 = totals[f"m{i}"], totals[f"p{i}"]  # NULL where nothing was decided
         else:
             values = durations[i]
             median = statistics.median(values) if values else None
@@ -122,15 +144,17 @@ def processing(facts: QuerySet[Any], spans: Sequence[Span], *, now: dt.datetime)
     return rows
 
 
-def _durations_by_span(facts: QuerySet[Any], spans: Sequence[Span]) -> list[list[float]]:
-    """SQLite: the processing times of the facts decided within the spans, one list per span."""
+def _durations_by_span(facts: QuerySet[Any], spans: Sequence[Span], field: str | None) -> dict[Any, list[list[float]]]:
+    """SQLite: the processing times of the facts decided within the spans, per group and span."""
     lo, hi = min(s for s, _e in spans), max(e for _s, e in spans)
-    decided = facts.filter(decided_at__gte=lo, decided_at__lt=hi).values_list("decided_at", "submitted_at")
-    found: list[list[float]] = [[] for _span in spans]
-    for decided_at, submitted_at in decided.iterator(chunk_size=5000):
+    columns = ["decided_at", "submitted_at"] + ([field] if field else [])
+    decided = facts.filter(decided_at__gte=lo, decided_at__lt=hi).values_list(*columns)
+    found: dict[Any, list[list[float]]] = {}
+    for decided_at, submitted_at, *group in decided.iterator(chunk_size=5000):
+        lists = found.setdefault(group[0] if field else None, [[] for _span in spans])
         for i, (s_lo, s_hi) in enumerate(spans):
             if s_lo <= decided_at < s_hi:
-                found[i].append((decided_at - submitted_at).total_seconds())
+                lists[i].append((decided_at - submitted_at).total_seconds())
     return found
 
 
@@ -142,4 +166,5 @@ def payments(paid: QuerySet[Any], spans: Sequence[Span]) -> list[tuple[int, Deci
         aggregates[f"n{i}"] = Count("pk", filter=within)
         aggregates[f"x{i}"] = Sum("amount", filter=within)
     totals = paid.aggregate(**aggregates) if spans else {}
-    return [(totals[f"n{i}"], totals[f"x{i}"] or Decimal("0.00")) for i in range(len(spans))]
+    cent = Decimal("0.01")  # SQLite sums decimals as floats: 12.5, not 12.50
+    return [(totals[f"n{i}"], (totals[f"x{i}"] or Decimal(0)).quantize(cent)) for i in range(len(spans))]

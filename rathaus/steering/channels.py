@@ -27,7 +27,7 @@ from rathaus.identity.models import User
 from rathaus.identity.permissions import STEERING_UNITS
 from rathaus.tenants.models import Municipality
 
-from . import selectors, sheets
+from . import facts_cache, selectors, sheets
 from .models_channels import CHANNELS, ChannelCount
 
 MAX_COUNT = 10_000_000
@@ -179,6 +179,7 @@ def _write(tenant: Municipality, actor: User | None, values: Mapping[str, Any], 
             defaults={**{f: values[f] for f in CHANNELS}, "source": source, "updated_by": actor},
         )
     )
+    facts_cache.changed(tenant.pk)  # the dashboard's figures are computed anew once this commits
     return row
 
 

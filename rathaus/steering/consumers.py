@@ -16,6 +16,7 @@ from rathaus.core.events import consumer
 from rathaus.core.models import Event
 from rathaus.payments.events import PaymentPaid
 
+from . import facts_cache
 from .models_channels import CaseFact, DocumentFact, LoginFact
 from .models_facts import ApplicationFact, PaymentFact
 
@@ -33,6 +34,7 @@ def _fact(event: Event, number: str) -> ApplicationFact:
 
 @consumer("application.submitted", name="steering.count_submission")
 def count_submission(event: Event, data: ApplicationSubmitted) -> None:
+    facts_cache.changed(event.tenant_id)
     fact = _fact(event, data.number)
     fact.service = data.service
     fact.fee_first = not data.forwardable  # it waited for its fee: paid online before it went to the office
@@ -43,6 +45,7 @@ def count_submission(event: Event, data: ApplicationSubmitted) -> None:
 
 @consumer("decision.issued", name="steering.count_decision")
 def count_decision(event: Event, data: DecisionIssued) -> None:
+    facts_cache.changed(event.tenant_id)
     if not data.application_number:  # a case that came from no application: no online figure
         return
     fact = _fact(event, data.application_number)
@@ -55,6 +58,7 @@ def count_decision(event: Event, data: DecisionIssued) -> None:
 
 @consumer("payment.paid", name="steering.count_payment")
 def count_payment(event: Event, data: PaymentPaid) -> None:
+    facts_cache.changed(event.tenant_id)
     PaymentFact.all_tenants.get_or_create(
         tenant_id=event.tenant_id,
         payment=data.payment,
@@ -64,6 +68,7 @@ def count_payment(event: Event, data: PaymentPaid) -> None:
 
 @consumer("identity.login", name="steering.count_login")
 def count_login(event: Event, data: LoginSucceeded) -> None:
+    facts_cache.changed(event.tenant_id)
     LoginFact.all_tenants.get_or_create(
         tenant_id=event.tenant_id,
         event=event.pk,
@@ -78,6 +83,7 @@ def count_login(event: Event, data: LoginSucceeded) -> None:
 
 @consumer("case.opened", name="steering.count_case")
 def count_case(event: Event, data: CaseOpened) -> None:
+    facts_cache.changed(event.tenant_id)
     CaseFact.all_tenants.get_or_create(
         tenant_id=event.tenant_id,
         case=data.case[:80],
@@ -97,6 +103,7 @@ def count_case(event: Event, data: CaseOpened) -> None:
 
 @consumer("document.filed", name="steering.count_document")
 def count_document(event: Event, data: DocumentFiled) -> None:
+    facts_cache.changed(event.tenant_id)
     DocumentFact.all_tenants.get_or_create(
         tenant_id=event.tenant_id,
         document=data.document,

@@ -19,7 +19,9 @@ from django.db.models import F
 from .models_facts import FactsGeneration
 
 T = TypeVar("T")
-TTL = 3600  # seconds; an entry of a generation nobody reads any more leaves the cache after this
+# Seconds an entry lives. Figures never outlive their facts (the generation moves on); what is not a fact —
+# a renamed service or process, the age of the running period's backlog — shows after at most this long.
+TTL = 600
 
 
 def generation(tenant_id: int) -> int:

@@ -6,12 +6,15 @@ from steering's own fact tables of this municipality (``figures.py``).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -22,7 +25,7 @@ from rathaus.identity.permissions import STEERING
 from rathaus.tenants.http import TenantRequest
 from rathaus.tenants.selectors import org_units
 
-from . import figure_chart, figures, indicator_sections
+from . import facts_cache, figure_chart, figures, indicator_sections
 from .views import _page
 
 steering_staff = staff_required(*STEERING)
@@ -42,7 +45,8 @@ def _filters(request: TenantRequest) -> tuple[int, str, str, dict[str, str]]:
     if grain not in figures.GRAINS:
         grain = "quartal"
     names = {s.leika_key: s.name for s in published_services(request.tenant)}
-    for key in figures.services_counted(request.tenant):
+    tenant = request.tenant
+    for key in facts_cache.cached(tenant.pk, "services", lambda: figures.services_counted(tenant)):
         names.setdefault(key, key)
     service = request.GET.get("leistung", "")
     if service not in names:
@@ -57,6 +61,15 @@ def _unit(request: TenantRequest) -> tuple[str, dict[str, str]]:
     return (unit if unit in units else ""), units
 
 
+def _rows(tenant: Any, year: int, grain: str, service: str) -> list[figures.Row]:
+    """The figures of the filters, computed once per state of the facts (``facts_cache``)."""
+    return facts_cache.cached(
+        tenant.pk,
+        f"rows:{year}:{grain}:{service}",
+        lambda: figures.figures(tenant, year=year, grain=grain, service=service),
+    )
+
+
 def _short(label: str) -> str:
     return label.rsplit(" ", 1)[0]
 
@@ -65,7 +78,7 @@ def _short(label: str) -> str:
 @require_GET
 def dashboard(request: TenantRequest) -> HttpResponse:
     year, grain, service, names = _filters(request)
-    rows = figures.figures(request.tenant, year=year, grain=grain, service=service)
+    rows = _rows(request.tenant, year, grain, service)
     labels = [_short(r.period.label) for r in rows]
     scope = names[service] if service else _("alle Leistungen")
     submitted = sum(r.submitted for r in rows)
@@ -118,14 +131,14 @@ def dashboard(request: TenantRequest) -> HttpResponse:
     query = (
         f"?jahr={year}&art={grain}" + (f"&leistung={service}" if service else "") + (f"&einheit={unit}" if unit else "")
     )
-    sections = indicator_sections.sections(
-        request.tenant,
-        year=year,
-        grain=grain,
-        service=service,
-        scope=scope,
-        unit=unit,
-        unit_label=units[unit] if unit else _("alle Organisationseinheiten"),
+    unit_label = units[unit] if unit else _("alle Organisationseinheiten")
+    asked = json.dumps([get_language(), year, grain, service, scope, unit, unit_label])
+    sections = facts_cache.cached(
+        request.tenant.pk,
+        "sections:" + hashlib.sha256(asked.encode()).hexdigest(),
+        lambda: indicator_sections.sections(
+            request.tenant, year=year, grain=grain, service=service, scope=scope, unit=unit, unit_label=unit_label
+        ),
     )
     context: dict[str, Any] = {
         "sections": sections,
@@ -158,9 +171,7 @@ HEADER = (
 def export(request: TenantRequest, fmt: str) -> HttpResponse:
     year, grain, service, _names = _filters(request)
     unit, _units = _unit(request)
-    rows: list[dict[str, Any]] = [
-        r.as_dict() for r in figures.figures(request.tenant, year=year, grain=grain, service=service)
-    ]
+    rows: list[dict[str, Any]] = [r.as_dict() for r in _rows(request.tenant, year, grain, service)]
     more = indicator_sections.export_rows(request.tenant, year=year, grain=grain, service=service, unit=unit)
     name = f"kennzahlen-{year}-{grain}{'-' + service if service else ''}"
     if fmt == "json":

@@ -15,20 +15,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
-import statistics
-from collections.abc import Sequence
 from decimal import Decimal
 
 from django.utils import timezone
 
 from rathaus.tenants.models import Municipality
 
+from . import aggregates
+from .aggregates import nearest_rank as nearest_rank  # the report ranks its own lists
 from .models_facts import ApplicationFact, PaymentFact
 
 GRAINS = {"monat": 1, "quartal": 3, "halbjahr": 6}  # months per period
 MONTHS = ("Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez")
-DAY = 86400
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,61 +82,28 @@ def periods(year: int, grain: str) -> list[Period]:
     return out
 
 
-def nearest_rank(values: Sequence[float], share: float) -> float:
-    """The nearest-rank percentile of non-empty ``values`` (``share`` 0 < share ≤ 1)."""
-    ordered = sorted(values)
-    return ordered[max(math.ceil(share * len(ordered)), 1) - 1]
-
-
-def _days(seconds: float) -> float:
-    return round(seconds / DAY, 1)
-
-
 def figures(tenant: Municipality, *, year: int, grain: str, service: str = "") -> list[Row]:
-    """One :class:`Row` per period of ``year``; ``service`` a LeiKa key or "" for every service."""
+    """One :class:`Row` per period of ``year``; ``service`` a LeiKa key or "" for every service.
+
+    The database computes every figure (``aggregates.py``): two queries, whatever the number of facts.
+    """
     spans = periods(year, grain)
-    year_start, year_end = spans[0].start, spans[-1].end
-    apps = ApplicationFact.objects.for_tenant(tenant).filter(submitted_at__lt=year_end, submitted_at__isnull=False)
-    pays = PaymentFact.objects.for_tenant(tenant).filter(paid_at__gte=year_start, paid_at__lt=year_end)
+    apps = ApplicationFact.objects.for_tenant(tenant).filter(submitted_at__isnull=False)
+    pays = PaymentFact.objects.for_tenant(tenant)
     if service:
         apps = apps.filter(service=service)
         numbers = ApplicationFact.objects.for_tenant(tenant).filter(service=service).values("number")
         pays = pays.filter(reference__in=numbers)
-    facts = list(apps.values_list("submitted_at", "decided_at"))
-    paid = list(pays.values_list("paid_at", "amount"))
-    now = timezone.now()
-    rows = []
-    for p in spans:
-        cut = min(p.end, now)  # the backlog of the running period is today's
-
-        durations = [
-            (decided - submitted).total_seconds()
-            for submitted, decided in facts
-            if decided is not None and p.start <= decided < p.end
-        ]
-        waiting = [
-            (cut - submitted).total_seconds()
-            for submitted, decided in facts
-            if submitted < cut and (decided is None or decided >= cut)
-        ]
-        in_period = [amount for at, amount in paid if p.start <= at < p.end]
-        rows.append(
-            Row(
-                period=p,
-                submitted=sum(1 for submitted, _d in facts if p.start <= submitted < p.end),
-                decided=len(durations),
-                median_days=_days(statistics.median(durations)) if durations else None,
-                p90_days=_days(nearest_rank(durations, 0.9)) if durations else None,
-                backlog=len(waiting),
-                backlog_age_days=_days(sum(waiting) / len(waiting)) if waiting else None,
-                payments=len(in_period),
-                paid_amount=sum(in_period, Decimal("0.00")),
-            )
-        )
-    return rows
+    bounds = [(p.start, p.end) for p in spans]
+    processing = aggregates.processing(apps, bounds, now=timezone.now())
+    paid = aggregates.payments(pays, bounds)
+    return [
+        Row(period=p, **figures, payments=count, paid_amount=amount)
+        for p, figures, (count, amount) in zip(spans, processing, paid, strict=True)
+    ]
 
 
 def services_counted(tenant: Municipality) -> list[str]:
     """The LeiKa keys that have at least one application in the facts (for the service filter)."""
     keys = ApplicationFact.objects.for_tenant(tenant).exclude(service="").values_list("service", flat=True)
-    return sorted(set(keys))
+    return list(keys.order_by("service").distinct())

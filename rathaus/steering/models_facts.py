@@ -60,3 +60,6 @@ class FactsGeneration(models.Model):
 
     tenant = models.OneToOneField("tenants.Municipality", on_delete=models.CASCADE, related_name="+")
     number = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}: {self.number}"

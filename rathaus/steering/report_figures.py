@@ -9,26 +9,24 @@ published services through its selector. ``key_figures`` are the numbers compare
 from __future__ import annotations
 
 import datetime as dt
-import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from rathaus.catalog.selectors import published_services
 from rathaus.tenants.models import Municipality
 
-from . import indicators
-from .figures import MONTHS, nearest_rank
+from . import aggregates, indicators
+from .figures import MONTHS
 from .maturity import STAGES
 from .models import MaturityAssessment, Milestone, Process, Project, ProjectBudget
 from .models_channels import CHANNELS
 from .models_facts import ApplicationFact, PaymentFact
 
 VERSION = 1
-DAY = 86400
 
 # key -> (label, unit, higher is better?) in the order the comparison table shows them.
 KEY_FIGURES: dict[str, tuple[str, str, bool | None]] = {
@@ -69,10 +67,6 @@ def _aware(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime(day.year, day.month, day.day))
 
 
-def _days(seconds: float) -> float:
-    return round(seconds / DAY, 1)
-
-
 def _months(start: dt.date, end: dt.date) -> list[tuple[str, dt.datetime, dt.datetime]]:
     """The calendar months touched by [start, end] (inclusive), each cut to the period."""
     out = []
@@ -85,53 +79,24 @@ def _months(start: dt.date, end: dt.date) -> list[tuple[str, dt.datetime, dt.dat
     return out
 
 
-def _processing(
-    facts: Sequence[tuple[dt.datetime, dt.datetime | None]], lo: dt.datetime, hi: dt.datetime
-) -> dict[str, Any]:
-    durations = [(d - s).total_seconds() for s, d in facts if d is not None and lo <= d < hi]
-    cut = min(hi, timezone.now())
-    waiting = [(cut - s).total_seconds() for s, d in facts if s < cut and (d is None or d >= cut)]
-    return {
-        "submitted": sum(1 for s, _d in facts if lo <= s < hi),
-        "decided": len(durations),
-        "median_days": _days(statistics.median(durations)) if durations else None,
-        "p90_days": _days(nearest_rank(durations, 0.9)) if durations else None,
-        "backlog": len(waiting),
-        "backlog_age_days": _days(sum(waiting) / len(waiting)) if waiting else None,
-    }
-
-
 def compute(tenant: Municipality, start: dt.date, end: dt.date) -> dict[str, Any]:
     """The frozen figures of the period [start, end] (both days included)."""
     lo, hi = _aware(start), _aware(end + dt.timedelta(days=1))
-    # An application decided before the period counts in none of its figures: only the others are loaded.
-    rows = list(
-        ApplicationFact.objects.for_tenant(tenant)
-        .filter(submitted_at__isnull=False, submitted_at__lt=hi)
-        .filter(Q(decided_at__isnull=True) | Q(decided_at__gte=lo))
-        .values_list("service", "submitted_at", "decided_at")
-    )
-    facts = [(s, d) for _svc, s, d in rows]
-    paid = list(
-        PaymentFact.objects.for_tenant(tenant).filter(paid_at__gte=lo, paid_at__lt=hi).values_list("paid_at", "amount")
-    )
-    total = _processing(facts, lo, hi)
-    months = []
-    for label, m_lo, m_hi in _months(start, end):
-        in_month = [a for at, a in paid if m_lo <= at < m_hi]
-        months.append(
-            {**_processing(facts, m_lo, m_hi), "label": label, "payments": len(in_month),
-             "paid_amount": str(sum(in_month, Decimal("0.00")))}
-        )  # fmt: skip
+    # The database computes every figure (aggregates.py): the period, its months and each service at once.
+    apps = ApplicationFact.objects.for_tenant(tenant).filter(submitted_at__isnull=False)
+    month_spans = _months(start, end)
+    spans = [(lo, hi)] + [(m_lo, m_hi) for _label, m_lo, m_hi in month_spans]
+    now = timezone.now()
+    total, *per_month = aggregates.processing(apps, spans, now=now)
+    paid_total, *paid_months = aggregates.payments(PaymentFact.objects.for_tenant(tenant), spans)
+    months = [
+        {**figures, "label": label, "payments": count, "paid_amount": str(amount)}
+        for (label, _lo, _hi), figures, (count, amount) in zip(month_spans, per_month, paid_months, strict=True)
+    ]
     services = {s.leika_key: s for s in published_services(tenant)}
-    per_service: dict[str, list[tuple[dt.datetime, dt.datetime | None]]] = {}
-    for svc, s, d in rows:
-        if svc:
-            per_service.setdefault(svc, []).append((s, d))
     by_service = []
-    for key, service_facts in sorted(per_service.items()):
-        row = _processing(service_facts, lo, hi)
-        if row["submitted"] or row["decided"] or row["backlog"]:
+    for key, (row,) in sorted(aggregates.processing_by(apps, [(lo, hi)], now=now, field="service").items()):
+        if key and (row["submitted"] or row["decided"] or row["backlog"]):
             name = services[key].name if key in services else key
             by_service.append({"key": key, "name": name, **row})
     by_service.sort(key=lambda r: (-r["submitted"], r["name"]))
@@ -139,14 +104,14 @@ def compute(tenant: Municipality, start: dt.date, end: dt.date) -> dict[str, Any
     maturity = _maturity(tenant, end, services.values())
     internal = _internal(tenant, end)
     projects, budget = _projects(tenant, start, end)
-    amount = sum((a for _at, a in paid), Decimal("0.00"))
+    amount = paid_total[1]
     further = _indicators(tenant, start, end)
     key_figures = {
         "services_published": len(services),
         "services_stage3": sum(1 for s in maturity["services"] if s["level"] >= 3),
         "services_assessed": len(maturity["services"]),
         "online_applications": total["submitted"],
-        "payments": len(paid),
+        "payments": paid_total[0],
         "paid_amount": str(amount),
         "decided": total["decided"],
         "median_days": total["median_days"],

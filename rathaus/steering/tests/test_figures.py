@@ -249,3 +249,21 @@ def test_any_filter_text_answers_a_page(town: dict[str, Any], value: str) -> Non
     client = staff_client(town["digi"])
     for key in ("jahr", "art", "leistung"):
         assert client.get(URL, {key: value}).status_code in (200, 400)
+
+
+def test_the_dashboard_is_computed_once_per_state_of_the_facts(world: dict[str, Any]) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = staff_client(world["digi"])
+    query = {"jahr": "2025", "art": "quartal"}
+    assert "6 Anträge online ein" in client.get(URL, query).content.decode()
+    with CaptureQueriesContext(connection) as warm:
+        page = client.get(URL, query).content.decode()
+    assert "6 Anträge online ein" in page
+    read = [q["sql"] for q in warm.captured_queries if "steering_applicationfact" in q["sql"]]
+    assert read == [], read  # the figures came from the cache
+    submitted(world["tenant"], "A-9", A, at(2, 10))  # a new fact: the consumer moves the generation on
+    assert "7 Anträge online ein" in client.get(URL, query).content.decode()
+    # the export reads the same cached figures, and the new ones
+    assert json.loads(client.get(URL + "export.json", query).content)["periods"][0]["submitted"] == 5

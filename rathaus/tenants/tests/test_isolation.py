@@ -24,6 +24,7 @@ from django.db import connection
 from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from rathaus.applications import form_review
@@ -134,6 +135,7 @@ def _identifiers(route: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str, 
     values["path"] = [("hunde.nachweis.datei", False)]
     values["version"] = [("1", False)]
     values["key"] = [("ausblick", False)]  # a section of the steering report: every report has it
+    values["year"] = [(str(timezone.localdate().year), False)]  # open data of a year: every town has one
     values["content_type_id"] = [(str(ContentType.objects.get_for_model(Service).pk), False)]
     values.update({name: [(value, False)] for name, value in HARMLESS.items()})
     return values
