@@ -23,6 +23,7 @@ from rathaus.identity.services import session_trust_level
 from rathaus.identity.trust import rank, satisfies
 from rathaus.mailbox import selectors as mailbox_selectors
 from rathaus.mailbox import services as mailbox
+from rathaus.payments import selectors as payment_selectors
 from rathaus.tenants.http import TenantRequest
 
 from . import selectors, services
@@ -181,6 +182,13 @@ def detail(request: TenantRequest, number: str) -> HttpResponse:
         "attachments": application.attachments.all().order_by("field", "pk"),
         "message_errors": message_errors,
         "body": body,
+        # a decision's fee, raised through payments with this page as its return address
+        "further_fees": payment_selectors.further_fees(
+            request.tenant,
+            identity.acting(request),
+            reverse("applications:detail", args=[application.number]),
+            besides=application.number,
+        ),
     }
     return render(request, "applications/detail.html", context, status=422 if message_errors else 200)
 

@@ -96,6 +96,19 @@ def payments_of_payer(tenant: Municipality, user: User) -> QuerySet[Payment]:
     )
 
 
+def further_fees(tenant: Municipality, who: User | Acting, return_url: str, *, besides: str) -> list[Payment]:
+    """Fees raised later for one application — a decision's fee, which names the application's page as its return
+    address — that ``who`` may pay and that are not paid yet, oldest first. ``besides``: the application's own
+    fee (its number as reference), which its page shows already."""
+    unpaid = [Payment.Status.OPEN, Payment.Status.PENDING, Payment.Status.FAILED, Payment.Status.CANCELLED]
+    return list(
+        Payment.objects.for_tenant(tenant)
+        .filter(owned_by(who, person="payer"), return_url=return_url, status__in=unpaid)
+        .exclude(reference=besides)
+        .order_by("created_at", "pk")
+    )
+
+
 def payment_for_token(tenant: Municipality, uuid: object, token: str) -> Payment | None:
     """A payment without payer account, for the holder of its signed token; else None."""
     key = parse_uuid(uuid)
