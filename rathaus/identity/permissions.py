@@ -151,8 +151,9 @@ def _is_admin(user: Any, tenant: Municipality) -> Exists:
     return Exists(StaffRole.objects.for_tenant(tenant).filter(user_id=user.pk, role=ADMIN_ROLE))
 
 
-def _subtrees(user: Any, tenant: Municipality, roles: tuple[str, ...]) -> RawSQL:
-    """Ids of the units where one of ``roles`` is held and of all units below them (recursive CTE)."""
+def _quoted_names() -> tuple[str, ...]:
+    """The quoted table and column names the recursive unit queries use, from the models' own metadata:
+    role table, unit table, role's unit, user, role and tenant columns, unit's id, parent and tenant columns."""
     q = connection.ops.quote_name
 
     def column(model: type[Model], name: str) -> str:
@@ -160,10 +161,19 @@ def _subtrees(user: Any, tenant: Municipality, roles: tuple[str, ...]) -> RawSQL
         assert isinstance(field, Field) and field.column
         return q(field.column)
 
-    role_table, unit_table = q(StaffRole._meta.db_table), q(OrgUnit._meta.db_table)
-    role_unit, role_user = column(StaffRole, "org_unit"), column(StaffRole, "user")
-    role_name, role_tenant = column(StaffRole, "role"), column(StaffRole, "tenant")
-    unit_id, unit_parent, unit_tenant = column(OrgUnit, "id"), column(OrgUnit, "parent"), column(OrgUnit, "tenant")
+    return (
+        q(StaffRole._meta.db_table), q(OrgUnit._meta.db_table),
+        column(StaffRole, "org_unit"), column(StaffRole, "user"),
+        column(StaffRole, "role"), column(StaffRole, "tenant"),
+        column(OrgUnit, "id"), column(OrgUnit, "parent"), column(OrgUnit, "tenant"),
+    )  # fmt: skip
+
+
+def _subtrees(user: Any, tenant: Municipality, roles: tuple[str, ...]) -> RawSQL:
+    """Ids of the units where one of ``roles`` is held and of all units below them (recursive CTE)."""
+    role_table, unit_table, role_unit, role_user, role_name, role_tenant, unit_id, unit_parent, unit_tenant = (
+        _quoted_names()
+    )
     placeholders = ", ".join(["%s"] * len(roles))
     # Only quoted names from the models' own metadata go into the text; every value is a parameter.
     sql = f"""
@@ -251,17 +261,9 @@ def _tenant_units(tenant: Municipality) -> frozenset[int]:
 
 def _covered_sql(user: Any, tenant: Municipality) -> tuple[str, tuple[Any, ...]]:
     """(role, unit id) for every role ``user`` holds in ``tenant`` and every unit it covers (the subtree)."""
-    q = connection.ops.quote_name
-
-    def column(model: type[Model], name: str) -> str:
-        field = model._meta.get_field(name)
-        assert isinstance(field, Field) and field.column
-        return q(field.column)
-
-    role_table, unit_table = q(StaffRole._meta.db_table), q(OrgUnit._meta.db_table)
-    role_unit, role_user = column(StaffRole, "org_unit"), column(StaffRole, "user")
-    role_name, role_tenant = column(StaffRole, "role"), column(StaffRole, "tenant")
-    unit_id, unit_parent, unit_tenant = column(OrgUnit, "id"), column(OrgUnit, "parent"), column(OrgUnit, "tenant")
+    role_table, unit_table, role_unit, role_user, role_name, role_tenant, unit_id, unit_parent, unit_tenant = (
+        _quoted_names()
+    )
     # As ``_subtrees``, with the role carried along; only quoted names from the models' metadata in the text.
     sql = f"""
         WITH RECURSIVE covered(role, unit_id) AS (
