@@ -45,6 +45,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pg_world import copy_rows, setup  # noqa: E402 - after the path
+
 WORDS = [
     "Hund",
     "Hunde",
@@ -133,33 +135,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--wait", default="1-2", help="think time of the locust users (MIN-MAX s, or 0)")
     parser.add_argument("--port", type=int, default=8099)
     return parser.parse_args()
-
-
-def setup(pg_url: str) -> None:
-    import psycopg
-
-    name = pg_url.rsplit("/", 1)[1]
-    with psycopg.connect(pg_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = pg_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rathaus.settings.test")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def copy_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # psycopg 3
-        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
 
 
 def bench_journal(entries: int) -> dict[str, float]:
