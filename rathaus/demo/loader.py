@@ -19,6 +19,7 @@ from rathaus import formengine
 from rathaus.applications.services import publish_form
 from rathaus.catalog.models import Service
 from rathaus.catalog.services import import_catalog
+from rathaus.demo.activity import generate as generate_activity
 from rathaus.demo.document_templates import load_document_templates
 from rathaus.demo.fileplan import load_file_plan
 from rathaus.identity.models import IdentityProvider, Profile, StaffRole, User
@@ -56,9 +57,14 @@ def load_json(name: str) -> dict[str, Any]:
     return json.loads((DATA / name).read_text(encoding="utf-8"))
 
 
-def load_demo(*, idp_url: str = DEMO_IDP_URL, saml_idp_url: str = DEMO_SAML_IDP_URL) -> list[DemoLogin]:
+def load_demo(
+    *, idp_url: str = DEMO_IDP_URL, saml_idp_url: str = DEMO_SAML_IDP_URL, activity: dict[str, Any] | None = None
+) -> list[DemoLogin]:
     """Load (or refresh) the demo municipalities. The data is one transaction; the forms are published after
-    it, each as its own durable publication (publish_form refuses to run inside another transaction)."""
+    it, each as its own durable publication (publish_form refuses to run inside another transaction).
+
+    With ``activity`` (the options of ``rathaus.demo.activity.generate``, e.g. ``{}``) months of applications,
+    payments and decisions are generated through the services before the steering demo issues its report."""
     logins, tenant = _load_data(idp_url)
     _saml_providers(tenant, saml_idp_url)
     logins += [
@@ -66,6 +72,10 @@ def load_demo(*, idp_url: str = DEMO_IDP_URL, saml_idp_url: str = DEMO_SAML_IDP_
         DemoLogin("Unternehmen (Demo-Unternehmenskonto)", "musterbau", SAML_DEMO_PASSWORD, "über »Demo-MUK«"),
     ]
     _forms(tenant)
+    if activity is not None:
+        generate_activity(tenant, **activity)
+    with transaction.atomic():
+        load_steering_demo(tenant)  # process catalog, projects, maturity (rathaus/steering/demo_data), report
     return logins
 
 
@@ -79,7 +89,6 @@ def _load_data(idp_url: str) -> tuple[list[DemoLogin], Municipality]:
     load_file_plan(tenant, load_json("aktenplan.json"), units)
     load_document_templates(tenant, load_json("vorlagen.json"))
     logins += _staff(tenant, units)
-    load_steering_demo(tenant)  # process catalog, projects, maturity (rathaus/steering/demo_data)
     logins += _citizens(tenant)
     _identity_provider(tenant, idp_url)
     # Musterstadt pays through the demo provider by its own configuration (Interner Bereich → Anbindungen).

@@ -14,11 +14,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--idp-url", default=DEMO_IDP_URL)
         parser.add_argument("--saml-idp-url", default=DEMO_SAML_IDP_URL)
+        parser.add_argument("--no-activity", action="store_true", help="no generated applications and decisions")
 
-    def handle(self, *args: Any, idp_url: str, saml_idp_url: str, **options: Any) -> None:
+    def handle(self, *args: Any, idp_url: str, saml_idp_url: str, no_activity: bool, **options: Any) -> None:
         if settings.SETTINGS_MODULE.endswith("production"):
             raise CommandError("Demo-Daten werden nicht in eine Produktivumgebung geladen.")
-        logins = load_demo(idp_url=idp_url, saml_idp_url=saml_idp_url)
+        logins = load_demo(idp_url=idp_url, saml_idp_url=saml_idp_url, activity=None if no_activity else {})
         self.stdout.write("Demo-Kommune Musterstadt geladen. Anmeldungen:")
         for login in logins:
             note = f"  ({login.note})" if login.note else ""
