@@ -1,11 +1,11 @@
-"""The processing and payment figures of several periods, computed by the database in one query each.
+"""The processing and payment figures of several periods, computed by the database in a few queries.
 
 ``figures.py`` (the dashboard) and ``report_figures.py`` (the half-yearly report) ask the same questions of the
 fact tables for a list of periods: how many applications were submitted and decided in each, the median and
 90th percentile of the days from submission to decision, the backlog at each period's end and its average age,
 and the payments. Loading every fact into Python for that costs seconds and hundreds of megabytes at a million
-applications (``bench/steering.py``); here each figure is a filtered aggregate, so one query reads the tenant's
-facts once and returns one number per period and figure.
+applications (``bench/steering.py``); here the database counts the facts per interval between the periods'
+boundaries, reading each fact once, and ranks only the durations of the facts decided within the periods.
 
 - PostgreSQL computes the median (``percentile_cont(0.5)``, the mean of the two middle values for an even
   count, as ``statistics.median``) and the 90th percentile (``percentile_disc(0.9)``: the nearest rank, a real
@@ -26,8 +26,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Aggregate, Count, F, FloatField, Func, Q, QuerySet, Sum
+from django.db.models import Aggregate, Case, Count, F, FloatField, Func, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.expressions import Combinable
+from django.db.models.functions import Greatest
 
 DAY = 86400
 Span = tuple[dt.datetime, dt.datetime]  # [start, end), aware
@@ -83,35 +84,99 @@ def processing(facts: QuerySet[Any], spans: Sequence[Span], *, now: dt.datetime)
 def processing_by(
     facts: QuerySet[Any], spans: Sequence[Span], *, now: dt.datetime, field: str | None
 ) -> dict[Any, list[dict[str, Any]]]:
-    """:func:`processing` for each value of ``field`` (e.g. the service) at once: one query, one row per value
-    (``field=None``: one group, keyed None). Values without any fact in reach are missing."""
+    """:func:`processing` for each value of ``field`` (e.g. the service) at once (``field=None``: one group,
+    keyed None). Values without any fact are missing.
+
+    Every period's start, end and cut is a boundary; the database counts the facts (and sums their submission
+    times) per interval between two boundaries — once by submission, once by decision — in two grouped queries
+    that read each fact once. A period's figures are then differences of running totals: submitted in [lo, hi)
+    is S(hi) − S(lo); the backlog at a cut is S(cut) minus the facts done by then, i.e. both submitted and
+    decided before it (their later time is before the cut). The percentiles of the processing times need the
+    durations themselves: a third query over the facts decided within the periods only.
+    """
     cuts = [min(hi, now) for _lo, hi in spans]
+    bounds = sorted({t for (lo, hi), cut in zip(spans, cuts, strict=True) for t in (lo, hi, cut)})
+    position = {t: k for k, t in enumerate(bounds)}  # facts before bounds[k] lie in the intervals 0..k
+
+    def interval(name: str) -> Case:  # k: the fact lies before bounds[k] and not before bounds[k-1]
+        whens = [When(**{f"{name}__lt": t}, then=Value(k)) for k, t in enumerate(bounds)]
+        return Case(*whens, default=Value(len(bounds)), output_field=IntegerField())
+
+    keys = [field] if field else []
+    seconds = Sum(Seconds(F("submitted_at")), output_field=FloatField())
+    by_submission = (
+        facts.order_by().annotate(k=interval("submitted_at")).values(*keys, "k").annotate(n=Count("pk"), t=seconds)
+    )
+    width = len(bounds) + 1
+    # per group: counts/sums per interval (submitted, decided, done = submitted and decided)
+    tallies: dict[Any, dict[str, list[float]]] = {}
+
+    def tally(group: Any) -> dict[str, list[float]]:
+        return tallies.setdefault(group, {name: [0.0] * width for name in ("s", "st", "d", "g", "gt")})
+
+    for row in by_submission:
+        counts = tally(row[field] if field else None)
+        counts["s"][row["k"]] += row["n"]
+        counts["st"][row["k"]] += row["t"] or 0.0
+    for row in _decisions(facts, interval, keys):
+        counts = tally(row[field] if field else None)
+        counts["d"][row["k"]] += row["n"]
+        counts["g"][row["done"]] += row["n"]
+        counts["gt"][row["done"]] += row["t"] or 0.0
     postgres = connection.vendor == "postgresql"
+    decided_within = facts.filter(
+        decided_at__gte=min(lo for lo, _hi in spans), decided_at__lt=max(h for _l, h in spans)
+    )
+    percentiles = _percentiles(decided_within, spans, keys) if postgres else {}
+    durations = {} if postgres else _durations_by_span(decided_within, spans, field)
+    result = {}
+    for group, counts in tallies.items():
+        before = {name: _running(values) for name, values in counts.items()}  # before[name][k]: before bounds[k]
+        totals: dict[str, Any] = {}
+        for i, ((lo, hi), cut) in enumerate(zip(spans, cuts, strict=True)):
+            low, high, c = position[lo], position[hi], position[cut]
+            totals[f"s{i}"] = int(before["s"][high] - before["s"][low])
+            totals[f"d{i}"] = int(before["d"][high] - before["d"][low])
+            totals[f"b{i}"] = int(before["s"][c] - before["g"][c])
+            totals[f"a{i}"] = before["st"][c] - before["gt"][c]
+            totals[f"m{i}"], totals[f"p{i}"] = percentiles.get((group, i), (None, None))
+        result[group] = _rows(totals, durations.get(group, [[] for _span in spans]), cuts, postgres)
+    return result
+
+
+def _decisions(facts: QuerySet[Any], interval: Any, keys: list[str]) -> Any:
+    """Decided facts counted per (interval of the decision, interval of the later of submission and decision)."""
+    seconds = Sum(Seconds(F("submitted_at")), output_field=FloatField())
+    return (
+        facts.filter(decided_at__isnull=False)
+        .order_by()
+        .alias(latest=Greatest("decided_at", "submitted_at"))
+        .annotate(k=interval("decided_at"), done=interval("latest"))
+        .values(*keys, "k", "done")
+        .annotate(n=Count("pk"), t=seconds)
+    )
+
+
+def _running(values: list[float]) -> list[float]:
+    """running[k]: the sum of values[0..k] — what lies before boundary k."""
+    total, out = 0.0, []
+    for value in values:
+        total += value
+        out.append(total)
+    return out
+
+
+def _percentiles(decided: QuerySet[Any], spans: Sequence[Span], keys: list[str]) -> dict[Any, tuple[Any, Any]]:
+    """PostgreSQL: (median, 90th percentile) of the processing times per (group, span)."""
     duration = Seconds(F("decided_at")) - Seconds(F("submitted_at"))
     aggregates: dict[str, Any] = {}
-    for i, ((lo, hi), cut) in enumerate(zip(spans, cuts, strict=True)):
-        decided = Q(decided_at__gte=lo, decided_at__lt=hi)
-        waiting = Q(submitted_at__lt=cut) & (Q(decided_at__isnull=True) | Q(decided_at__gte=cut))
-        aggregates[f"s{i}"] = Count("pk", filter=Q(submitted_at__gte=lo, submitted_at__lt=hi))
-        aggregates[f"d{i}"] = Count("pk", filter=decided)
-        aggregates[f"b{i}"] = Count("pk", filter=waiting)
-        aggregates[f"a{i}"] = Sum(Seconds(F("submitted_at")), filter=waiting, output_field=FloatField())
-        if postgres:
-            aggregates[f"m{i}"] = Percentile(duration, share=0.5, discrete=False, filter=decided)
-            aggregates[f"p{i}"] = Percentile(duration, share=0.9, discrete=True, filter=decided)
-    # Facts decided before every span (and before its backlog's cut, for a span after now) touch none of the
-    # figures: skip them (they are most of an old town's).
-    earliest = min(min(lo, cut) for (lo, _hi), cut in zip(spans, cuts, strict=True))
-    relevant = facts.filter(Q(decided_at__isnull=True) | Q(decided_at__gte=earliest))
-    if field is None:
-        groups = {None: relevant.aggregate(**aggregates)}
-    else:
-        grouped = relevant.order_by().values(field).annotate(**aggregates)
-        groups = {row[field]: row for row in grouped}
-    durations = {} if postgres else _durations_by_span(relevant, spans, field)
+    for i, (lo, hi) in enumerate(spans):
+        within = Q(decided_at__gte=lo, decided_at__lt=hi)
+        aggregates[f"m{i}"] = Percentile(duration, share=0.5, discrete=False, filter=within)
+        aggregates[f"p{i}"] = Percentile(duration, share=0.9, discrete=True, filter=within)
+    rows = decided.order_by().values(*keys).annotate(**aggregates) if keys else [decided.aggregate(**aggregates)]
     return {
-        key: _rows(totals, durations.get(key, [[] for _span in spans]), cuts, postgres)
-        for key, totals in groups.items()
+        (row[keys[0]] if keys else None, i): (row[f"m{i}"], row[f"p{i}"]) for row in rows for i in range(len(spans))
     }
 
 
