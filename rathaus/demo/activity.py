@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from rathaus.applications import services as applications
 from rathaus.applications.models import Application, Draft, FormVersion
+from rathaus.attachments import scanner
 from rathaus.catalog.models import Service
 from rathaus.identity.models import Profile, StaffRole, User
 from rathaus.payments import services as payments
@@ -75,7 +76,6 @@ def simulated_clock(at: dt.datetime) -> Iterator[None]:
 def _own_documents_not_scanned() -> Iterator[None]:
     """The sealed decisions are the office's own PDFs, delivered to the citizens' mailboxes: ``make loaddemo``
     runs before the demo's clamd is started, so they are not sent to the virus scanner while generating."""
-    from rathaus.attachments import scanner
 
     original = scanner.scan
     scanner.scan = lambda data: None

@@ -30,6 +30,9 @@ def test_outbox_rows_are_copied_into_events_and_back(tenant: Any, citizen: Any, 
     draft = Draft.objects.create(tenant=tenant, owner=citizen, form_version=hund_form, answers=ANSWERS)
     application = services.submit(draft_uuid=draft.uuid, tenant=tenant, actor=citizen, trust_level="low")
     services.record_payment(tenant_id=tenant.pk, number=application.number, paid=True)
+    # The old outbox held only the applications' events: the E-Akte's own (case.opened, document.filed), which
+    # came later, are left out of this round trip.
+    Event.objects.unscoped().exclude(kind__startswith="application.").delete()
     before = _events()
     assert [kind for _t, kind, *_rest in before] == ["application.submitted", "application.forwardable"]
 
