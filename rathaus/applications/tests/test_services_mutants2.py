@@ -32,7 +32,7 @@ DAY = dt.date(2020, 1, 1)  # far from the real date: a step checked against the 
 
 @pytest.fixture
 def termin_form(tenant: Any) -> Any:
-    service = ServiceFactory(tenant=tenant, slug="termin-test", name="Termin", trust_level="low")
+    service: Any = ServiceFactory(tenant=tenant, slug="termin-test", name="Termin", trust_level="low")
     return services.publish_form(service=service, definition=TERMIN_FORM)
 
 
