@@ -222,7 +222,11 @@ def applications(db: ServerDatabase) -> dict[str, dict[str, Any]]:
         by_id[app_id]["events"].append(status)
     for number, kind in db.query("SELECT subject, kind FROM core_event WHERE kind LIKE 'application.%%' ORDER BY id"):
         found[number]["published"].append(kind)
-    deliveries = "SELECT e.subject, d.consumer, d.state FROM core_delivery d JOIN core_event e ON e.id = d.event_id"
+    # the applications' events (the E-Akte publishes its own, case.opened and document.filed, about cases)
+    deliveries = (
+        "SELECT e.subject, d.consumer, d.state FROM core_delivery d JOIN core_event e ON e.id = d.event_id "
+        "WHERE e.kind LIKE 'application.%%'"
+    )
     for number, consumer, state in db.query(deliveries):
         found[number]["deliveries"].append((consumer, state))
     for app_id, key, sha, size in db.query("SELECT application_id, key, sha256, size FROM applications_attachment"):
