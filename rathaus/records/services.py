@@ -288,7 +288,7 @@ def filing_actor() -> Actor:
     return Actor.system(_("Posteingang (automatisch)"))
 
 
-def file_application(*, tenant: Municipality | int, number: str) -> Filed:
+def file_application(*, tenant: Municipality | int, number: str, _attempt: int = 1) -> Filed:
     """Turn a forwarded application into a case (idempotent: a replayed event finds the case it made).
 
     The case joins the applicant's open file for the same service (same applicant and subject), or opens a
@@ -372,9 +372,16 @@ def file_application(*, tenant: Municipality | int, number: str) -> Filed:
                     origin=f"{origin}:file:{attachment['field']}:{attachment['sha256']}",
                 )
     except IntegrityError:
-        # A concurrent delivery of the same event filed it first (case_one_per_application).
-        case = Case.objects.for_tenant(tenant_id).get(application_number=number)
-        return Filed(case, created=False)
+        # A concurrent delivery of the same event filed it first (case_one_per_application) — or a concurrent
+        # filing of another application took the same file's next case number or created the same reference
+        # counter (seen in the crash test on PostgreSQL): then this application has no case yet, and filing it
+        # again now sees the other's rows.
+        case = Case.objects.for_tenant(tenant_id).filter(application_number=number).first()
+        if case is not None:
+            return Filed(case, created=False)
+        if _attempt >= 3:
+            raise
+        return file_application(tenant=tenant, number=number, _attempt=_attempt + 1)
     return Filed(case, created=True)
 
 
