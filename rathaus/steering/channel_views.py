@@ -89,15 +89,9 @@ def channel_list(request: TenantRequest) -> HttpResponse:
 @channel_staff
 @require_POST
 def channel_import(request: TenantRequest) -> HttpResponse:
-    upload = request.FILES.get("datei")
     try:
-        if upload is None:
-            raise ImportRejected("Bitte wählen Sie eine Datei (XLSX oder CSV).")
-        if upload.size is not None and upload.size > sheets.MAX_BYTES:
-            raise ImportRejected("Die Datei ist größer als 5 MB.")
-        written, new = channels.import_counts(
-            tenant=request.tenant, actor=request.user, rows=channels.read_rows(upload.read())
-        )
+        data = sheets.uploaded_bytes(request.FILES.get("datei"))
+        written, new = channels.import_counts(tenant=request.tenant, actor=request.user, rows=channels.read_rows(data))
     except ImportRejected as exc:
         return _render(request, summary=str(exc), import_errors=exc.errors, status=422)
     messages.success(request, f"Import abgeschlossen: {written} Zeilen übernommen, davon {new} neu.")

@@ -28,6 +28,15 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Row = tuple[int, dict[str, Any]]  # (row number in the spreadsheet, cells by field key)
 
 
+def uploaded_bytes(upload: Any) -> bytes:
+    """The spreadsheet a form posted (field ``datei``), or ImportRejected: none chosen, or over the size limit."""
+    if upload is None:
+        raise ImportRejected("Bitte wählen Sie eine Datei (XLSX oder CSV).")
+    if upload.size is not None and upload.size > MAX_BYTES:
+        raise ImportRejected("Die Datei ist größer als 5 MB.")
+    return bytes(upload.read())
+
+
 def read_rows(data: bytes) -> list[Row]:
     """The process rows of an XLSX or CSV file (recognised by content: a ZIP is XLSX)."""
     if len(data) > MAX_BYTES:

@@ -207,13 +207,8 @@ def import_view(request: TenantRequest) -> HttpResponse:
     context: dict[str, Any] = {"columns": FIELDS, "max_rows": sheets.MAX_ROWS}
     status = 200
     if request.method == "POST":
-        upload = request.FILES.get("datei")
         try:
-            if upload is None:
-                raise ImportRejected("Bitte wählen Sie eine Datei (XLSX oder CSV).")
-            if upload.size is not None and upload.size > sheets.MAX_BYTES:
-                raise ImportRejected("Die Datei ist größer als 5 MB.")
-            rows = sheets.read_rows(upload.read())
+            rows = sheets.read_rows(sheets.uploaded_bytes(request.FILES.get("datei")))
             result = services.import_processes(
                 tenant=request.tenant,
                 actor=request.user,
