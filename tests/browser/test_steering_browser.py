@@ -77,6 +77,10 @@ def test_every_steering_page_passes_axe_and_reflows(
         "/intern/steuerung/handlungsfelder/",
         "/intern/steuerung/reifegrad/",
         f"/intern/steuerung/reifegrad/{steering['wohnsitz'].slug}/",
+        "/intern/steuerung/kennzahlen/",
+        "/intern/steuerung/kanaele/",
+        "/intern/steuerung/verzeichnis/",
+        "/offene-daten/",
     ):
         axe.check(path)
         if overflow(page):
