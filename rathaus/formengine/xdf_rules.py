@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 _REF = re.compile(r"\b([FG]\d{5,14}(?:\.[FG]\d{5,14})*)")
 _SHOW = re.compile(r"aktivier|zeige|anzeig|einblend|ausblend|deaktivier|nicht an\b|darf\b.*\bnicht\b.*befüllt", re.I)
 _REQUIRE = re.compile(r"muss|pflicht|darf\b.*\bnicht\b.*\bleer|erforderlich|anzugeben", re.I)
+# "aktiviere G1 und deaktiviere F2": each action after "und"/"sowie" with its own verb has its own polarity
+_ACTIONS = re.compile(r"(?i)[,;]?\s+(?:und|sowie)\s+(?=(?:de)?aktivier|zeige|blende|ausblend|einblend)")
 _NEGATIVE_ACTION = re.compile(r"deaktivier|nicht an\b|nicht anzeig|ausblend|darf\b[^.]*\bnicht\b[^.]*befüllt", re.I)
 _YES = {"ja", "wahr", "true", "1"}
 _NO = {"nein", "falsch", "false", "0"}
@@ -118,19 +120,26 @@ def _translate(reader: _Reader, root: Node, scope: Node, text: str) -> list[Effe
         parts = re.split(r"(?i)\bsonst\b", match.group("then"), maxsplit=1)
         then, otherwise = parts[0], parts[1] if len(parts) > 1 else ""
         cond = _condition(reader, root, scope, match.group("cond"))
-        targets = _targets(reader, root, scope, then)
-        if not targets:
+        actions = [(a, _targets(reader, root, scope, a)) for a in _ACTIONS.split(then)]
+        if not any(targets for _a, targets in actions):
             raise _Untranslatable("Das Ziel der Regel (DANN …) nennt kein bekanntes Feld und keine Gruppe.")
-        if _NEGATIVE_ACTION.search(then) and not re.search(r"(?i)\bzeige\b(?!.*nicht an)|\baktiviere\b", then):
-            negative.append((cond, targets))
-        elif _SHOW.search(then) or _REQUIRE.search(then):
-            kind = "show" if _SHOW.search(then) or otherwise else "require"
-            positive.append((cond, targets, kind))
-        else:
-            raise _Untranslatable("Die Wirkung der Regel (DANN …) ist unbekannt.")
-    if not positive and negative:  # only "deaktiviere …": shown unless the condition holds
-        positive = [({"not": cond}, targets, "show") for cond, targets in negative]
-        negative = []
+        for action, targets in actions:
+            if not targets:
+                continue
+            if _NEGATIVE_ACTION.search(action) and not re.search(r"(?i)\bzeige\b(?!.*nicht an)|\baktiviere\b", action):
+                negative.append((cond, targets))
+            elif _SHOW.search(action) or _REQUIRE.search(action):
+                kind = "show" if _SHOW.search(action) or otherwise else "require"
+                positive.append((cond, targets, kind))
+            else:
+                raise _Untranslatable("Die Wirkung der Regel (DANN …) ist unbekannt.")
+    # "deaktiviere …" of a target no clause shows: shown unless the condition holds ("WENN A, DANN aktiviere G1
+    # und deaktiviere F2": F2 is hidden while A holds, not shown only then)
+    shown = {id(t) for _cond, targets, _kind in positive for t in targets}
+    for cond, targets in negative:
+        rest = [t for t in targets if id(t) not in shown]
+        if rest:
+            positive.append(({"not": cond}, rest, "show"))
     for cond, targets, kind in positive:
         hides = kind == "show" or any(set(map(id, t)) & set(map(id, targets)) for _c, t in negative)
         for target in targets:

@@ -12,6 +12,7 @@ import jsonschema_rs
 import pytest
 
 from rathaus.formengine import FormDefinition, json_schema, parse_definition, validate_all
+from rathaus.formengine.conditions import evaluate
 from rathaus.formengine.genericode import GenericodeError, parse_genericode, resolve, resolver
 from rathaus.formengine.scope import Scope
 from rathaus.formengine.xdatenfelder import XdfImport, read_xdatenfelder
@@ -113,6 +114,21 @@ def test_rules_are_translated_or_listed_for_review_with_their_text(imported):
                 assert rule.fim_id.startswith("R") and rule.text and rule.reason
     assert total >= 25
     assert translated / total >= 0.8
+
+
+def test_the_end_date_of_an_appointment_is_asked_only_when_it_ends(imported):
+    """S00000000373 R00000002588: WENN „Art der Mitteilung“ = 001 „Bestellung“, DANN aktiviere G00000002252 und
+    deaktiviere F00000003540 „Datum der Erlöschung“ — hidden for an appointment, shown when one ends."""
+    plain, definition, _full = imported["S00000000373.xml"]
+    assert {r.fim_id: r.status for r in plain.rules} == {"R00000002588": "translated"}
+    (end,) = [e for e in definition.all_fields() if e.field.fim_id == "F00000003540"]
+    (kind,) = [e for e in definition.all_fields() if e.field.fim_id == "F00000003430"]
+    assert end.field.visible_if is not None
+
+    def shown(code: str) -> bool | None:
+        return evaluate(end.field.visible_if, lambda p: [[code]] if p == kind.path else [], lambda g: 1, TODAY)
+
+    assert shown("001") is False and shown("002") is True
 
 
 def test_legal_representative_is_shown_only_when_the_applicant_says_so(imported):

@@ -136,6 +136,38 @@ def test_show_rule_hides_the_group_on_no_and_requires_it_on_yes():
     assert hidden.ok and "gesetzlicher_vertreter" not in hidden.answers  # a hidden group's values are dropped
 
 
+MITTEILUNG = schema(
+    s(
+        "1:1",
+        group(
+            "G99000000030",
+            "Mitteilung",
+            s("1:1", field("F99000000030", "Art der Mitteilung", feldart="select", extra=WERTE)),
+            s("1:1", field("F99000000031", "Datum der Erlöschung", "date")),
+            s("0:1", group("G99000000032", "Grundlage der Bestellung", s("1:1", field("F99000000032", "Grundlage")))),
+            rules=rule(
+                "R99000000030",
+                "WENN Datenfeld F99000000030 'Art der Mitteilung' = 001 'in Deutschland', DANN aktiviere "
+                "Datenfeldgruppe G99000000032 'Grundlage der Bestellung' und deaktiviere das Datenfeld F99000000031 "
+                "'Datum der Erlöschung'. WENN Datenfeld F99000000030 'Art der Mitteilung' = 002, DANN deaktiviere "
+                "Datenfeldgruppe G99000000032 'Grundlage der Bestellung'.",
+            ),
+        ),
+    )
+)
+
+
+def test_show_rule_with_a_second_action_of_its_own_polarity_hides_that_target_while_the_condition_holds():
+    """S00000000373 R00000002588: "DANN aktiviere G… und deaktiviere das Datenfeld F…" — the field is hidden for
+    the first answer and shown (and required) for the other, not the other way round."""
+    definition, result = imported(MITTEILUNG)
+    assert [r.status for r in result.rules] == ["translated"]
+    assert labels(post(definition, {"Art der Mitteilung": "001"}), definition) == {"Grundlage"}
+    assert post(definition, {"Art der Mitteilung": "001", "Grundlage": "Befähigungsschein"}) == {}
+    assert labels(post(definition, {"Art der Mitteilung": "002"}), definition) == {"Datum der Erlöschung"}
+    assert post(definition, {"Art der Mitteilung": "002", "Datum der Erlöschung": "2026-05-01"}) == {}
+
+
 ANSCHRIFT = schema(
     s(
         "1:1",
