@@ -1,7 +1,7 @@
 """E-Akte benchmark on PostgreSQL: journal verification, filing, work queue and full-text search, with baselines.
 
     .venv/bin/python bench/records.py [--entries 1000000] [--cases 20000] [--docs 200000] [--users 20]
-        [--parts journal,filing,load,http] [--filings 300] [--http-duration 60] [--wait 1-2]
+        [--parts journal,filing,load,profile,http] [--filings 300] [--http-duration 60] [--wait 1-2]
 
 Every run from scratch: drops and creates the database ``rathaus_bench_records`` (``--pg-url``), migrates.
 
@@ -22,7 +22,7 @@ Every run from scratch: drops and creates the database ``rathaus_bench_records``
 3. Filing (``--parts filing``): ``--filings`` applications submitted through the applications services (the
    records consumer held back), then filed one after the other by ``services.file_application`` as the
    consumer does; cases per second against single-row INSERTs per second. ``BENCH_PROFILE=1`` prints a profile.
-4. HTTP (``--parts http``): ``rathaus serve`` (gunicorn, 2 workers) on the same database and
+4. HTTP (``--parts http``): ``rathaus serve`` (gunicorn, ``--workers``: 2 × cores) on the same database and
    ``bench/locustfile_records.py``: ``--users`` caseworkers with think time ``--wait`` on the work-queue page
    and its full-text search for ``--http-duration`` seconds; locust's p50/p95.
 """
@@ -134,6 +134,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--http-duration", type=int, default=60, help="seconds of the locust run")
     parser.add_argument("--wait", default="1-2", help="think time of the locust users (MIN-MAX s, or 0)")
     parser.add_argument("--port", type=int, default=8099)
+    parser.add_argument(
+        "--workers", type=int, default=2 * (os.cpu_count() or 1),
+        help="gunicorn workers of the HTTP part (default 2 × cores, as docs/operators/production.md advises)",
+    )  # fmt: skip
     return parser.parse_args()
 
 
@@ -364,6 +368,37 @@ def pages(tenant, users: list):
     return client
 
 
+def profile_page(tenant, users: list, n: int = 40) -> None:
+    """One caseworker asks for the work-queue page ``n`` times in one thread: time per page, the queries of one
+    page, and a cProfile of all of them (where the time of a page goes, for the p95 target of issue 9)."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = pages(tenant, users)
+    user = users[0]
+    client(user).get("/intern/akten/")  # warm: templates compiled, caches filled
+    with CaptureQueriesContext(connection) as queries:
+        client(user).get("/intern/akten/")
+    times = []
+    profiler = cProfile.Profile()
+    for _ in range(n):
+        t0 = time.perf_counter()
+        profiler.enable()
+        client(user).get("/intern/akten/")
+        profiler.disable()
+        times.append(time.perf_counter() - t0)
+    sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
+    print(json.dumps({"phase": "work-queue page, one thread", "pages": n, "p50_ms": statistics.median(times) * 1000,
+                      "min_ms": min(times) * 1000, "queries": len(queries), "sql_ms_one_page": sql_ms}))  # fmt: skip
+    for q in queries.captured_queries:
+        print(f"  {float(q['time']) * 1000:7.1f} ms  {q['sql'][:160]}")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+
+
 def sessions_for(users: list) -> list[str]:
     """Session keys of ``users`` logged in with a verified second factor (as ``login_staff`` in the tests)."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -384,7 +419,7 @@ def sessions_for(users: list) -> list[str]:
 
 
 def bench_http(tenant, users: list, args: argparse.Namespace) -> list[dict]:
-    """The work-queue page and its search over HTTP: ``rathaus serve`` (gunicorn, 2 workers, embedded settings
+    """The work-queue page and its search over HTTP: ``rathaus serve`` (gunicorn, ``--workers``, embedded settings
     on the same database) and locust with ``--users`` caseworkers, think time ``--wait`` seconds."""
     import csv
     import subprocess
@@ -407,7 +442,7 @@ def bench_http(tenant, users: list, args: argparse.Namespace) -> list[dict]:
     base = f"http://127.0.0.1:{args.port}"
     log = open(workdir / "server.log", "w", encoding="utf-8")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
-        [sys.executable, "-m", "rathaus.cli", "serve", f"127.0.0.1:{args.port}", "--workers", "2"],
+        [sys.executable, "-m", "rathaus.cli", "serve", f"127.0.0.1:{args.port}", "--workers", str(args.workers)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     rows = []
@@ -512,11 +547,13 @@ def main() -> None:
         print(json.dumps({"journal_entries": args.entries, **bench_journal(args.entries)}, default=str))
     if "filing" in parts:
         print(json.dumps({"phase": "filing", **bench_filing(args.filings)}), flush=True)
-    if "load" in parts or "http" in parts:
+    if {"load", "profile", "http"} & set(parts):
         tenant, users = load_cases(args.cases, args.docs)
         if "load" in parts:
             for row in bench_load(tenant, users, args.users, args.duration):
                 print(json.dumps(row), flush=True)
+        if "profile" in parts:
+            profile_page(tenant, users)
         if "http" in parts:
             for row in bench_http(tenant, users, args):
                 print(json.dumps(row), flush=True)

@@ -197,6 +197,12 @@ class Case(TenantOwned):
     def reference(self) -> str:
         return f"{self.file.reference}/{self.number}"
 
+    @property
+    def status_label(self) -> str:
+        """The status as shown; ``get_status_display`` builds a dict of all choices on every call (a work-queue
+        page shows 50)."""
+        return str(Case.Status(self.status).label)
+
 
 class Document(TenantOwned):
     """A document of a case; its content is the latest of its immutable versions."""

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Window
 from django.utils import timezone
 
 from rathaus.core.text import TextRefused, clean_text
@@ -41,6 +41,11 @@ SORTS = {
     "wiedervorlage": ("resubmit_on", "pk"),
 }
 DEFAULT_SORT = "frist"
+# What a row of the case table shows (``records/_case_table.html``); the list loads nothing else.
+ROW_FIELDS = (
+    "uuid", "number", "subject", "status", "due_on", "resubmit_on", "file", "file__reference",
+    "assignee", "assignee__first_name", "assignee__last_name", "assignee__email",
+)  # fmt: skip
 
 
 @dataclass
@@ -81,6 +86,17 @@ class QueueFilter:
             f.page = 1
         return f
 
+    def menu_count(self, counts: Counts) -> int | None:
+        """The total of this selection if it is one the menu counts exactly (the queue links), else None."""
+        if self.query or self.service or self.status:
+            return None
+        mine = self.scope == "meine" or self.assigned == "mir"
+        if self.overdue:
+            return counts.overdue if not mine and not self.assigned else None
+        if mine:
+            return counts.mine
+        return counts.unassigned if self.assigned == "niemand" else counts.open
+
 
 def filtered(user: User | AnonymousUser, tenant: Municipality, f: QueueFilter) -> QuerySet[Case]:
     cases = cases_visible_to(user, tenant)
@@ -113,15 +129,26 @@ class Page:
     capped: bool = False  # more than COUNT_CAP
 
 
-def page_of(cases: QuerySet[Case], f: QueueFilter) -> Page:
-    """One page: one query for the rows (one more than a page, to know whether another follows), one for the
-    total, counted only up to ``COUNT_CAP`` — unless the rows already tell it (a last page that is not empty)."""
+def page_of(cases: QuerySet[Case], f: QueueFilter, total: int | None = None) -> Page:
+    """One page: one query for the rows (one more than a page, to know whether another follows, and only the
+    columns a row shows), one for the total, counted only up to ``COUNT_CAP`` — unless the rows already tell it
+    (a last page that is not empty) or the caller knows it (``total``: the menu's exact count of the same
+    selection). A search counts in the rows' query (``COUNT(*) OVER ()``): its matches are all read and sorted
+    for the page anyway, and a second query would run the full-text search again."""
     start = (f.page - 1) * PAGE_SIZE
-    rows = list(
-        cases.select_related("file", "owner_unit", "assignee").order_by(*SORTS[f.sort])[start : start + PAGE_SIZE + 1]
-    )
+    rows_query = cases.select_related(None).select_related("file", "assignee").only(*ROW_FIELDS)
+    if f.query and total is None:
+        rows_query = rows_query.annotate(matches=Window(Count("pk")))
+    rows = list(rows_query.order_by(*SORTS[f.sort])[start : start + PAGE_SIZE + 1])
     more = len(rows) > PAGE_SIZE
-    counted = start + len(rows) if rows and not more else cases.order_by()[: COUNT_CAP + 1].count()
+    if total is not None:
+        counted = total
+    elif rows and not more:
+        counted = start + len(rows)
+    elif rows and f.query:
+        counted = rows[0].matches  # type: ignore[attr-defined]
+    else:
+        counted = cases.order_by()[: COUNT_CAP + 1].count()
     return Page(
         cases=rows[:PAGE_SIZE],
         number=f.page,

@@ -104,10 +104,10 @@ def case_view(action: str) -> Callable[[Callable[..., HttpResponse]], Callable[.
 def queue(request: TenantRequest) -> HttpResponse:
     f = queues.QueueFilter.from_query(request.GET)
     cases = queues.filtered(request.user, request.tenant, f)
-    page = queues.page_of(cases, f)
+    counts = queues.counts(request.user, request.tenant)
+    page = queues.page_of(cases, f, total=f.menu_count(counts))
     params = request.GET.copy()
     params.pop("seite", None)
-    counts = queues.counts(request.user, request.tenant)
     context = {
         "f": f,
         "page": page,
