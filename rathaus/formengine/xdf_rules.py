@@ -170,6 +170,13 @@ def _one_of(reader: _Reader, root: Node, scope: Node, text: str) -> list[Effect]
     always = [t for t in targets if all(not n.optional for n in [t, *t.ancestors()] if n.parent is not None)]
     if exclusive and always:
         raise _Untranslatable(f"„{always[0].label}“ ist ohnehin Pflicht; „entweder … oder“ widerspricht dem Schema.")
+    forced = [(a, b) for a in targets for b in targets if a is not b and _forces(a, b)] if exclusive else []
+    if forced:
+        a, b = forced[0]
+        raise _Untranslatable(
+            f"Wer „{a.label}“ ausfüllt, muss nach dem Schema auch „{b.label}“ ausfüllen; „entweder … oder“ "
+            "widerspricht dem Schema."
+        )
     if exclusive and len(leaves) == 2:
         check = {"all": [check, {"not": {"all": leaves}}]}
     nodes = [n for t in targets for n in t.fields() if n.field and n.flat]
@@ -187,6 +194,21 @@ def _one_of(reader: _Reader, root: Node, scope: Node, text: str) -> list[Effect]
         "check": check,
     }
     return [Effect("rule", scope, rule)]  # checked only where ``scope`` applies (see the importer's _build)
+
+
+def _forces(a: Node, b: Node) -> bool:
+    """Whether filling anything in ``a`` makes ``b`` required: every optional group around ``b`` (and ``b``
+    itself) also holds ``a`` — so filling ``a`` begins it — and ``b`` holds a field required whenever ``b`` is
+    (two mandatory parts of one optional group can never be filled "entweder … oder")."""
+    if any(n.optional and not n.contains(a) for n in [b, *b.ancestors()] if n.parent is not None):
+        return False
+    for leaf in b.fields():
+        chain = [leaf]
+        while chain[-1] is not b and chain[-1].parent is not None:
+            chain.append(chain[-1].parent)
+        if leaf.field is not None and all(not n.optional for n in chain if n is not b):
+            return True
+    return False
 
 
 def _valid_date(reader: _Reader, root: Node, scope: Node, text: str) -> list[Effect]:

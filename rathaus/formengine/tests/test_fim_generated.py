@@ -8,7 +8,7 @@ import itertools
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from rathaus.formengine import FieldEntry, parse_definition
@@ -64,8 +64,16 @@ rules = st.lists(
 )
 
 
+# Found by this test once in a few hundred runs (a one-of rule had to hit two such groups): "entweder Gruppe 2 oder
+# Gruppe 4" where both are mandatory parts of one optional group — filling one begins the group and makes the other
+# required, so "exactly one" can never hold. The importer lists such a rule for review; this keeps it tried.
+BOTH_MANDATORY = [Spec("group", "0:1", children=[Spec("group", "1:1", children=[Spec("field", "1:1")]),
+                                                 Spec("group", "1:1", children=[Spec("field", "1:1")])])]  # fmt: skip
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(trees, min_size=1, max_size=3), rules)
+@example(BOTH_MANDATORY, [(RULES[2], 0, 1, 3)])
 def test_generated_schemas_import_without_making_optional_fields_required(top, drawn_rules):
     """Rules name random elements (also themselves, later steps, repeat items): each is translated into a valid
     definition or listed for review — the import never fails because of a rule."""

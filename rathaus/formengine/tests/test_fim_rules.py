@@ -12,6 +12,7 @@ from rathaus.formengine.conditions import evaluate, parse_condition
 from rathaus.formengine.xdatenfelder import read_xdatenfelder
 from rathaus.formengine.xdf_rules import same_id
 
+from .fim_applicant import complete
 from .helpers import TODAY
 
 NS = "urn:xoev-de:fim:standard:xdatenfelder_3.0.0"
@@ -206,6 +207,28 @@ def test_one_of_rule_needs_exactly_one_of_the_groups():
     assert post(definition, {"Abfrage Inland": "001"})  # neither
     assert post(definition, {"Abfrage Inland": "001", "Straße": "Musterweg 1"}) == {}
     assert post(definition, {"Abfrage Inland": "001", "Straße": "Musterweg 1", "Postfachnummer": "12"})
+
+
+def test_one_of_two_mandatory_parts_of_one_optional_group_is_listed_for_review():
+    """Filling either part begins the group and makes the other required: "entweder … oder" can never hold, so
+    the rule is listed for review instead of making the form impossible (the generated-schema test found it)."""
+    xml = schema(
+        s("1:1", group("G99000000040", "Antrag", s("1:1", field("F99000000040", "Betreff")))),
+        s(
+            "0:1",
+            group(
+                "G99000000041",
+                "Firma",
+                s("1:1", group("G99000000042", "Sitz", s("1:1", field("F99000000042", "Ort")))),
+                s("1:1", group("G99000000043", "Register", s("1:1", field("F99000000043", "Nummer")))),
+            ),
+        ),
+        rule("R99000000040", "Es muss entweder Feldgruppe G99000000042 oder Feldgruppe G99000000043 befüllt werden."),
+    )
+    definition, result = imported(xml)
+    (report,) = result.rules
+    assert report.status == "review" and "G99000000042" not in report.reason and "„Sitz“" in report.reason
+    assert complete(definition).completed
 
 
 def test_date_parts_must_form_a_real_date_and_a_day_needs_its_month():
