@@ -31,14 +31,17 @@ from rathaus.payments.models import Payment
 from rathaus.records import decisions
 from rathaus.records.journal import Actor
 from rathaus.records.models import Case, DecisionTemplate
+from rathaus.steering.reports import half_year_of
 from rathaus.tenants.models import Municipality
 
 DOMAIN = "demo-aktivitaet.example.org"  # the generated citizens' e-mail domain (marks generated data)
 FIRST = ["Lena", "Jonas", "Hannah", "Felix", "Emma", "Paul", "Marie", "Lukas", "Sophie", "Ben", "Lea", "Tim"]
 LAST = ["Schmidt", "Müller", "Weber", "Fischer", "Wagner", "Becker", "Hoffmann", "Koch", "Richter", "Klein"]
 STREETS = ["Lindenweg", "Schulstraße", "Am Markt", "Bahnhofstraße", "Gartenstraße", "Kirchplatz"]
-MAX_DECISIONS = 80  # sealing is the slow part: one seal per decision
-DECIDED_SHARE = 0.6  # of the cases filed, this share is decided (until MAX_DECISIONS); the rest is the backlog
+MAX_DECISIONS = 120  # sealing is the slow part: one seal per decision
+# Of the cases filed this long ago (days), this share is decided (until MAX_DECISIONS); the rest is the backlog:
+# old cases are mostly done, the backlog is mostly recent, as in an office that keeps up.
+DECIDED_SHARE = ((90, 0.9), (45, 0.7), (0, 0.35))
 
 
 @dataclass
@@ -89,8 +92,24 @@ def already_generated(tenant: Municipality) -> bool:
     return Application.objects.for_tenant(tenant).filter(applicant__email__endswith=f"@{DOMAIN}").exists()
 
 
-def generate(tenant: Municipality, *, months: int = 6, per_day: float = 1.7, seed: int = 2026) -> Summary:
-    """Generate ``months`` months of activity up to now (about ``per_day`` applications a day)."""
+APPLICATIONS = 200  # about this many over the whole window, whatever its length (each one's PDF takes ~0.25 s)
+
+
+def window(now: dt.datetime, months: int | None = None) -> dt.datetime:
+    """Where generated activity starts: ``months`` months before ``now``, or by default at the start of the last
+    complete half-year — the period of the demo's issued sample report (``rathaus.steering.demo``) — so the report
+    and the running half-year on the dashboard both have figures."""
+    if months is not None:
+        return now - dt.timedelta(days=round(months * 30.4))
+    first, _ = half_year_of(timezone.localtime(now).date())
+    return timezone.make_aware(dt.datetime.combine(first, dt.time(0, 0)))
+
+
+def generate(
+    tenant: Municipality, *, months: int | None = None, per_day: float | None = None, seed: int = 2026
+) -> Summary:
+    """Generate activity from ``window(now, months)`` up to now, about ``per_day`` applications a day (by default
+    ``APPLICATIONS`` spread over the window)."""
     if already_generated(tenant):
         return Summary(skipped=True)
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
@@ -99,8 +118,10 @@ def generate(tenant: Municipality, *, months: int = 6, per_day: float = 1.7, see
         raise LookupError("the demo forms are not published for this municipality")
     caseworker = _caseworker(tenant)
     now = timezone.now()
-    start = now - dt.timedelta(days=round(months * 30.4))
+    start = window(now, months)
     days = (now - start).days
+    if per_day is None:
+        per_day = APPLICATIONS / max(days, 1)
     citizens = _citizens(tenant, rng, count=max(8, min(60, int(days * per_day / 5) + 1)))
     summary = Summary()
     filed: list[tuple[Application, dt.datetime]] = []
@@ -311,6 +332,10 @@ def _template(tenant: Municipality, service_key: str, actor: Actor) -> DecisionT
     )  # fmt: skip
 
 
+def _decided_share(age_days: int) -> float:
+    return next(share for min_age, share in DECIDED_SHARE if age_days >= min_age)
+
+
 def _decide(
     tenant: Municipality,
     filed: list[tuple[Application, dt.datetime]],
@@ -321,9 +346,10 @@ def _decide(
     actor = Actor(id=caseworker.pk, label=caseworker.email, role="caseworker")
     count = 0
     templates: dict[str, DecisionTemplate] = {}
-    chosen = [item for item in filed if rng.random() < DECIDED_SHARE]
-    step = max(1, len(chosen) // MAX_DECISIONS + (1 if len(chosen) % MAX_DECISIONS else 0))
-    for application, at in chosen[::step][:MAX_DECISIONS]:
+    chosen = [item for item in filed if rng.random() < _decided_share((now - item[1]).days)]
+    if len(chosen) > MAX_DECISIONS:  # evenly over the months
+        chosen = [chosen[i * len(chosen) // MAX_DECISIONS] for i in range(MAX_DECISIONS)]
+    for application, at in chosen:
         case = Case.objects.for_tenant(tenant).filter(application_number=application.number).first()
         if case is None:  # not forwarded (fee not paid): it waits at the citizen's side
             continue
