@@ -32,6 +32,7 @@ _SHOW = re.compile(r"aktivier|zeige|anzeig|einblend|ausblend|deaktivier|nicht an
 _REQUIRE = re.compile(r"muss|pflicht|darf\b.*\bnicht\b.*\bleer|erforderlich|anzugeben", re.I)
 # "aktiviere G1 und deaktiviere F2": each action after "und"/"sowie" with its own verb has its own polarity
 _ACTIONS = re.compile(r"(?i)[,;]?\s+(?:und|sowie)\s+(?=(?:de)?aktivier|zeige|blende|ausblend|einblend)")
+_OTHERS = re.compile(r"(?i)\balle\s+(?:anderen|übrigen|sonstigen|weiteren)\b")
 _NEGATIVE_ACTION = re.compile(r"deaktivier|nicht an\b|nicht anzeig|ausblend|darf\b[^.]*\bnicht\b[^.]*befüllt", re.I)
 _YES = {"ja", "wahr", "true", "1"}
 _NO = {"nein", "falsch", "false", "0"}
@@ -111,15 +112,19 @@ def _translate(reader: _Reader, root: Node, scope: Node, text: str) -> list[Effe
     if not clauses:
         raise _Untranslatable("Kein bekanntes Muster (WENN … DANN …, entweder … oder …).")
     effects: list[Effect] = []
-    positive: list[tuple[dict[str, Any], list[Node], str]] = []
+    positive: list[tuple[dict[str, Any], list[Node], str, bool]] = []  # condition, targets, kind, "Pflicht"
     negative: list[tuple[dict[str, Any], list[Node]]] = []
+    parsed = []
     for clause in clauses:
         match = re.match(r"(?is)\s*wenn\b(?P<cond>.*?)[,;]?\s*\bdann\b(?P<then>.*)", clause)
         if not match:
             raise _Untranslatable("Ein WENN-Teil ohne DANN.")
+        parsed.append((match, _condition(reader, root, scope, match.group("cond"))))
+    for match, cond in parsed:
+        if "others" in cond:
+            cond = _others(cond, [c for _m, c in parsed])
         parts = re.split(r"(?i)\bsonst\b", match.group("then"), maxsplit=1)
         then, otherwise = parts[0], parts[1] if len(parts) > 1 else ""
-        cond = _condition(reader, root, scope, match.group("cond"))
         actions = [(a, _targets(reader, root, scope, a)) for a in _ACTIONS.split(then)]
         if not any(targets for _a, targets in actions):
             raise _Untranslatable("Das Ziel der Regel (DANN …) nennt kein bekanntes Feld und keine Gruppe.")
@@ -130,24 +135,24 @@ def _translate(reader: _Reader, root: Node, scope: Node, text: str) -> list[Effe
                 negative.append((cond, targets))
             elif _SHOW.search(action) or _REQUIRE.search(action):
                 kind = "show" if _SHOW.search(action) or otherwise else "require"
-                positive.append((cond, targets, kind))
+                positive.append((cond, targets, kind, bool(_REQUIRE.search(action))))
             else:
                 raise _Untranslatable("Die Wirkung der Regel (DANN …) ist unbekannt.")
     # "deaktiviere …" of a target no clause shows: shown unless the condition holds ("WENN A, DANN aktiviere G1
     # und deaktiviere F2": F2 is hidden while A holds, not shown only then)
-    shown = {id(t) for _cond, targets, _kind in positive for t in targets}
+    shown = {id(t) for _cond, targets, _kind, _mandatory in positive for t in targets}
     for cond, targets in negative:
         rest = [t for t in targets if id(t) not in shown]
         if rest:
-            positive.append(({"not": cond}, rest, "show"))
-    for cond, targets, kind in positive:
+            positive.append(({"not": cond}, rest, "show", False))
+    for cond, targets, kind, mandatory in positive:
         hides = kind == "show" or any(set(map(id, t)) & set(map(id, targets)) for _c, t in negative)
         for target in targets:
             if target.field is None and target.kind == "field":
                 raise _Untranslatable("Das Ziel der Regel wurde nicht übernommen.")
             _no_self_reference(cond, reader, target)
             if hides:
-                effects += _show(reader, target, cond)
+                effects += _show(reader, target, cond, mandatory=mandatory)
             else:
                 effects += _require_when(target, cond)
     return effects
@@ -240,10 +245,13 @@ def _began(reader: _Reader, target: Node) -> dict[str, Any] | None:
     return reader.content(target)
 
 
-def _show(reader: _Reader, target: Node, cond: dict[str, Any]) -> list[Effect]:
+def _show(reader: _Reader, target: Node, cond: dict[str, Any], *, mandatory: bool = False) -> list[Effect]:
+    """A shown field is required only where FIM makes it so: its own minimum, or the rule says "Pflicht"/"muss"
+    ("aktiviere F17000009298" of a 0:1 field shows an optional field)."""
     effects = [Effect("activate", id(target), cond)]
     if target.kind == "field":
-        return [*effects, Effect("visible", target.field, cond), Effect("require_field", target.field)]
+        effects.append(Effect("visible", target.field, cond))
+        return [*effects, Effect("require_field", target.field)] if mandatory or not target.optional else effects
     inside_merged = any(
         g.merged_root is not None and g.merged_root is not target and g.merged_root.contains(target)
         for g in _flat_groups_of(reader, target)
@@ -345,6 +353,8 @@ def _condition(reader: _Reader, root: Node, scope: Node, text: str) -> dict[str,
     if not op and not re.search(r"(?i)angegeben|gewählt|ausgewählt|markiert|angekreuzt", rest):
         raise _Untranslatable("Der Vergleich der Bedingung ist unbekannt.")
     kind = field["type"]
+    if kind in ("choice", "multichoice") and _OTHERS.search(values):
+        return {"field": path, "others": kind}  # "= alle anderen Ausprägungen": resolved against the other clauses
     if kind == "yesno":
         words = {w.lower() for w in re.findall(r"[A-Za-zÄÖÜäöü]+|\d", values)}
         if words & _YES and not words & _NO:
@@ -365,6 +375,25 @@ def _condition(reader: _Reader, root: Node, scope: Node, text: str) -> dict[str,
             return {"field": path, "not_equals" if negated else "equals": codes[0]}
         return {"field": path, "not_in" if negated else "in": codes}
     raise _Untranslatable(f"Eine Bedingung auf ein Feld vom Typ „{kind}“ ist nicht übersetzbar.")
+
+
+def _others(cond: dict[str, Any], conditions: list[dict[str, Any]]) -> dict[str, Any]:
+    """ "= alle anderen möglichen Ausprägungen": every value the rule's other clauses on the same field do not name
+    (R00000002565: "= 999 Sonstiges … aktiviere F …; = alle anderen … deaktiviere F …")."""
+    path, named = cond["field"], []
+    for other in conditions:
+        leaves = other.get("any", [other])
+        for leaf in leaves:
+            if leaf.get("field") != path or "others" in leaf:
+                continue
+            for key in ("equals", "in", "contains"):
+                value = leaf.get(key)
+                named += value if isinstance(value, list) else [value] if value is not None else []
+    if not named:
+        raise _Untranslatable("„Alle anderen Werte“: die Regel nennt keinen Wert desselben Felds.")
+    if cond["others"] == "multichoice":
+        return {"not": {"any": [{"field": path, "contains": c} for c in named]}}
+    return {"field": path, "not_in": list(dict.fromkeys(named))}
 
 
 def _codes(field: dict[str, Any], text: str) -> list[str]:

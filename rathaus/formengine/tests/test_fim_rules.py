@@ -169,6 +169,50 @@ def test_show_rule_with_a_second_action_of_its_own_polarity_hides_that_target_wh
     assert post(definition, {"Art der Mitteilung": "002", "Datum der Erlöschung": "2026-05-01"}) == {}
 
 
+def _sonstiges(then: str) -> bytes:
+    return schema(
+        s(
+            "1:1",
+            group(
+                "G99000000050",
+                "Beschäftigung",
+                s("1:1", field("F99000000050", "Beschäftigungsverhältnis", feldart="select", extra=WERTE)),
+                s("0:1", field("F99000000051", "Beschreibung")),
+                rules=rule(
+                    "R99000000050",
+                    f"WENN F99000000050 'Beschäftigungsverhältnis' = 002 'außerhalb', DANN {then}. WENN F99000000050 "
+                    "'Beschäftigungsverhältnis' = alle anderen möglichen Ausprägungen der Codeliste, DANN deaktiviere "
+                    "F99000000051 'Beschreibung'.",
+                ),
+            ),
+        )
+    )
+
+
+def test_all_other_values_of_a_rule_are_the_values_its_other_clauses_do_not_name():
+    """S00000000371 R00000002565: "= alle anderen möglichen Ausprägungen der Codeliste" is the complement."""
+    definition, result = imported(_sonstiges("aktiviere F99000000051 'Beschreibung'"))
+    assert [r.status for r in result.rules] == ["translated"]
+    (entry,) = [e for e in definition.all_fields() if e.field.fim_id == "F99000000051"]
+    (choice,) = [e for e in definition.all_fields() if e.field.fim_id == "F99000000050"]
+
+    def shown(code: str) -> bool | None:
+        return evaluate(entry.field.visible_if, lambda p: [code] if p == choice.path else [], lambda g: 0, TODAY)
+
+    assert shown("002") is True and shown("001") is False
+
+
+def test_a_shown_optional_field_stays_optional_unless_the_rule_makes_it_mandatory():
+    """ "aktiviere F" of a 0:1 field shows it; only "… und mache es zu einer Pflichtangabe" makes it required."""
+    definition, _result = imported(_sonstiges("aktiviere F99000000051 'Beschreibung'"))
+    assert post(definition, {"Beschäftigungsverhältnis": "002"}) == {}
+    definition, _result = imported(
+        _sonstiges("aktiviere F99000000051 'Beschreibung' und mache es zu einer Pflichtangabe")
+    )
+    assert labels(post(definition, {"Beschäftigungsverhältnis": "002"}), definition) == {"Beschreibung"}
+    assert post(definition, {"Beschäftigungsverhältnis": "001"}) == {}
+
+
 ANSCHRIFT = schema(
     s(
         "1:1",
