@@ -22,6 +22,7 @@ from rathaus.identity.decorators import staff_required
 from rathaus.identity.permissions import STEERING, STEERING_UNITS
 from rathaus.tenants.http import TenantRequest
 
+from . import report_docx as report_docx_module
 from . import reports, selectors
 from .models_reports import Report, ReportImmutable
 
@@ -147,6 +148,18 @@ def report_pdf(request: TenantRequest, report_uuid: uuid.UUID) -> HttpResponse:
     name = f"digitalisierungsbericht-{report.period_start:%Y-%m-%d}-{report.period_end:%Y-%m-%d}"
     suffix = "" if report.is_issued else "-entwurf"
     response["Content-Disposition"] = f'attachment; filename="{name}{suffix}.pdf"'
+    return response
+
+
+@area_staff
+@require_GET
+def report_docx(request: TenantRequest, report_uuid: uuid.UUID) -> HttpResponse:
+    """The same report as DOCX (made from the frozen figures and commentary, like the PDF)."""
+    report = _report(request, report_uuid)
+    response = HttpResponse(report_docx_module.render_docx(report), content_type=report_docx_module.CONTENT_TYPE)
+    name = f"digitalisierungsbericht-{report.period_start:%Y-%m-%d}-{report.period_end:%Y-%m-%d}"
+    suffix = "" if report.is_issued else "-entwurf"
+    response["Content-Disposition"] = f'attachment; filename="{name}{suffix}.docx"'
     return response
 
 

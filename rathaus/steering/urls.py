@@ -37,5 +37,6 @@ urlpatterns = [
     path("berichte/<uuid:report_uuid>/abschnitte/<slug:key>/", report_views.section_save, name="report_section"),
     path("berichte/<uuid:report_uuid>/herausgeben/", report_views.report_issue, name="report_issue"),
     path("berichte/<uuid:report_uuid>/bericht.pdf", report_views.report_pdf, name="report_pdf"),
+    path("berichte/<uuid:report_uuid>/bericht.docx", report_views.report_docx, name="report_docx"),
     path("berichte/<uuid:report_uuid>/loeschen/", report_views.report_delete, name="report_delete"),
 ]
