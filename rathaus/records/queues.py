@@ -198,7 +198,9 @@ def due_list(user: User | AnonymousUser, tenant: Municipality, *, days: int = 14
         cases_visible_to(user, tenant)
         .filter(status__in=OPEN_STATUSES)
         .filter(Q(due_on__lte=until) | Q(resubmit_on__lte=until))
+        .select_related(None)
         .select_related("file", "assignee")
+        .only(*ROW_FIELDS)
         .order_by("due_on", "resubmit_on", "pk")
     )
 
