@@ -35,3 +35,31 @@ def test_by_default_the_activity_starts_with_the_sample_reports_half_year(now: d
 def test_an_explicit_number_of_months_counts_back_from_now() -> None:
     now = dt.datetime(2026, 12, 2, 14, 0, tzinfo=dt.UTC)
     assert activity.window(now, months=2) == now - dt.timedelta(days=61)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tenant", "nirgendwo"], "Keine Kommune"),
+        (["--months", "0"], "positiv"),
+        (["--per-day", "-1"], "positiv"),
+    ],
+)
+def test_the_command_refuses_bad_options(tenant: object, args: list[str], message: str) -> None:
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match=message):
+        call_command("demo_activity", "--tenant", getattr(tenant, "slug", ""), *args)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "command", [["demo_activity"], ["loaddemo", "--no-activity"], ["demo_otp", "musterstadt", "a@b.de"]]
+)
+def test_the_demo_commands_refuse_production(monkeypatch: pytest.MonkeyPatch, command: list[str]) -> None:
+    from django.core.management import CommandError, call_command
+
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "rathaus.settings.production")
+    with pytest.raises(CommandError, match=r"Produktivumgebung|Demo-Betrieb"):
+        call_command(*command)

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from rathaus.demo.management.guard import refuse_in_production
 
 
 class Command(BaseCommand):
@@ -16,8 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("email")
 
     def handle(self, *args: Any, municipality: str, email: str, **options: Any) -> None:
-        if settings.SETTINGS_MODULE.endswith("production"):
-            raise CommandError("Nur im eingebetteten Demo-Betrieb.")
+        refuse_in_production("Nur im eingebetteten Demo-Betrieb.")
         devices = TOTPDevice.objects.filter(user__email=email.lower(), confirmed=True)
         if municipality == "-":
             devices = devices.filter(user__tenant__isnull=True)

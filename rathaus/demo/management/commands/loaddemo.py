@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from rathaus.demo.loader import DEMO_IDP_URL, DEMO_SAML_IDP_URL, load_demo
+from rathaus.demo.management.guard import refuse_in_production
 
 
 class Command(BaseCommand):
@@ -17,8 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-activity", action="store_true", help="no generated applications and decisions")
 
     def handle(self, *args: Any, idp_url: str, saml_idp_url: str, no_activity: bool, **options: Any) -> None:
-        if settings.SETTINGS_MODULE.endswith("production"):
-            raise CommandError("Demo-Daten werden nicht in eine Produktivumgebung geladen.")
+        refuse_in_production()
         logins = load_demo(idp_url=idp_url, saml_idp_url=saml_idp_url, activity=None if no_activity else {})
         self.stdout.write("Demo-Kommune Musterstadt geladen. Anmeldungen:")
         for login in logins:
