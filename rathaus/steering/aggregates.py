@@ -13,6 +13,10 @@ boundaries, reading each fact once, and ranks only the durations of the facts de
 - SQLite (the embedded mode of a small town) has no percentile aggregate: the durations of the applications
   decided within the periods are read (one number each) and ranked in Python the same way.
 
+The dashboard does not count the facts of whole months at all: :func:`processing_totals` adds the month totals
+the consumers keep (``month_totals.py``) and counts facts only from the start of a month that a boundary cuts
+(the running period's cut at now) up to that boundary.
+
 Times are compared as stored (UTC); durations are seconds as floats.
 """
 
@@ -29,6 +33,8 @@ from django.db import connection
 from django.db.models import Aggregate, Case, Count, F, FloatField, Func, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Greatest
+
+from . import month_totals
 
 DAY = 86400
 Span = tuple[dt.datetime, dt.datetime]  # [start, end), aware
@@ -144,6 +150,103 @@ def processing_by(
     return result
 
 
+def processing_totals(
+    facts: QuerySet[Any], months: dict[dt.date, dict[str, int]], spans: Sequence[Span], *, now: dt.datetime
+) -> list[dict[str, Any]]:
+    """:func:`processing` from the month totals of ``facts`` (``month_totals.by_month``), reading facts only
+    where a boundary cuts a month: the running period's cut at ``now`` (the backlog of today), or spans that
+    are not whole months. Those facts — from the month's start up to the boundary — are counted per interval
+    as in :func:`processing_by`. The percentiles are ranked over the facts decided within the spans, as there.
+    """
+    if not spans:
+        return []
+    cuts = [min(hi, now) for _lo, hi in spans]
+    before = _before(
+        facts, months, sorted({t for (lo, hi), cut in zip(spans, cuts, strict=True) for t in (lo, hi, cut)})
+    )
+    totals: dict[str, Any] = {}
+    for i, ((lo, hi), cut) in enumerate(zip(spans, cuts, strict=True)):
+        totals[f"s{i}"] = int(before["s"][hi] - before["s"][lo])
+        totals[f"d{i}"] = int(before["d"][hi] - before["d"][lo])
+        totals[f"b{i}"] = int(before["s"][cut] - before["g"][cut])
+        totals[f"a{i}"] = before["st"][cut] - before["gt"][cut]
+    postgres = connection.vendor == "postgresql"
+    decided_within = facts.filter(
+        decided_at__gte=min(lo for lo, _hi in spans), decided_at__lt=max(h for _l, h in spans)
+    )
+    if postgres:
+        percentiles = _percentiles(decided_within, spans, [])
+        for i in range(len(spans)):
+            totals[f"m{i}"], totals[f"p{i}"] = percentiles[None, i]
+        return _rows(totals, [], cuts, postgres=True)
+    durations = _durations_by_span(decided_within, spans, None).get(None, [[] for _span in spans])
+    return _rows(totals, durations, cuts, postgres=False)
+
+
+# the running totals before a boundary: name -> (count of the month totals, factor)
+_TOTALS = {"s": ("submitted", 1), "st": ("submitted_ms", 1000), "d": ("decided", 1), "g": ("done", 1),
+           "gt": ("done_ms", 1000)}  # fmt: skip
+
+
+def _before(facts: QuerySet[Any], months: dict[dt.date, dict[str, int]], bounds: list[dt.datetime]) -> Any:
+    """For each boundary t and name of :data:`_TOTALS`: what lies before t — the months before t's month from
+    the totals, plus the facts of t's month before t (counted only for boundaries within a month)."""
+    month_of, month_start = month_totals.month_of, month_totals.month_start
+    ordered = sorted(months)
+    cut_months = {month_of(t) for t in bounds if month_start(month_of(t)) != t}
+    ranges = [(month_start(m), max(t for t in bounds if month_of(t) == m)) for m in sorted(cut_months)]
+    fine = sorted(set(bounds) | {lo for lo, _hi in ranges})
+    live = _live(facts, ranges, fine) if ranges else {}
+    out: dict[str, dict[dt.datetime, float]] = {name: {} for name in _TOTALS}
+    for t in bounds:
+        month = month_of(t)
+        start = month_start(month)
+        for name, (count, factor) in _TOTALS.items():
+            base = sum(months[m][count] for m in ordered if m < month)
+            extra = sum(value for k, value in live.get(name, {}).items() if start <= fine[k - 1] and fine[k] <= t)
+            out[name][t] = base / factor + extra
+    return out
+
+
+def _live(facts: QuerySet[Any], ranges: list[Span], fine: list[dt.datetime]) -> dict[str, dict[int, float]]:
+    """Counts (and sums of submission seconds) of the facts per interval between the ``fine`` boundaries, for
+    the intervals within ``ranges``: by submission, by decision and by the later of both."""
+    near = Q()
+    for lo, hi in ranges:
+        near |= Q(submitted_at__gte=lo, submitted_at__lt=hi) | Q(decided_at__gte=lo, decided_at__lt=hi)
+    undecided = When(decided_at__isnull=True, then=Value(-1))
+    rows = (
+        facts.filter(near)
+        .order_by()
+        .alias(latest=Greatest("decided_at", "submitted_at"))
+        .annotate(
+            ks=_interval("submitted_at", fine),
+            kd=Case(undecided, default=_interval("decided_at", fine), output_field=IntegerField()),
+            kg=Case(undecided, default=_interval("latest", fine), output_field=IntegerField()),
+        )
+        .values("ks", "kd", "kg")
+        .annotate(n=Count("pk"), t=Sum(Seconds(F("submitted_at")), output_field=FloatField()))
+    )
+
+    def within(k: int) -> bool:
+        return 0 < k < len(fine) and any(lo <= fine[k - 1] and fine[k] <= hi for lo, hi in ranges)
+
+    out: dict[str, dict[int, float]] = {name: {} for name in _TOTALS}
+    for row in rows:
+        seconds = row["t"] or 0.0
+        for name, k, value in [("s", row["ks"], row["n"]), ("st", row["ks"], seconds), ("d", row["kd"], row["n"]),
+                               ("g", row["kg"], row["n"]), ("gt", row["kg"], seconds)]:  # fmt: skip
+            if within(k):
+                out[name][k] = out[name].get(k, 0) + value
+    return out
+
+
+def _interval(name: str, bounds: list[dt.datetime]) -> Case:
+    """k: the value lies before bounds[k] and not before bounds[k-1] (len(bounds): after the last)."""
+    whens = [When(**{f"{name}__lt": t}, then=Value(k)) for k, t in enumerate(bounds)]
+    return Case(*whens, default=Value(len(bounds)), output_field=IntegerField())
+
+
 def _decisions(facts: QuerySet[Any], interval: Any, keys: list[str]) -> Any:
     """Decided facts counted per (interval of the decision, interval of the later of submission and decision)."""
     seconds = Sum(Seconds(F("submitted_at")), output_field=FloatField())
@@ -230,6 +333,9 @@ def payments(paid: QuerySet[Any], spans: Sequence[Span]) -> list[tuple[int, Deci
         within = Q(paid_at__gte=lo, paid_at__lt=hi)
         aggregates[f"n{i}"] = Count("pk", filter=within)
         aggregates[f"x{i}"] = Sum("amount", filter=within)
-    totals = paid.aggregate(**aggregates) if spans else {}
+    if not spans:
+        return []
+    within_any = paid.filter(paid_at__gte=min(lo for lo, _hi in spans), paid_at__lt=max(hi for _lo, hi in spans))
+    totals = within_any.aggregate(**aggregates)
     cent = Decimal("0.01")  # SQLite sums decimals as floats: 12.5, not 12.50
     return [(totals[f"n{i}"], (totals[f"x{i}"] or Decimal(0)).quantize(cent)) for i in range(len(spans))]

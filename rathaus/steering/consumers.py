@@ -1,6 +1,8 @@
 """What steering does when other modules' events arrive (rathaus.core.events; at least once): it keeps its
 own fact tables (``models_facts.py``) for the live figures. Every handler is idempotent and independent of the
-order of events: a time is set to the earliest one seen, a paid payment is written once.
+order of events: a time is set to the earliest one seen, a paid payment is written once. A handler that changes
+an application fact (or pays one's fee) records the change of its month totals in the same transaction
+(``month_totals.py``): a replay changes no fact and so no total.
 
 ``decision.issued`` is declared by records, steering's sibling layer, which steering does not import: its
 payload is named for the type checker only (the registry hands the parsed payload in).
@@ -16,7 +18,7 @@ from rathaus.core.events import consumer
 from rathaus.core.models import Event
 from rathaus.payments.events import PaymentPaid
 
-from . import facts_cache
+from . import facts_cache, month_totals
 from .models_channels import CaseFact, DocumentFact, LoginFact
 from .models_facts import ApplicationFact, PaymentFact
 
@@ -36,11 +38,13 @@ def _fact(event: Event, number: str) -> ApplicationFact:
 def count_submission(event: Event, data: ApplicationSubmitted) -> None:
     facts_cache.changed(event.tenant_id)
     fact = _fact(event, data.number)
+    before = month_totals.of_fact(fact)
     fact.service = data.service
     fact.fee_first = not data.forwardable  # it waited for its fee: paid online before it went to the office
     if fact.submitted_at is None or event.created_at < fact.submitted_at:
         fact.submitted_at = event.created_at
     fact.save(update_fields=["service", "fee_first", "submitted_at"])
+    month_totals.record(event.tenant_id, before, month_totals.of_fact(fact))
 
 
 @consumer("decision.issued", name="steering.count_decision")
@@ -50,20 +54,24 @@ def count_decision(event: Event, data: DecisionIssued) -> None:
         return
     fact = _fact(event, data.application_number)
     if fact.decided_at is None or event.created_at < fact.decided_at:  # the first decision counts
+        before = month_totals.of_fact(fact)
         fact.decided_at = event.created_at
         fact.decision = data.decision[:80]
         fact.decision_fee = data.fee > 0
         fact.save(update_fields=["decided_at", "decision", "decision_fee"])
+        month_totals.record(event.tenant_id, before, month_totals.of_fact(fact))
 
 
 @consumer("payment.paid", name="steering.count_payment")
 def count_payment(event: Event, data: PaymentPaid) -> None:
     facts_cache.changed(event.tenant_id)
-    PaymentFact.all_tenants.get_or_create(
+    payment, created = PaymentFact.all_tenants.get_or_create(
         tenant_id=event.tenant_id,
         payment=data.payment,
         defaults={"reference": data.reference, "amount": data.amount, "paid_at": data.paid_at},
     )
+    if created:  # a fee paid online: the media-break count of the application it pays may change
+        month_totals.paid_fact_changes(event.tenant_id, payment.pk, payment.reference)
 
 
 @consumer("identity.login", name="steering.count_login")
@@ -97,8 +105,10 @@ def count_case(event: Event, data: CaseOpened) -> None:
     if data.application_number:  # the online application is now in the E-Akte
         fact = _fact(event, data.application_number)
         if fact.filed_at is None or event.created_at < fact.filed_at:
+            before = month_totals.of_fact(fact)
             fact.filed_at = event.created_at
             fact.save(update_fields=["filed_at"])
+            month_totals.record(event.tenant_id, before, month_totals.of_fact(fact))
 
 
 @consumer("document.filed", name="steering.count_document")

@@ -10,6 +10,9 @@ logins by trust level, E-Akte coverage and the share decided without media break
   the E-Akte, decided with a sealed decision (every ``decision.issued`` is sealed) and — where a fee was due,
   before submission (``fee_first``) or raised by the decision — paid online: a paid payment whose reference
   is the application's number (fee first) or the decision's reference (fee of the decision).
+
+Online applications and the media-break counts are added up from the month totals the consumers keep
+(``month_totals.py``, ``ApplicationMonth``) instead of counting a million facts.
 """
 
 from __future__ import annotations
@@ -23,9 +26,9 @@ from django.db.models import Count, Q, QuerySet
 from rathaus.tenants.models import Municipality
 
 from . import channels as channel_counts
+from . import month_totals
 from .figures import Period, periods
 from .models_channels import CHANNELS, CaseFact, DocumentFact, LoginFact
-from .models_facts import ApplicationFact, PaymentFact
 
 TRUST_LEVELS = ("none", "low", "substantial", "high")  # rathaus.identity.trust, lowest first
 
@@ -73,12 +76,8 @@ def _per_period(rows: QuerySet[Any], field: str, spans: list[Period], **counts: 
 
 def channel_rows(tenant: Municipality, *, year: int, grain: str, service: str = "") -> list[ChannelRow]:
     spans = periods(year, grain)
-    apps = ApplicationFact.objects.for_tenant(tenant).filter(
-        submitted_at__gte=spans[0].start, submitted_at__lt=spans[-1].end
-    )
-    if service:
-        apps = apps.filter(service=service)
-    online = _per_period(apps, "submitted_at", spans, n=("pk", False, Q()))
+    months = month_totals.by_month(tenant.pk, service)
+    online = [{"n": month_totals.summed(months, p.start, p.end)["submitted"]} for p in spans]
     by_month = channel_counts.other_channels_by_month(tenant, year=year, service=service)
     rows = []
     for p, counted in zip(spans, online, strict=True):
@@ -205,29 +204,14 @@ class MediaBreakRow:
 
 
 def media_break_rows(tenant: Municipality, *, year: int, grain: str, service: str = "") -> list[MediaBreakRow]:
-    spans = periods(year, grain)
-    apps = ApplicationFact.objects.for_tenant(tenant).filter(
-        decided_at__gte=spans[0].start, decided_at__lt=spans[-1].end, submitted_at__isnull=False
-    )
-    if service:
-        apps = apps.filter(service=service)
-    # Paid references as one set the database hashes once (a correlated EXISTS per application took seconds at
-    # a million applications, bench/steering.py).
-    paid = PaymentFact.objects.for_tenant(tenant).values("reference")
-    in_files = Q(filed_at__isnull=False)
-    has_fee = Q(fee_first=True) | Q(decision_fee=True)
-    fees_paid = (Q(fee_first=False) | Q(number__in=paid)) & (Q(decision_fee=False) | Q(decision__in=paid))
-    counted = _per_period(
-        apps,
-        "decided_at",
-        spans,
-        decided=("pk", False, Q()),
-        filed=("pk", False, in_files),
-        fee_due=("pk", False, has_fee),
-        paid_online=("pk", False, has_fee & fees_paid),
-        without=("pk", False, in_files & fees_paid),
-    )
-    return [
-        MediaBreakRow(p, c["decided"], c["filed"], c["fee_due"], c["paid_online"], c["without"])
-        for p, c in zip(spans, counted, strict=True)
-    ]
+    """From the month totals of the decision month (``month_totals.contribution`` says what counts)."""
+    months = month_totals.by_month(tenant.pk, service)
+    rows = []
+    for p in periods(year, grain):
+        c = month_totals.summed(months, p.start, p.end)
+        rows.append(
+            MediaBreakRow(
+                p, c["decided"], c["decided_filed"], c["decided_fee"], c["decided_fee_paid"], c["decided_without"]
+            )
+        )
+    return rows

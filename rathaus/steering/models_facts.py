@@ -34,7 +34,41 @@ class ApplicationFact(TenantOwned):
         indexes = [
             models.Index(fields=["tenant", "submitted_at"], name="steering_appfact_submitted"),
             models.Index(fields=["tenant", "decided_at"], name="steering_appfact_decided"),
+            # a paid fee of a decision finds its application by the decision's reference (month_totals.py)
+            models.Index(fields=["tenant", "decision"], name="steering_appfact_decision"),
         ]
+
+
+class ApplicationMonth(TenantOwned):
+    """What the application facts of one service add up to in one calendar month (``month_totals.py``).
+
+    Kept by the same consumers that write :class:`ApplicationFact`, in the same transaction: a fact counts in
+    the month of its submission (``submitted``), of its first decision (``decided`` and the media-break
+    counts) and of the later of both (``done``: no longer in the backlog). Sums of submission times are
+    milliseconds since 1970 (exact integers; the backlog's age is computed from them). The dashboard adds
+    months instead of counting a million facts; ``rathaus steering_month_totals`` rebuilds the table.
+    """
+
+    service = models.CharField(max_length=40, blank=True)  # LeiKa key
+    month = models.DateField()  # its first day, in the municipality's time zone (settings.TIME_ZONE)
+    submitted = models.BigIntegerField(default=0)
+    submitted_ms = models.BigIntegerField(default=0)
+    decided = models.BigIntegerField(default=0)
+    done = models.BigIntegerField(default=0)
+    done_ms = models.BigIntegerField(default=0)  # the submission times of the ``done`` facts
+    # of the ``decided``: filed in the E-Akte; with a fee; with every fee paid online; without media break
+    decided_filed = models.BigIntegerField(default=0)
+    decided_fee = models.BigIntegerField(default=0)
+    decided_fee_paid = models.BigIntegerField(default=0)
+    decided_without = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "service", "month"], name="steering_appmonth_service_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.month:%Y-%m}"
 
 
 class PaymentFact(TenantOwned):
