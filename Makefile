@@ -8,7 +8,7 @@ export RATHAUS_DATA_DIR ?= $(abspath $(DATA))
 DEMO_IDP_PORT ?= 8001
 DEMO_SAML_IDP_PORT ?= 8002
 export RATHAUS_DEMO_IDP_SECRET ?= demo-idp-secret-only-for-the-embedded-demo
-SYSTEM_PACKAGES := chromium fonts-dejavu-core gettext clamav clamav-daemon xmlsec1 redis-server
+SYSTEM_PACKAGES := chromium fonts-dejavu-core gettext clamav clamav-daemon xmlsec1 redis-server softhsm2
 
 .PHONY: demo test venv install install-test system-deps lint typecheck pytest migrate loaddemo serve clean assets messages mutation
 

@@ -12,7 +12,7 @@ class RecordsConfig(AppConfig):
         from rathaus.attachments import storage
 
         # sealing: the plugin kind "sealing"; search: index sync; checks: records.E001 (no test seal in production)
-        from . import checks, sealing, search, selectors  # noqa: F401
+        from . import checks, sealing, sealing_pkcs11, search, selectors  # noqa: F401
 
         # Documents adopt the blobs of applications and messages by their hash: the blob garbage collector
         # must keep every blob a document version points to.

@@ -10,9 +10,9 @@ platform and for the public verification page of this installation, not a qualif
 
 A real signer (an HSM over PKCS#11, or a remote signing service of a trust service provider) registers the
 same way: subclass :class:`SealingPlugin`, declare its options (secrets as ``EnvRef``), implement ``seal``
-and ``trust_roots``/``seal_certificate``, and ``register`` it; pyHanko offers
-``pyhanko.sign.pkcs11.PKCS11Signer`` for the first and ``pyhanko.sign.signers.ExternalSigner`` for the
-second. Not implemented here (see docs/municipalities/decisions.md).
+and ``trust_roots``/``seal_certificate``, and ``register`` it. ``pkcs11`` (``sealing_pkcs11.py``) is such a
+plugin for a seal key in an HSM or smart card; a remote signing service would use pyHanko's
+``pyhanko.sign.signers.ExternalSigner`` the same way (not implemented; see docs/municipalities/decisions.md).
 """
 
 from __future__ import annotations
@@ -182,7 +182,6 @@ class LocalTestSeal(SealingPlugin):
     is_demo = True
 
     def seal(self, *, tenant: Municipality, pdf: bytes, reason: str) -> bytes:
-        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.sign import signers
         from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -192,30 +191,37 @@ class LocalTestSeal(SealingPlugin):
             signing_key=material.key,
             cert_registry=SimpleCertificateStore.from_certs([material.ca]),
         )
-        from pyhanko.sign.fields import SigSeedSubFilter
-
-        meta = signers.PdfSignatureMetadata(
-            field_name=FIELD_NAME,
-            reason=reason[:200],
-            name=tenant.name,
-            subfilter=SigSeedSubFilter.PADES,
-            md_algorithm="sha256",
-        )
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-        from pyhanko.sign.timestamps import TimestampRequestError
-
-        try:
-            out = outside_event_loop(signers.sign_pdf, writer, meta, signer=signer, timestamper=timestamper())
-        except TimestampRequestError as exc:  # unreachable, refused, or an answer that is no token
-            log.warning("seal_timestamp_failed", exc_info=True)
-            raise TimestampUnavailable() from exc
-        return out.getvalue()  # type: ignore[no-any-return]
+        return sign_pades(tenant=tenant, pdf=pdf, reason=reason, signer=signer)
 
     def seal_certificate(self, *, tenant: Municipality) -> asn1_x509.Certificate:
         return test_seal(tenant).cert
 
     def trust_roots(self, *, tenant: Municipality) -> list[asn1_x509.Certificate]:
         return [test_seal(tenant).ca]
+
+
+def sign_pades(*, tenant: Municipality, pdf: bytes, reason: str, signer: Any) -> bytes:
+    """``pdf`` with a PAdES signature by pyHanko's ``signer`` (the seal field, the municipality as name, SHA-256,
+    a signature timestamp when ``RATHAUS_TSA_URL`` is set): the one signing step of every sealing plugin."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko.sign.fields import SigSeedSubFilter
+    from pyhanko.sign.timestamps import TimestampRequestError
+
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD_NAME,
+        reason=reason[:200],
+        name=tenant.name,
+        subfilter=SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+    )
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    try:
+        out = outside_event_loop(signers.sign_pdf, writer, meta, signer=signer, timestamper=timestamper())
+    except TimestampRequestError as exc:  # unreachable, refused, or an answer that is no token
+        log.warning("seal_timestamp_failed", exc_info=True)
+        raise TimestampUnavailable() from exc
+    return out.getvalue()  # type: ignore[no-any-return]
 
 
 class TimestampUnavailable(SealingError):

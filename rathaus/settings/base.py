@@ -277,6 +277,9 @@ RATHAUS_DEMO_PLUGINS = env_bool("RATHAUS_DEMO_PLUGINS", True)
 # authorities (or their CAs) whose timestamps the public seal check trusts (comma-separated paths).
 RATHAUS_TSA_URL = os.environ.get("RATHAUS_TSA_URL", "")
 RATHAUS_TSA_TRUST_ROOTS = env_list("RATHAUS_TSA_TRUST_ROOTS", "")
+# The PKCS#11 module of the seal device for the sealing plugin "pkcs11" (HSM or smart card; empty: none). Set by
+# the operator only: the municipalities' plugin options name the token and labels, never a library to load.
+RATHAUS_PKCS11_LIBRARY = os.environ.get("RATHAUS_PKCS11_LIBRARY", "")
 
 # Citizen OIDC login: outgoing calls to the identity provider.
 OIDC_VERIFY_SSL = env_bool("OIDC_VERIFY_SSL", True)
