@@ -13,7 +13,7 @@ depends on) records the difference of that function before and after the change,
   facts and payments the previous ones committed (a payment and the decision it pays cannot miss each other).
 
 :func:`rebuild` computes the table from the facts with the same function (``rathaus steering_month_totals``,
-after a bulk load or to check the table).
+after a bulk load or to check the table); it moves the generation on too, so cached figures are computed anew.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from rathaus.tenants.models import Municipality
+
+from . import facts_cache
 from .models_facts import ApplicationFact, ApplicationMonth, PaymentFact
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -142,6 +145,10 @@ def rebuild(tenant_id: int | None = None, *, models: tuple[Any, Any, Any] | None
     if tenant_id is not None:
         facts, payments = facts.filter(tenant_id=tenant_id), payments.filter(tenant_id=tenant_id)
     with transaction.atomic():
+        if models is None:  # wait for the consumers (they lock the same row) and let the cached figures go
+            tenants = [tenant_id] if tenant_id is not None else Municipality.objects.values_list("pk", flat=True)
+            for each in tenants:
+                facts_cache.changed(each)
         paid = set(payments.values_list("tenant_id", "reference").iterator(chunk_size=10_000))
         totals: dict[int, Counter[Key]] = {}
         columns = ("tenant_id", "number", "service", "submitted_at", "decided_at", "filed_at", "decision")

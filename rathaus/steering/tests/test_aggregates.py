@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from rathaus.core import events
 from rathaus.core.models import Event
-from rathaus.steering import aggregates, indicators, month_totals
+from rathaus.steering import aggregates, facts_cache, indicators, month_totals
 from rathaus.steering.consumers import HANDLERS
 from rathaus.steering.models_facts import ApplicationFact, ApplicationMonth, PaymentFact
 
@@ -268,7 +268,8 @@ def test_late_events_move_a_fact_between_months_by_hand(tenant: Any) -> None:
     _deliver(tenant, [("payment.paid", payment, may)] * 2)
     [february, *_rest] = indicators.media_break_rows(tenant, year=2026, grain="monat")[1:]
     assert (february.decided, february.fee_due, february.paid_online, february.without_break) == (1, 1, 1, 1)
-    kept = month_totals.table(tenant.pk)
+    kept, generation = month_totals.table(tenant.pk), facts_cache.generation(tenant.pk)
     month_totals.rebuild(tenant.pk)
     assert month_totals.table(tenant.pk) == kept
+    assert facts_cache.generation(tenant.pk) > generation  # cached figures are computed anew
     assert sum(counts.get("done", 0) for (_s, m), counts in kept.items() if m == dt.date(2026, 3, 1)) == 1
