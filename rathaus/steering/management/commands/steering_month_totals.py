@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
+from rathaus.steering.management.tenant_option import tenant_id_of
 from rathaus.steering.month_totals import rebuild
-from rathaus.tenants.models import Municipality
 
 
 class Command(BaseCommand):
@@ -20,10 +20,5 @@ class Command(BaseCommand):
         parser.add_argument("--tenant", help="slug of one municipality (default: all)")
 
     def handle(self, *args: Any, tenant: str | None = None, **options: Any) -> None:
-        tenant_id = None
-        if tenant:
-            found = Municipality.objects.filter(slug=tenant).first()
-            if found is None:
-                raise CommandError(f"Keine Kommune mit dem Kürzel {tenant!r}")
-            tenant_id = found.pk
+        tenant_id = tenant_id_of(tenant)
         self.stdout.write(f"{rebuild(tenant_id)} Monatssummen geschrieben")
