@@ -14,9 +14,11 @@ a cost without a parseable amount is kept as text, never dropped), ``modulBearbe
 ``modulBegriffImKontext``. A ``spezialisierung`` (local texts for a Leistung, matched by ``leistungID``)
 replaces the general modules. Texts without a field of their own become sections of the description
 (``SECTIONS``); English name, teaser and full text go into the service's translations. What is still left
-out is listed by :func:`dropped`: further LeiKa keys, categories, SDG information areas, texts in other
-languages, unknown text modules, the document's Organisationseinheiten (addresses, opening hours,
-Zuständigkeiten by region) and Onlinedienste.
+out is listed by :func:`dropped`: further LeiKa keys, categories, SDG information areas, links to the
+Ursprungsportal, the Schriftformerfordernis flag, texts in other languages, unknown text modules, the
+document's Organisationseinheiten (addresses, opening hours), Zuständigkeiten (``zustaendigkeitTransferObjekt``),
+Onlinedienste and ``loesche`` orders (PVOG deltas; the catalog deletes nothing because a file says so). Texts
+come in one element per language, in real deliveries often English first: the German one is taken.
 
 XZuFi describes *what* a service is; *how* this municipality offers it (responsible unit, trust
 level, channels, OZG maturity, life situations) is local. So an import updates the texts of a
@@ -189,7 +191,10 @@ def _processing(leistung: Element) -> tuple[str, int | None]:
     module = _first(leistung, "modulBearbeitungsdauer")
     if module is None:
         return "", None
-    description = plain(_text(_first(module, "beschreibung")))
+    # Real exports carry one beschreibung per language, often English first: take the German one.
+    descriptions = [e for e in module.iter() if _local(e) == "beschreibung"]
+    german = next((e for e in descriptions if _is_german(e)), None)
+    description = plain(_text(german))
     duration = _text(_first(module, "dauer"))
     unit = _unit(module)
     days = None
@@ -277,10 +282,19 @@ def parse(content: bytes) -> list[dict[str, Any]]:
         raise ImportRejected("Das XZuFi-Dokument enthält keine Leistung.")
     for name, what in (
         ("organisationseinheit", "Organisationseinheiten (Anschriften, Zuständigkeiten)"),
+        ("zustaendigkeitTransferObjekt", "Zuständigkeiten (zustaendigkeitTransferObjekt)"),
         ("onlinedienst", "Onlinedienste (Links)"),
     ):
         if count := sum(1 for e in root.iter() if _local(e) == name):
             services[0]["dropped"].append(f"{count} {what} des Dokuments")
+    # Delete orders (PVOG deltas) are not carried out: the catalog removes nothing because a file says so.
+    deletions: dict[str, int] = {}
+    for order in (e for e in root if _local(e) == "loesche"):
+        kind = order.get("klasse") or "ohne Klasse"
+        deletions[kind] = deletions.get(kind, 0) + 1
+    if deletions:
+        listed = ", ".join(f"{count} {kind}" for kind, count in deletions.items())
+        services[0]["dropped"].append(f"Löschaufträge (loesche) nicht ausgeführt: {listed}")
     if leftover := sum(len(v) for v in specialisations.values()):
         services[0]["dropped"].append(f"{leftover} Spezialisierungen ohne Leistung in diesem Dokument")
     return services
@@ -302,9 +316,16 @@ def _service(leistung: Element, specialisations: dict[str, list[Element]]) -> di
     keys = _leika_keys(leistung)
     if len(keys) > 1:
         dropped.append(f"weitere LeiKa-Schlüssel {', '.join(keys[1:])} (eine Leistung im Katalog hat einen Schlüssel)")
-    for name, what in (("kategorie", "Kategorien"), ("informationsbereichSDG", "SDG-Informationsbereiche")):
+    for name, what in (
+        ("kategorie", "Kategorien"),
+        ("informationsbereichSDG", "SDG-Informationsbereiche"),
+        ("modulUrsprungsportal", "Links zum Ursprungsportal"),
+    ):
         if count := sum(1 for _ in _children(leistung, name)):
             dropped.append(f"{count} {what}")
+    if any(_text(e).lower() == "true" for e in _children(leistung, "kennzeichenSchriftformerfordernis")):
+        # Matters for the channels, which are local: the person importing has to decide them.
+        dropped.append("Schriftformerfordernis (kennzeichenSchriftformerfordernis): Zugangswege bitte prüfen")
     english = _english(leistung)
     for special in specials:
         english.update(_english(special))

@@ -20,6 +20,7 @@ CORPUS = Path(__file__).parent / "data" / "xzufi"
 PERSO = (CORPUS / "personalausweis.xml").read_bytes()
 HUND = (CORPUS / "hundesteuer-spezialisierung.xml").read_bytes()
 WOHNGELD = (CORPUS / "wohngeld-kosten-als-text.xml").read_bytes()
+PVOG = (CORPUS / "pvog-bereitstelldienst.xml").read_bytes()
 
 
 def _import(tenant: Any, content: bytes) -> None:
@@ -125,3 +126,32 @@ def test_staff_import_page_says_what_was_left_out(tclient: Any, tenant: Any) -> 
     )
     page = response.content.decode()
     assert "1 neu" in page and "Nicht übernommen: Leistung 1 (99102013104000): weitere LeiKa-Schlüssel" in page
+
+
+def test_pvog_delivery_takes_the_german_texts_when_english_comes_first(tenant: Any) -> None:
+    _import(tenant, PVOG)
+    services = Service.objects.for_tenant(tenant)
+    assert sorted(services.values_list("leika_key", flat=True)) == ["99108001001000", "99115003012000"]
+    parking = services.get(leika_key="99108001001000")
+    assert parking.name == "Bewohnerparkausweis beantragen"
+    assert parking.processing_time == "in der Regel eine Woche"  # the English beschreibung comes first
+    assert "Verfahrensablauf:\nBeantragen Sie den Ausweis beim Bezirksamt" in parking.description  # Spezialisierung
+    assert "Fristen:\nDer Ausweis gilt ein Jahr." in parking.description
+    assert "Kosten:\nZahlbar bei Ausgabe." in parking.description and "Payable" not in parking.description
+    assert [(f.label, f.amount_min) for f in parking.fees.all()] == [("je Jahr", Decimal("30.70"))]
+    assert parking.required_documents == [
+        "Zulassungsbescheinigung Teil I",
+        "bei Firmenwagen: Bescheinigung des Arbeitgebers",
+    ]
+    assert parking.translations["en"]["name"] == "Apply for a residents' parking permit"
+
+
+def test_pvog_delivery_reports_deletions_responsibilities_and_the_written_form() -> None:
+    assert xzufi.dropped(PVOG) == [
+        "Leistung 1 (99108001001000): 1 Links zum Ursprungsportal",
+        "Leistung 1 (99108001001000): Schriftformerfordernis (kennzeichenSchriftformerfordernis):"
+        " Zugangswege bitte prüfen",
+        "Leistung 1 (99108001001000): 1 Zuständigkeiten (zustaendigkeitTransferObjekt) des Dokuments",
+        "Leistung 1 (99108001001000): 1 Onlinedienste (Links) des Dokuments",
+        "Leistung 1 (99108001001000): Löschaufträge (loesche) nicht ausgeführt: 1 Leistung, 1 Zustaendigkeit",
+    ]
