@@ -2,7 +2,9 @@
 
 Deleting an account's drafts: all of its drafts and only those, its applications kept, the count returned.
 A fee below one euro is a fee (open, paid before forwarding); a form that asks for payment first but costs
-nothing is forwarded at once.
+nothing is forwarded at once. A second submission of the same draft that raced the first one — it waited for
+the first one's lock, or lost at the insert — gets the first one's application, for a person and for an
+organisation.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from rathaus.core.models import Event
 from rathaus.identity.tests.factories import CitizenFactory
 
 from .conftest import HUND_FORM
+from .test_business_accounts import _org_application, firm  # noqa: F401 - the fixture of two representatives
 from .test_submission_rules import ANSWERS
 
 pytestmark = pytest.mark.usefixtures("fake_scanner")
@@ -82,3 +85,72 @@ def test_a_form_that_asks_for_payment_first_but_costs_nothing_is_forwarded_at_on
     assert application.payment_required_first is False
     assert application.forwarded_at == application.submitted_at
     assert _kinds(tenant, application) == ["application.submitted", "application.forwardable"]
+
+
+# --------------------------------------------------------------------------- a second submission that raced the first
+
+
+def _first_submission(kind: str, tenant: Any, citizen: Any, hund_form: Any, firm: Any) -> tuple[Application, Any, Any]:  # noqa: F811
+    """The first submission, who submits again and for which organisation (None: for themselves)."""
+    if kind == "person":
+        draft = _draft(tenant, citizen, hund_form)
+        return services.submit(draft_uuid=draft.uuid, tenant=tenant, actor=citizen, trust_level="low"), citizen, None
+    return _org_application(tenant, firm), firm["erna"], firm["org"].pk
+
+
+def _first_lookup_misses(monkeypatch: Any) -> None:
+    """The lookup before the lock finds nothing yet (the first submission had not committed then)."""
+    real, calls = services.submitted, []
+
+    def submitted(**kwargs: Any) -> Application | None:
+        calls.append(kwargs)
+        return None if len(calls) == 1 else real(**kwargs)
+
+    monkeypatch.setattr(services, "submitted", submitted)
+
+
+@pytest.mark.parametrize("kind", ["person", "organisation"])
+def test_a_second_submission_that_waited_for_the_lock_gets_the_first_application(
+    kind: str,
+    tenant: Any,
+    citizen: Any,
+    hund_form: Any,
+    firm: Any,  # noqa: F811
+    monkeypatch: Any,
+) -> None:
+    first, actor, organisation_id = _first_submission(kind, tenant, citizen, hund_form, firm)
+    _first_lookup_misses(monkeypatch)
+
+    again = services.submit(
+        draft_uuid=first.draft_uuid, tenant=tenant, actor=actor, trust_level="low", organisation_id=organisation_id
+    )
+    assert again.pk == first.pk
+    assert Application.objects.for_tenant(tenant).count() == 1
+
+
+@pytest.mark.parametrize("kind", ["person", "organisation"])
+def test_a_second_submission_that_lost_the_race_at_the_insert_gets_the_first_application(
+    kind: str,
+    tenant: Any,
+    citizen: Any,
+    hund_form: Any,
+    firm: Any,  # noqa: F811
+    monkeypatch: Any,
+) -> None:
+    first, actor, organisation_id = _first_submission(kind, tenant, citizen, hund_form, firm)
+    # The loser still saw the draft under its lock: the same draft once more, so that its insert collides.
+    Draft.objects.create(
+        tenant=tenant,
+        owner=first.started_by,
+        organisation_id=organisation_id,
+        form_version=hund_form,
+        answers=ANSWERS,
+        uuid=first.draft_uuid,
+    )
+    _first_lookup_misses(monkeypatch)
+
+    again = services.submit(
+        draft_uuid=first.draft_uuid, tenant=tenant, actor=actor, trust_level="low", organisation_id=organisation_id
+    )
+    assert again.pk == first.pk
+    assert Application.objects.for_tenant(tenant).count() == 1
