@@ -218,8 +218,10 @@ def _leika_keys(leistung: Element) -> list[str]:
 
 def _links(module: Element) -> list[str]:
     out = []
-    for link in (e for e in module.iter() if _local(e) == "weiterfuehrenderLink"):
-        uri, title = _text(_first(link, "uri")), plain(_text(_first(link, "titel")))
+    for link in (e for e in module.iter() if _local(e) == "weiterfuehrenderLink" and _is_german(e)):
+        titles = [e for e in link.iter() if _local(e) == "titel"]
+        german_title = next((e for e in titles if _is_german(e)), None)
+        uri, title = _text(_first(link, "uri")), plain(_text(german_title))
         if uri.startswith(("https://", "http://")):
             out.append(f"{title}: {uri}" if title else uri)
     return out
@@ -254,7 +256,7 @@ def _texts(element: Element, dropped: list[str]) -> dict[str, str]:
             dropped.append(f"Textmodul {code} ({field}) ohne deutschen Text")
             continue
         content = "\n".join([_german_text(module), *(f"<p>{html.escape(link)}</p>" for link in _links(module))])
-        if content.strip():
+        if plain(content):  # an empty module ("<br>" in real exports) must not hide the fallback text
             texts[field] = content
     return texts
 
@@ -336,7 +338,9 @@ def _service(leistung: Element, specialisations: dict[str, list[Element]]) -> di
     ):
         dropped.append("Texte in anderen Sprachen als Deutsch und Englisch")
     processing_time, processing_days = _processing(leistung)
-    keywords = [plain(_text(e))[:80] for e in leistung.iter() if _local(e) == "begriff" and plain(_text(e))]
+    keywords = [
+        plain(_text(e))[:80] for e in leistung.iter() if _local(e) == "begriff" and _is_german(e) and plain(_text(e))
+    ]
     if cost_texts:
         texts["kosten"] = "\n".join(f"<p>{html.escape(t)}</p>" for t in cost_texts)
     if deadlines:

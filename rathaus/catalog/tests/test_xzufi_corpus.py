@@ -33,7 +33,7 @@ def _import(tenant: Any, content: bytes) -> None:
 def test_every_corpus_document_parses_with_a_valid_leika_key(path: Path) -> None:
     for item in xzufi.parse(path.read_bytes()):
         assert len(item["leika_key"]) == 14 and item["leika_key"].isdigit()
-        assert item["texts"].get("leistungsname")
+        assert item["texts"].get("leistungsname") or item["texts"].get("leistungsbezeichnung")
 
 
 def test_all_text_modules_reach_the_description(tenant: Any) -> None:
@@ -144,6 +144,14 @@ def test_pvog_delivery_takes_the_german_texts_when_english_comes_first(tenant: A
         "bei Firmenwagen: Bescheinigung des Arbeitgebers",
     ]
     assert parking.translations["en"]["name"] == "Apply for a residents' parking permit"
+    assert (
+        "Formulare:\nDas Antragsformular finden Sie online.\nAntragsformular: https://online.example/bewohnerparken"
+        in (parking.description)
+    )  # the German link with its German title; the English link stays out
+    assert "english" not in parking.description.lower() and "Application form" not in parking.description
+    assert parking.keywords == ["Anwohnerparken"]
+    # an empty module (real exports carry "<br>") does not hide the Leistungsbezeichnung
+    assert services.get(leika_key="99115003012000").name == "Meldebescheinigung beantragen"
 
 
 def test_pvog_delivery_reports_deletions_responsibilities_and_the_written_form() -> None:
