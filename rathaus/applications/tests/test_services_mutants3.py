@@ -4,7 +4,7 @@ Deleting an account's drafts: all of its drafts and only those, its applications
 A fee below one euro is a fee (open, paid before forwarding); a form that asks for payment first but costs
 nothing is forwarded at once. A second submission of the same draft that raced the first one — it waited for
 the first one's lock, or lost at the insert — gets the first one's application, for a person and for an
-organisation.
+organisation. A submission over the total size limit names the files and the reason.
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ import pytest
 from rathaus.applications import services
 from rathaus.applications.models import Application, Draft
 from rathaus.catalog.tests.factories import ServiceFactory
+from rathaus.core.errors import ValidationFailed
 from rathaus.core.models import Event
 from rathaus.identity.tests.factories import CitizenFactory
 
 from .conftest import HUND_FORM
 from .test_business_accounts import _org_application, firm  # noqa: F401 - the fixture of two representatives
+from .test_submission_files import _fill_with_photo, unterlagen_form  # noqa: F401 - the form with two files
 from .test_submission_rules import ANSWERS
 
 pytestmark = pytest.mark.usefixtures("fake_scanner")
@@ -154,3 +156,23 @@ def test_a_second_submission_that_lost_the_race_at_the_insert_gets_the_first_app
     )
     assert again.pk == first.pk
     assert Application.objects.for_tenant(tenant).count() == 1
+
+
+# ------------------------------------------------------------------------- the total size, again at submission
+
+
+def test_a_submission_over_the_total_limit_names_the_files_and_the_reason(
+    mia: Any,
+    citizen: Any,
+    tenant: Any,
+    unterlagen_form: Any,  # noqa: F811
+    settings: Any,
+) -> None:
+    draft = _fill_with_photo(mia)
+    settings.RATHAUS_MAX_SUBMISSION_BYTES = 1  # lowered since the uploads
+
+    with pytest.raises(ValidationFailed) as refused:
+        services.submit(draft_uuid=draft, tenant=tenant, actor=citizen, trust_level="low")
+    assert refused.value.errors == [{"field": "files", "code": "total_too_large"}]
+    assert str(refused.value.detail).startswith("Alle Dateien zusammen sind zu groß")
+    assert not Application.objects.unscoped().exists()
