@@ -4,18 +4,22 @@ Deleting an account's drafts: all of its drafts and only those, its applications
 A fee below one euro is a fee (open, paid before forwarding); a form that asks for payment first but costs
 nothing is forwarded at once. A second submission of the same draft that raced the first one — it waited for
 the first one's lock, or lost at the insert — gets the first one's application, for a person and for an
-organisation. A submission over the total size limit names the files and the reason.
+organisation. A submission over the total size limit names the files and the reason. The number's year and
+the first status event come from the same instant as the submission time.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import types
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from rathaus.applications import services
-from rathaus.applications.models import Application, Draft
+from rathaus.applications.models import Application, Draft, StatusEvent
 from rathaus.catalog.tests.factories import ServiceFactory
 from rathaus.core.errors import ValidationFailed
 from rathaus.core.models import Event
@@ -176,3 +180,23 @@ def test_a_submission_over_the_total_limit_names_the_files_and_the_reason(
     assert refused.value.errors == [{"field": "files", "code": "total_too_large"}]
     assert str(refused.value.detail).startswith("Alle Dateien zusammen sind zu groß")
     assert not Application.objects.unscoped().exists()
+
+
+# --------------------------------------------------------------------------- one instant for the whole submission
+
+
+def test_the_number_year_and_the_first_status_event_come_from_the_submission_instant(
+    tenant: Any, citizen: Any, hund_form: Any, monkeypatch: Any
+) -> None:
+    """Read once: 31 Dec 23:30 UTC is already New Year in Berlin, whatever the clock says a moment later."""
+    instant = dt.datetime(2030, 12, 31, 23, 30, tzinfo=dt.UTC)
+    clock = types.SimpleNamespace(now=lambda: instant, localdate=timezone.localdate)
+    monkeypatch.setattr(services, "timezone", clock)  # only the submission's own reading of the clock
+
+    draft = _draft(tenant, citizen, hund_form)
+    application = services.submit(draft_uuid=draft.uuid, tenant=tenant, actor=citizen, trust_level="low")
+
+    assert application.number == "A-2031-000001"
+    assert application.submitted_at == instant
+    first = StatusEvent.objects.for_tenant(tenant).get(application=application)
+    assert first.at == instant
