@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from rathaus.applications import services
@@ -158,6 +159,25 @@ def test_a_second_submission_that_lost_the_race_at_the_insert_gets_the_first_app
     again = services.submit(
         draft_uuid=first.draft_uuid, tenant=tenant, actor=actor, trust_level="low", organisation_id=organisation_id
     )
+    assert again.pk == first.pk
+    assert Application.objects.for_tenant(tenant).count() == 1
+
+
+@pytest.mark.parametrize("kind", ["person", "organisation"])
+def test_a_repeat_submission_inside_a_callers_transaction_returns_the_first_application(
+    kind: str,
+    tenant: Any,
+    citizen: Any,
+    hund_form: Any,
+    firm: Any,  # noqa: F811
+) -> None:
+    """The lookup before the durable block answers a repeat at once, so a caller's open transaction (where the
+    durable block may not run) still gets the first application (mutants submit 9 and 10 of the fourth run)."""
+    first, actor, organisation_id = _first_submission(kind, tenant, citizen, hund_form, firm)
+    with transaction.atomic():
+        again = services.submit(
+            draft_uuid=first.draft_uuid, tenant=tenant, actor=actor, trust_level="low", organisation_id=organisation_id
+        )
     assert again.pk == first.pk
     assert Application.objects.for_tenant(tenant).count() == 1
 
