@@ -220,3 +220,24 @@ def test_the_number_year_and_the_first_status_event_come_from_the_submission_ins
     assert application.submitted_at == instant
     first = StatusEvent.objects.for_tenant(tenant).get(application=application)
     assert first.at == instant
+
+
+# ------------------------------------------------------------------ the draft list reads everything in one query
+
+
+def test_the_draft_list_reads_service_and_owner_in_one_query_without_the_form_definitions(
+    tenant: Any, citizen: Any, hund_form: Any
+) -> None:
+    """``drafts_of`` feeds the account page: service name and owner come with the drafts (one query, however many
+    drafts), and the published forms' definitions (large JSON) stay unread (mutants drafts_of 2, 5 and 6)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rathaus.applications import selectors
+
+    for _ in range(3):
+        _draft(tenant, citizen, hund_form)
+    with CaptureQueriesContext(connection) as queries:
+        rows = [(d.form_version.service.name, d.owner.email) for d in selectors.drafts_of(tenant, citizen)]
+    assert len(rows) == 3 and len(queries) == 1, [q["sql"] for q in queries.captured_queries]
+    assert '"definition"' not in queries.captured_queries[0]["sql"]
