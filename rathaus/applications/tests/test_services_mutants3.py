@@ -116,6 +116,14 @@ def _first_lookup_misses(monkeypatch: Any) -> None:
     monkeypatch.setattr(services, "submitted", submitted)
 
 
+def _submitting_again_gives_the_first(first: Application, tenant: Any, actor: Any, organisation_id: Any) -> None:
+    again = services.submit(
+        draft_uuid=first.draft_uuid, tenant=tenant, actor=actor, trust_level="low", organisation_id=organisation_id
+    )
+    assert again.pk == first.pk
+    assert Application.objects.for_tenant(tenant).count() == 1
+
+
 @pytest.mark.parametrize("kind", ["person", "organisation"])
 def test_a_second_submission_that_waited_for_the_lock_gets_the_first_application(
     kind: str,
@@ -128,11 +136,7 @@ def test_a_second_submission_that_waited_for_the_lock_gets_the_first_application
     first, actor, organisation_id = _first_submission(kind, tenant, citizen, hund_form, firm)
     _first_lookup_misses(monkeypatch)
 
-    again = services.submit(
-        draft_uuid=first.draft_uuid, tenant=tenant, actor=actor, trust_level="low", organisation_id=organisation_id
-    )
-    assert again.pk == first.pk
-    assert Application.objects.for_tenant(tenant).count() == 1
+    _submitting_again_gives_the_first(first, tenant, actor, organisation_id)
 
 
 @pytest.mark.parametrize("kind", ["person", "organisation"])
@@ -156,11 +160,7 @@ def test_a_second_submission_that_lost_the_race_at_the_insert_gets_the_first_app
     )
     _first_lookup_misses(monkeypatch)
 
-    again = services.submit(
-        draft_uuid=first.draft_uuid, tenant=tenant, actor=actor, trust_level="low", organisation_id=organisation_id
-    )
-    assert again.pk == first.pk
-    assert Application.objects.for_tenant(tenant).count() == 1
+    _submitting_again_gives_the_first(first, tenant, actor, organisation_id)
 
 
 @pytest.mark.parametrize("kind", ["person", "organisation"])
@@ -175,11 +175,7 @@ def test_a_repeat_submission_inside_a_callers_transaction_returns_the_first_appl
     durable block may not run) still gets the first application (mutants submit 9 and 10 of the fourth run)."""
     first, actor, organisation_id = _first_submission(kind, tenant, citizen, hund_form, firm)
     with transaction.atomic():
-        again = services.submit(
-            draft_uuid=first.draft_uuid, tenant=tenant, actor=actor, trust_level="low", organisation_id=organisation_id
-        )
-    assert again.pk == first.pk
-    assert Application.objects.for_tenant(tenant).count() == 1
+        _submitting_again_gives_the_first(first, tenant, actor, organisation_id)
 
 
 # ------------------------------------------------------------------------- the total size, again at submission
